@@ -1,0 +1,80 @@
+#include "core/dispatch.h"
+
+#include <stdexcept>
+
+namespace ganforge {
+namespace {
+
+struct Selection {
+  kernels::Backend* cpu = &kernels::find_backend("cpu");
+};
+
+Selection& selection() {
+  static Selection s;
+  return s;
+}
+
+}  // namespace
+
+kernels::Backend& backend_for(Device device) {
+  if (device.type == DeviceType::CPU) return *selection().cpu;
+  throw std::runtime_error("no backend for device " + device_name(device) + " is compiled into this build");
+}
+
+void set_kernels(const std::string& backend_name) {
+  kernels::Backend& backend = kernels::find_backend(backend_name);
+  if (!backend.available()) throw std::runtime_error("kernels '" + backend_name + "' are compiled in but cannot run here");
+  if (backend.device_type() == DeviceType::CPU) selection().cpu = &backend;
+}
+
+std::string current_kernels(DeviceType type) {
+  return type == DeviceType::CPU ? selection().cpu->name() : "";
+}
+
+KernelsGuard::KernelsGuard(const std::string& backend_name)
+    : previous_(current_kernels(kernels::find_backend(backend_name).device_type())) {
+  set_kernels(backend_name);
+}
+
+KernelsGuard::~KernelsGuard() { set_kernels(previous_); }
+
+kernels::TensorDesc describe(const Tensor& t) {
+  if (t.dim() > kernels::kMaxDims)
+    throw std::invalid_argument("tensors have at most " + std::to_string(kernels::kMaxDims) + " dims; got shape " +
+                                shape_str(t.shape()));
+  kernels::TensorDesc d;
+  d.data = t.data_ptr();
+  d.dtype = t.dtype();
+  d.ndim = t.dim();
+  for (int i = 0; i < d.ndim; ++i) {
+    d.shape[i] = t.shape()[i];
+    d.strides[i] = t.strides()[i];
+  }
+  return d;
+}
+
+kernels::TensorDesc describe_broadcast(const Tensor& t, const Shape& shape) {
+  kernels::TensorDesc d = describe(t);
+  const int lead = static_cast<int>(shape.size()) - t.dim();
+  d.ndim = static_cast<int>(shape.size());
+  for (int i = d.ndim - 1; i >= 0; --i) {
+    int src = i - lead;
+    bool broadcast = src < 0 || t.shape()[src] != shape[i];
+    d.shape[i] = shape[i];
+    d.strides[i] = broadcast ? 0 : t.strides()[src];
+  }
+  return d;
+}
+
+void check_same_device(const char* op, const std::vector<Tensor>& tensors) {
+  const Tensor* first = nullptr;
+  for (const Tensor& t : tensors) {
+    if (!t.defined()) continue;
+    if (first == nullptr) first = &t;
+    else if (!(t.device() == first->device()))
+      throw std::invalid_argument(std::string(op) + ": tensors on different devices (" + device_name(first->device()) +
+                                  " and " + device_name(t.device()) + "); move them with .to(device)");
+  }
+}
+
+}  // namespace ganforge

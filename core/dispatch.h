@@ -1,0 +1,37 @@
+// The bridge from tensors to kernels: which backend runs a device's ops, and the plain
+// descriptors that backends see.
+#pragma once
+
+#include <string>
+
+#include "core/tensor.h"
+#include "kernels/backend.h"
+
+namespace ganforge {
+
+// The backend that runs ops on tensors of this device ("cpu" by default on the CPU).
+kernels::Backend& backend_for(Device device);
+// Selects kernels by backend name (reference, cpu, ...) for that backend's device type:
+// the one switch a user flips to compare implementations on the same model.
+void set_kernels(const std::string& backend_name);
+std::string current_kernels(DeviceType type);
+
+// Switches kernels for a scope (tests, benchmarks).
+class KernelsGuard {
+ public:
+  explicit KernelsGuard(const std::string& backend_name);
+  ~KernelsGuard();
+  KernelsGuard(const KernelsGuard&) = delete;
+  KernelsGuard& operator=(const KernelsGuard&) = delete;
+
+ private:
+  std::string previous_;
+};
+
+kernels::TensorDesc describe(const Tensor& t);
+// t seen with `shape` via NumPy broadcasting (stride 0 on broadcast dims).
+kernels::TensorDesc describe_broadcast(const Tensor& t, const Shape& shape);
+// Throws naming `op` unless every defined tensor lives on the same device.
+void check_same_device(const char* op, const std::vector<Tensor>& tensors);
+
+}  // namespace ganforge

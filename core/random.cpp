@@ -1,0 +1,65 @@
+#include "core/random.h"
+
+#include <algorithm>
+#include <numeric>
+#include <stdexcept>
+
+#include "core/dispatch.h"
+#include "kernels/philox.h"
+
+namespace ganforge {
+
+Generator& default_generator() {
+  static Generator generator(0);
+  return generator;
+}
+
+void manual_seed(uint64_t seed) { default_generator().set_state(seed, 0); }
+
+namespace {
+
+// A fresh Philox range for a fill of `t`.
+kernels::PhiloxState next_state(const Tensor& t, Generator* gen) {
+  Generator& g = gen != nullptr ? *gen : default_generator();
+  return {g.seed(), g.take(philox::blocks_for(t.dtype(), t.numel()))};
+}
+
+Tensor finish(Tensor t, const TensorOptions& options) {
+  if (options.requires_grad) t.requires_grad_();
+  return t;
+}
+
+}  // namespace
+
+Tensor rand(const Shape& shape, const TensorOptions& options, Generator* gen, double low, double high) {
+  if (!is_floating(options.dtype)) throw std::invalid_argument("rand: dtype must be f32 or f64; use randint for integers");
+  Tensor t = empty(shape, options.with_requires_grad(false));
+  backend_for(t.device()).random_uniform(describe(t), next_state(t, gen), low, high);
+  return finish(t, options);
+}
+
+Tensor randn(const Shape& shape, const TensorOptions& options, Generator* gen, double mean, double stddev) {
+  if (!is_floating(options.dtype)) throw std::invalid_argument("randn: dtype must be f32 or f64");
+  Tensor t = empty(shape, options.with_requires_grad(false));
+  backend_for(t.device()).random_normal(describe(t), next_state(t, gen), mean, stddev);
+  return finish(t, options);
+}
+
+Tensor randint(int64_t low, int64_t high, const Shape& shape, const TensorOptions& options, Generator* gen) {
+  if (high <= low)
+    throw std::invalid_argument("randint: empty range [" + std::to_string(low) + ", " + std::to_string(high) + ")");
+  Tensor t = empty(shape, options.with_requires_grad(false));
+  backend_for(t.device()).random_int(describe(t), next_state(t, gen), low, high);
+  return finish(t, options);
+}
+
+Tensor randperm(int64_t n, Generator* gen) {
+  if (n < 0) throw std::invalid_argument("randperm: n must be >= 0");
+  std::vector<double> keys = rand({n}, TensorOptions{}.with_dtype(DType::F64), gen).to_vector<double>();
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return keys[a] < keys[b]; });
+  return from_vector(order, {n});
+}
+
+}  // namespace ganforge

@@ -1,0 +1,48 @@
+// Random tensors from Philox4x32-10 (kernels/philox.h). A Generator is a seed plus the next
+// unused Philox counter; each fill takes a fresh counter range, so results depend only on
+// the seed and the sequence of calls, never on the backend or thread count.
+#pragma once
+
+#include <cstdint>
+
+#include "core/tensor.h"
+
+namespace ganforge {
+
+class Generator {
+ public:
+  explicit Generator(uint64_t seed = 0) : seed_(seed) {}
+  uint64_t seed() const { return seed_; }
+  uint64_t offset() const { return offset_; }
+  void set_state(uint64_t seed, uint64_t offset) {
+    seed_ = seed;
+    offset_ = offset;
+  }
+  // Returns the first counter of a fresh range of `counters` counters.
+  uint64_t take(uint64_t counters) {
+    uint64_t first = offset_;
+    offset_ += counters;
+    return first;
+  }
+
+ private:
+  uint64_t seed_;
+  uint64_t offset_ = 0;
+};
+
+Generator& default_generator();
+void manual_seed(uint64_t seed);  // reseeds the default generator
+
+// U[low, high)
+Tensor rand(const Shape& shape, const TensorOptions& options = {}, Generator* gen = nullptr, double low = 0,
+            double high = 1);
+// N(mean, stddev^2)
+Tensor randn(const Shape& shape, const TensorOptions& options = {}, Generator* gen = nullptr, double mean = 0,
+             double stddev = 1);
+// Integers uniform in [low, high); dtype i64 unless options say otherwise.
+Tensor randint(int64_t low, int64_t high, const Shape& shape,
+               const TensorOptions& options = TensorOptions{}.with_dtype(DType::I64), Generator* gen = nullptr);
+// A random permutation of 0..n-1 (i64), from one Philox fill.
+Tensor randperm(int64_t n, Generator* gen = nullptr);
+
+}  // namespace ganforge

@@ -1,0 +1,37 @@
+// A block of device memory shared by every view of it, with the version counter that lets
+// autograd detect in-place changes to tensors it saved for backward.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/dtype.h"
+
+namespace ganforge {
+namespace kernels {
+class Backend;
+}
+
+class Storage {
+ public:
+  // Allocates `bytes` with `allocator`, which also frees it.
+  Storage(size_t bytes, Device device, kernels::Backend& allocator);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data() const { return data_; }
+  size_t bytes() const { return bytes_; }
+  Device device() const { return device_; }
+  uint64_t version() const { return version_; }
+  void bump_version() { ++version_; }
+
+ private:
+  void* data_;
+  size_t bytes_;
+  Device device_;
+  kernels::Backend& allocator_;
+  uint64_t version_ = 0;
+};
+
+}  // namespace ganforge

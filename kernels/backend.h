@@ -1,0 +1,146 @@
+// The primitive interface: every kernel GANForge runs is one virtual function of Backend.
+//
+// Primitives see plain descriptors (pointer, dtype, shape, strides in elements), never
+// tensors or autograd. Each backend (reference, cpu, cuda, cuda-sim, cudnn, onednn) is one
+// subclass; the consistency test walks every primitive of every compiled-in backend and
+// compares it to `reference`.
+//
+// Shape conventions shared by all primitives:
+//  - elementwise: every operand has the output's shape; broadcasting is expressed by the
+//    caller as stride 0, so kernels never reason about it;
+//  - reductions: `out` has the input's rank with size 1 on each reduced dim (keepdim form);
+//  - outputs may be strided views (e.g. a slice of a larger buffer) but never overlap inputs
+//    unless the primitive says so.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kernels/dtype.h"
+
+namespace ganforge::kernels {
+
+constexpr int kMaxDims = 8;
+
+struct TensorDesc {
+  void* data = nullptr;  // address of the first element (storage offset already applied)
+  DType dtype = DType::F32;
+  int ndim = 0;
+  int64_t shape[kMaxDims] = {};
+  int64_t strides[kMaxDims] = {};  // in elements; 0 means broadcast along that dim
+
+  int64_t numel() const;
+  bool is_contiguous() const;  // row-major with no gaps
+};
+
+enum class UnaryOp : uint8_t {
+  Neg, Exp, Log, Sqrt, Abs,
+  Pow,        // x ^ p.a
+  Clamp,      // min(max(x, p.a), p.b)
+  AddScalar,  // x + p.a
+  MulScalar,  // x * p.a
+};
+const char* unary_op_name(UnaryOp op);
+
+struct ScalarParams {
+  double a = 0, b = 0;
+};
+
+enum class BinaryOp : uint8_t {
+  Add, Sub, Mul, Div, Pow, Minimum, Maximum,
+  Eq, Ne, Lt, Le, Gt, Ge,  // comparisons: 1 where true, 0 where false, in the output dtype
+};
+const char* binary_op_name(BinaryOp op);
+constexpr bool is_comparison(BinaryOp op) { return op >= BinaryOp::Eq; }
+
+enum class ReduceOp : uint8_t {
+  Sum, Mean, Max, Min,
+  ArgMax, ArgMin,  // out is I64: index along the single reduced dim
+  Var,             // sum((x - mean)^2) / (n - correction)
+};
+const char* reduce_op_name(ReduceOp op);
+
+struct ReduceParams {
+  int64_t correction = 1;  // Var only: 1 = unbiased (Bessel), 0 = population
+};
+
+// One matrix of a batched GEMM: element (b, i, j) is at data + b*batch + i*row + j*col.
+struct MatrixDesc {
+  void* data = nullptr;
+  int64_t batch_stride = 0, row_stride = 0, col_stride = 0;
+};
+
+// C[b] = alpha * A[b] (m x k) @ B[b] (k x n) + beta * C[b] (m x n), for b < batch.
+// beta == 0 means C is written without being read (it may hold NaN).
+struct GemmDesc {
+  DType dtype = DType::F32;
+  int64_t batch = 1, m = 0, n = 0, k = 0;
+  MatrixDesc a, b, c;
+  double alpha = 1, beta = 0;
+};
+
+// Counter-based randomness: element i of the output (row-major order) is a pure function
+// of (seed, offset, i), so every backend produces the same numbers. See kernels/philox.h.
+struct PhiloxState {
+  uint64_t seed = 0;
+  uint64_t offset = 0;  // first Philox counter used by this call
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual const char* name() const = 0;
+  virtual DeviceType device_type() const = 0;
+  // False when the backend is compiled in but cannot run here (e.g. cuda with no GPU).
+  virtual bool available() const { return true; }
+
+  // Memory. Host copies are blocking.
+  virtual void* allocate(size_t bytes) = 0;
+  virtual void deallocate(void* ptr) = 0;
+  virtual void copy_from_host(void* dst, const void* src, size_t bytes) = 0;
+  virtual void copy_to_host(void* dst, const void* src, size_t bytes) = 0;
+  virtual void synchronize() {}
+
+  // out = in, element by element, converting dtype; both have the same shape.
+  virtual void copy(const TensorDesc& out, const TensorDesc& in) = 0;
+  virtual void fill(const TensorDesc& out, double value) = 0;
+
+  virtual void random_uniform(const TensorDesc& out, PhiloxState rng, double low, double high) = 0;
+  virtual void random_normal(const TensorDesc& out, PhiloxState rng, double mean, double stddev) = 0;
+  // Integers uniform in [low, high).
+  virtual void random_int(const TensorDesc& out, PhiloxState rng, int64_t low, int64_t high) = 0;
+
+  virtual void unary(UnaryOp op, const TensorDesc& out, const TensorDesc& in, ScalarParams p) = 0;
+  // grad_in = grad_out * d op(x)/dx, given the forward input x and output y.
+  virtual void unary_backward(UnaryOp op, const TensorDesc& grad_in, const TensorDesc& grad_out,
+                              const TensorDesc& x, const TensorDesc& y, ScalarParams p) = 0;
+  virtual void binary(BinaryOp op, const TensorDesc& out, const TensorDesc& a, const TensorDesc& b) = 0;
+  // Both partial derivatives at the output's shape (the caller sums over broadcast dims).
+  // A grad whose data is null is not wanted and not written.
+  virtual void binary_backward(BinaryOp op, const TensorDesc& grad_a, const TensorDesc& grad_b,
+                               const TensorDesc& grad_out, const TensorDesc& a,
+                               const TensorDesc& b) = 0;
+  // out = cond != 0 ? a : b
+  virtual void where(const TensorDesc& out, const TensorDesc& cond, const TensorDesc& a,
+                     const TensorDesc& b) = 0;
+
+  virtual void reduce(ReduceOp op, const TensorDesc& out, const TensorDesc& in, ReduceParams p) = 0;
+
+  virtual void gemm(const GemmDesc& g) = 0;
+
+  // out.select(dim, i) = in.select(dim, index[i]); index is a 1-D I64 tensor of valid indices.
+  virtual void index_select(const TensorDesc& out, const TensorDesc& in, int dim,
+                            const TensorDesc& index) = 0;
+  // out.select(dim, index[i]) += src.select(dim, i); repeated indices accumulate.
+  virtual void index_add(const TensorDesc& out, int dim, const TensorDesc& index,
+                         const TensorDesc& src) = 0;
+};
+
+// Every backend compiled into this binary, `reference` first.
+const std::vector<Backend*>& all_backends();
+// The backend with this name, or an exception listing the names compiled in.
+Backend& find_backend(const std::string& name);
+Backend& reference_backend();
+
+}  // namespace ganforge::kernels

@@ -1,0 +1,38 @@
+// The reference backend: plain loops over multi-indices, every value computed in double
+// (int64 for integer tensors). Slow on purpose and written to be read: it is the ground
+// truth every other backend is tested against, and the first place to look when learning
+// what a primitive does.
+#pragma once
+
+#include "kernels/host_backend.h"
+
+namespace ganforge::kernels {
+
+class ReferenceBackend final : public HostBackend {
+ public:
+  const char* name() const override { return "reference"; }
+
+  void copy(const TensorDesc& out, const TensorDesc& in) override;
+  void fill(const TensorDesc& out, double value) override;
+  void random_uniform(const TensorDesc& out, PhiloxState rng, double low, double high) override;
+  void random_normal(const TensorDesc& out, PhiloxState rng, double mean, double stddev) override;
+  void random_int(const TensorDesc& out, PhiloxState rng, int64_t low, int64_t high) override;
+  void unary(UnaryOp op, const TensorDesc& out, const TensorDesc& in, ScalarParams p) override;
+  void unary_backward(UnaryOp op, const TensorDesc& grad_in, const TensorDesc& grad_out,
+                      const TensorDesc& x, const TensorDesc& y, ScalarParams p) override;
+  void binary(BinaryOp op, const TensorDesc& out, const TensorDesc& a, const TensorDesc& b) override;
+  void binary_backward(BinaryOp op, const TensorDesc& grad_a, const TensorDesc& grad_b,
+                       const TensorDesc& grad_out, const TensorDesc& a, const TensorDesc& b) override;
+  void where(const TensorDesc& out, const TensorDesc& cond, const TensorDesc& a,
+             const TensorDesc& b) override;
+  void reduce(ReduceOp op, const TensorDesc& out, const TensorDesc& in, ReduceParams p) override;
+  void gemm(const GemmDesc& g) override;
+  void index_select(const TensorDesc& out, const TensorDesc& in, int dim,
+                    const TensorDesc& index) override;
+  void index_add(const TensorDesc& out, int dim, const TensorDesc& index,
+                 const TensorDesc& src) override;
+};
+
+Backend& reference_backend();
+
+}  // namespace ganforge::kernels
