@@ -84,6 +84,21 @@ std::shared_ptr<Node> gradient_edge(const Tensor& t) {
 
 }  // namespace
 
+Node::~Node() {
+  // Destroying a node drops its references to the next nodes, which would destroy them in
+  // turn: one stack frame per node, enough to overflow on a graph of ~10^5 ops. Instead,
+  // take over the children that only this node still holds and free them from a list.
+  std::vector<std::shared_ptr<Node>> pending = std::move(next);
+  while (!pending.empty()) {
+    std::shared_ptr<Node> node = std::move(pending.back());
+    pending.pop_back();
+    if (node && node.use_count() == 1) {
+      for (std::shared_ptr<Node>& child : node->next) pending.push_back(std::move(child));
+      node->next.clear();
+    }
+  }
+}
+
 bool GradMode::enabled() { return grad_mode_enabled; }
 void GradMode::set_enabled(bool enabled) { grad_mode_enabled = enabled; }
 

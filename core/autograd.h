@@ -16,7 +16,7 @@ namespace ganforge {
 class Node {
  public:
   explicit Node(std::string name) : name_(std::move(name)) {}
-  virtual ~Node() = default;
+  virtual ~Node();  // iterative: a long chain must not recurse once per node
   const std::string& name() const { return name_; }
 
   // Gradients of the inputs given the gradient of the output (one entry per input;
