@@ -57,6 +57,7 @@ template <class T>
 void gemm_typed(const GemmDesc& g) {
   const int64_t flops_per_batch = 2 * g.m * g.n * std::max<int64_t>(g.k, 1);
   if (g.batch == 1) {
+    Eigen::setNbThreads(cpu::max_threads());  // Eigen splits one large product over OpenMP threads
     gemm_one<T>(g, 0);
     return;
   }

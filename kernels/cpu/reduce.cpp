@@ -57,6 +57,27 @@ int64_t out_offset(const TensorDesc& out, int64_t flat) {
   return offset;
 }
 
+// Sum of n elements `stride` apart. Unit-stride runs use eight independent accumulators,
+// which breaks the add latency chain and lets g++ vectorise the loop.
+template <class T>
+Accumulator<T> sum_run(const T* p, int64_t n, int64_t stride) {
+  using Acc = Accumulator<T>;
+  if (stride != 1) {
+    Acc sum = 0;
+    for (int64_t k = 0; k < n; ++k) sum += static_cast<Acc>(p[k * stride]);
+    return sum;
+  }
+  constexpr int kLanes = 8;
+  Acc lanes[kLanes] = {};
+  int64_t k = 0;
+  for (; k + kLanes <= n; k += kLanes)
+    for (int l = 0; l < kLanes; ++l) lanes[l] += static_cast<Acc>(p[k + l]);
+  Acc sum = 0;
+  for (; k < n; ++k) sum += static_cast<Acc>(p[k]);
+  for (int l = 0; l < kLanes; ++l) sum += lanes[l];
+  return sum;
+}
+
 template <class T>
 void reduce_general(ReduceOp op, const TensorDesc& out, const TensorDesc& in, ReduceParams p) {
   using Acc = Accumulator<T>;
@@ -76,10 +97,7 @@ void reduce_general(ReduceOp op, const TensorDesc& out, const TensorDesc& in, Re
         case ReduceOp::Mean:
         case ReduceOp::Var: {
           Acc sum = 0;
-          walk.for_elements(0, count, [&](const auto& off, int64_t n) {
-            const int64_t s = walk.inner_stride(0);
-            for (int64_t k = 0; k < n; ++k) sum += static_cast<Acc>(base[off[0] + k * s]);
-          });
+          walk.for_elements(0, count, [&](const auto& off, int64_t n) { sum += sum_run<T>(base + off[0], n, walk.inner_stride(0)); });
           int_result = static_cast<int64_t>(sum);
           result = static_cast<double>(sum);
           if (op == ReduceOp::Mean) result /= static_cast<double>(count);
