@@ -15,14 +15,12 @@ constexpr int64_t kSummariseAbove = 1000;  // elements
 constexpr int64_t kEdgeItems = 3;
 
 struct Format {
-  bool integral = true;     // every value is a whole number: print "3." (or "3" for i64)
+  bool integral = true;     // every value is a whole number: print "3."
   bool scientific = false;  // values span too many magnitudes for fixed notation
-  bool is_int = false;
 };
 
-Format choose_format(const std::vector<double>& values, DType dtype) {
+Format choose_format(const std::vector<double>& values) {
   Format f;
-  f.is_int = dtype == DType::I64;
   double largest = 0, smallest = INFINITY;
   for (double v : values) {
     if (!std::isfinite(v)) continue;
@@ -31,15 +29,13 @@ Format choose_format(const std::vector<double>& values, DType dtype) {
     largest = std::max(largest, a);
     if (a > 0) smallest = std::min(smallest, a);
   }
-  if (!f.is_int) f.scientific = largest >= 1e8 || (!f.integral && smallest < 1e-4) || (largest / smallest > 1e5 && !f.integral);
+  f.scientific = largest >= 1e8 || (!f.integral && smallest < 1e-4) || (largest / smallest > 1e5 && !f.integral);
   return f;
 }
 
 std::string format_value(double v, const Format& f) {
   std::ostringstream s;
-  if (f.is_int) {
-    s << static_cast<int64_t>(v);
-  } else if (std::isnan(v)) {
+  if (std::isnan(v)) {
     s << "nan";
   } else if (std::isinf(v)) {
     s << (v > 0 ? "inf" : "-inf");
@@ -53,10 +49,10 @@ std::string format_value(double v, const Format& f) {
   return s.str();
 }
 
-void print_dim(std::ostream& os, const std::vector<double>& values, const Shape& shape, const Shape& strides, int dim,
-               int64_t base, const Format& f, bool summarise, int indent) {
+void print_dim(std::ostream& os, const std::vector<std::string>& values, const Shape& shape, const Shape& strides, int dim,
+               int64_t base, bool summarise, int indent) {
   if (shape.empty()) {
-    os << format_value(values[base], f);
+    os << values[base];
     return;
   }
   os << "[";
@@ -69,9 +65,9 @@ void print_dim(std::ostream& os, const std::vector<double>& values, const Shape&
       continue;
     }
     if (last)
-      os << format_value(values[base + i * strides[dim]], f);
+      os << values[base + i * strides[dim]];
     else
-      print_dim(os, values, shape, strides, dim + 1, base + i * strides[dim], f, summarise, indent + 1);
+      print_dim(os, values, shape, strides, dim + 1, base + i * strides[dim], summarise, indent + 1);
     if (i + 1 < size) os << (last ? ", " : ",\n" + std::string(indent + 1, ' '));
   }
   os << "]";
@@ -87,13 +83,20 @@ std::string Tensor::to_string() const {
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t) {
   if (!t.defined()) return os << "tensor(undefined)";
-  std::vector<double> values = t.detach().to_vector<double>();
-  Format f = choose_format(values, t.dtype());
+  // Every element as text, in row-major order; i64 values are read as integers, exactly.
+  std::vector<std::string> values;
+  if (t.dtype() == DType::I64) {
+    for (int64_t v : t.detach().to_vector<int64_t>()) values.push_back(std::to_string(v));
+  } else {
+    std::vector<double> numbers = t.detach().to_vector<double>();
+    Format f = choose_format(numbers);
+    for (double v : numbers) values.push_back(format_value(v, f));
+  }
   os << "tensor(";
   if (t.numel() == 0 && t.dim() > 0)
     os << "[]";
   else
-    print_dim(os, values, t.shape(), contiguous_strides(t.shape()), 0, 0, f, t.numel() > kSummariseAbove, 7);
+    print_dim(os, values, t.shape(), contiguous_strides(t.shape()), 0, 0, t.numel() > kSummariseAbove, 7);
   if (t.numel() == 0 || t.numel() > kSummariseAbove) os << ", shape=" << shape_str(t.shape());
   os << ", dtype=" << dtype_name(t.dtype());
   if (!(t.device() == Device{})) os << ", device=" << device_name(t.device());

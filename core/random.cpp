@@ -18,10 +18,11 @@ void manual_seed(uint64_t seed) { default_generator().set_state(seed, 0); }
 
 namespace {
 
-// A fresh Philox range for a fill of `t`.
-kernels::PhiloxState next_state(const Tensor& t, Generator* gen) {
+// A fresh Philox range for a fill of n values laid out per block as for `layout`
+// (integers always take two values per block, whatever the output dtype).
+kernels::PhiloxState next_state(DType layout, int64_t n, Generator* gen) {
   Generator& g = gen != nullptr ? *gen : default_generator();
-  return {g.seed(), g.take(philox::blocks_for(t.dtype(), t.numel()))};
+  return {g.seed(), g.take(philox::blocks_for(layout, n))};
 }
 
 Tensor finish(Tensor t, const TensorOptions& options) {
@@ -34,14 +35,14 @@ Tensor finish(Tensor t, const TensorOptions& options) {
 Tensor rand(const Shape& shape, const TensorOptions& options, Generator* gen, double low, double high) {
   if (!is_floating(options.dtype)) throw std::invalid_argument("rand: dtype must be f32 or f64; use randint for integers");
   Tensor t = empty(shape, options.with_requires_grad(false));
-  backend_for(t.device()).random_uniform(describe(t), next_state(t, gen), low, high);
+  backend_for(t.device()).random_uniform(describe(t), next_state(t.dtype(), t.numel(), gen), low, high);
   return finish(t, options);
 }
 
 Tensor randn(const Shape& shape, const TensorOptions& options, Generator* gen, double mean, double stddev) {
   if (!is_floating(options.dtype)) throw std::invalid_argument("randn: dtype must be f32 or f64");
   Tensor t = empty(shape, options.with_requires_grad(false));
-  backend_for(t.device()).random_normal(describe(t), next_state(t, gen), mean, stddev);
+  backend_for(t.device()).random_normal(describe(t), next_state(t.dtype(), t.numel(), gen), mean, stddev);
   return finish(t, options);
 }
 
@@ -49,7 +50,7 @@ Tensor randint(int64_t low, int64_t high, const Shape& shape, const TensorOption
   if (high <= low)
     throw std::invalid_argument("randint: empty range [" + std::to_string(low) + ", " + std::to_string(high) + ")");
   Tensor t = empty(shape, options.with_requires_grad(false));
-  backend_for(t.device()).random_int(describe(t), next_state(t, gen), low, high);
+  backend_for(t.device()).random_int(describe(t), next_state(DType::I64, t.numel(), gen), low, high);
   return finish(t, options);
 }
 

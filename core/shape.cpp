@@ -42,12 +42,13 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
 }
 
 int wrap_dim(int dim, int ndim, const char* op) {
-  int lo = ndim == 0 ? -1 : -ndim, hi = ndim == 0 ? 0 : ndim - 1;
-  if (dim < lo || dim > hi)
+  if (ndim == 0)
+    throw std::out_of_range(std::string(op) + ": dim " + std::to_string(dim) + " given for a 0-d tensor, which has no dims");
+  if (dim < -ndim || dim >= ndim)
     throw std::out_of_range(std::string(op) + ": dim " + std::to_string(dim) + " out of range for a " +
-                            std::to_string(ndim) + "-d tensor (expected " + std::to_string(lo) + ".." +
-                            std::to_string(hi) + ")");
-  return dim < 0 ? dim + std::max(ndim, 1) : dim;
+                            std::to_string(ndim) + "-d tensor (expected " + std::to_string(-ndim) + ".." +
+                            std::to_string(ndim - 1) + ")");
+  return dim < 0 ? dim + ndim : dim;
 }
 
 }  // namespace ganforge

@@ -2,6 +2,7 @@
 // they would silently change what backward sees, so they are refused while grad mode is on
 // and a tensor involved requires grad (run them under NoGradGuard, as optimizers do).
 // Each bumps the storage's version so that a saved tensor changed later is detected.
+#include <cmath>
 #include <stdexcept>
 
 #include "core/dispatch.h"
@@ -11,6 +12,11 @@ namespace ganforge {
 namespace {
 
 void check_inplace(const char* op, const Tensor& self, const Tensor& other = Tensor()) {
+  for (int d = 0; d < self.dim(); ++d)
+    if (self.strides()[d] == 0 && self.shape()[d] > 1)
+      throw std::invalid_argument(std::string(op) + ": the tensor of shape " + shape_str(self.shape()) +
+                                  " is an expanded view whose elements share memory; writing to it in place is "
+                                  "ambiguous, so clone() it first");
   if (!GradMode::enabled()) return;
   if (self.requires_grad() || (other.defined() && other.requires_grad()))
     throw std::invalid_argument(std::string(op) + ": in-place change of a tensor of shape " + shape_str(self.shape()) +
@@ -27,6 +33,13 @@ Tensor operand_for(const char* op, const Tensor& self, const Tensor& other) {
   NoGradGuard no_grad;
   Tensor converted = other.to(self.dtype());
   return converted.storage() == self.storage() ? converted.clone() : converted;
+}
+
+// An integer tensor cannot hold the result of a fractional scale; PyTorch refuses it too.
+void check_integral_scalar(const char* op, const Tensor& self, double scalar) {
+  if (!is_floating(self.dtype()) && std::trunc(scalar) != scalar)
+    throw std::invalid_argument(std::string(op) + ": an i64 tensor cannot be scaled in place by the fractional " +
+                                std::to_string(scalar) + "; convert it with to(DType::F32) first");
 }
 
 }  // namespace
@@ -50,6 +63,7 @@ Tensor& Tensor::copy_(const Tensor& source) {
 
 Tensor& Tensor::add_(const Tensor& other, double alpha) {
   check_inplace("add_", *this, other);
+  check_integral_scalar("add_", *this, alpha);
   Tensor operand = operand_for("add_", *this, other);
   if (alpha != 1) {
     NoGradGuard no_grad;
@@ -70,6 +84,7 @@ Tensor& Tensor::mul_(const Tensor& other) {
 
 Tensor& Tensor::mul_(double factor) {
   check_inplace("mul_", *this);
+  check_integral_scalar("mul_", *this, factor);
   backend_for(device()).unary(kernels::UnaryOp::MulScalar, describe(*this), describe(*this), {factor, 0});
   storage()->bump_version();
   return *this;
