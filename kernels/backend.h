@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,13 @@ struct GemmDesc {
 struct PhiloxState {
   uint64_t seed = 0;
   uint64_t offset = 0;  // first Philox counter used by this call
+};
+
+// Thrown by a primitive that a backend does not provide (yet). `reference` and `cpu` provide
+// every primitive; the consistency test lists each backend x primitive pair that throws this.
+struct UnsupportedPrimitive : std::runtime_error {
+  UnsupportedPrimitive(const std::string& backend, const std::string& primitive)
+      : std::runtime_error("backend '" + backend + "' does not provide the primitive " + primitive) {}
 };
 
 class Backend {

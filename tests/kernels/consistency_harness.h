@@ -62,7 +62,8 @@ struct Case {
 
 struct Outcome {
   bool ok = true;
-  std::string message;  // first mismatch, guard violation or exception
+  bool unsupported = false;  // the backend threw UnsupportedPrimitive
+  std::string message;       // first mismatch, guard violation or exception
 };
 
 // Runs `c` on `backend` and on reference, compares. The backend must be available.
