@@ -69,6 +69,90 @@ const char* reduce_op_name(ReduceOp op) {
   return "?";
 }
 
+const char* activation_op_name(ActivationOp op) {
+  switch (op) {
+    case ActivationOp::Relu: return "relu";
+    case ActivationOp::LeakyRelu: return "leaky_relu";
+    case ActivationOp::Tanh: return "tanh";
+    case ActivationOp::Sigmoid: return "sigmoid";
+  }
+  return "?";
+}
+
+const char* loss_op_name(LossOp op) {
+  switch (op) {
+    case LossOp::Mse: return "mse";
+    case LossOp::L1: return "l1";
+    case LossOp::Bce: return "bce";
+    case LossOp::BceWithLogits: return "bce_with_logits";
+    case LossOp::CrossEntropy: return "cross_entropy";
+  }
+  return "?";
+}
+
+// Defaults of the GAN-layer primitives: a backend that does not override one lacks it.
+#define GANFORGE_UNSUPPORTED(primitive) throw UnsupportedPrimitive(name(), primitive)
+void Backend::conv2d_forward(const ConvParams&, const TensorDesc&, const TensorDesc&, const TensorDesc&,
+                             const TensorDesc&) { GANFORGE_UNSUPPORTED("conv2d_forward"); }
+void Backend::conv2d_backward_data(const ConvParams&, const TensorDesc&, const TensorDesc&, const TensorDesc&) {
+  GANFORGE_UNSUPPORTED("conv2d_backward_data");
+}
+void Backend::conv2d_backward_filter(const ConvParams&, const TensorDesc&, const TensorDesc&, const TensorDesc&,
+                                     const TensorDesc&) { GANFORGE_UNSUPPORTED("conv2d_backward_filter"); }
+void Backend::conv_transpose2d_forward(const ConvParams&, const TensorDesc&, const TensorDesc&, const TensorDesc&,
+                                       const TensorDesc&) { GANFORGE_UNSUPPORTED("conv_transpose2d_forward"); }
+void Backend::conv_transpose2d_backward_data(const ConvParams&, const TensorDesc&, const TensorDesc&,
+                                             const TensorDesc&) { GANFORGE_UNSUPPORTED("conv_transpose2d_backward_data"); }
+void Backend::conv_transpose2d_backward_filter(const ConvParams&, const TensorDesc&, const TensorDesc&,
+                                               const TensorDesc&, const TensorDesc&) {
+  GANFORGE_UNSUPPORTED("conv_transpose2d_backward_filter");
+}
+void Backend::batch_norm_forward_train(const TensorDesc&, const TensorDesc&, const TensorDesc&, const TensorDesc&,
+                                       const TensorDesc&, double, double, const TensorDesc&, const TensorDesc&,
+                                       const TensorDesc&) { GANFORGE_UNSUPPORTED("batch_norm_forward_train"); }
+void Backend::batch_norm_forward_eval(const TensorDesc&, const TensorDesc&, const TensorDesc&, const TensorDesc&,
+                                      const TensorDesc&, double, const TensorDesc&) {
+  GANFORGE_UNSUPPORTED("batch_norm_forward_eval");
+}
+void Backend::batch_norm_backward(const TensorDesc&, const TensorDesc&, const TensorDesc&, const TensorDesc&,
+                                  const TensorDesc&, const TensorDesc&, const TensorDesc&, const TensorDesc&) {
+  GANFORGE_UNSUPPORTED("batch_norm_backward");
+}
+void Backend::activation_forward(ActivationOp, const TensorDesc&, const TensorDesc&, double) {
+  GANFORGE_UNSUPPORTED("activation_forward");
+}
+void Backend::activation_backward(ActivationOp, const TensorDesc&, const TensorDesc&, const TensorDesc&,
+                                  const TensorDesc&, double) { GANFORGE_UNSUPPORTED("activation_backward"); }
+void Backend::softmax_forward(const TensorDesc&, const TensorDesc&, int, bool) { GANFORGE_UNSUPPORTED("softmax_forward"); }
+void Backend::softmax_backward(const TensorDesc&, const TensorDesc&, const TensorDesc&, int, bool) {
+  GANFORGE_UNSUPPORTED("softmax_backward");
+}
+void Backend::upsample_nearest2d_forward(const TensorDesc&, const TensorDesc&) {
+  GANFORGE_UNSUPPORTED("upsample_nearest2d_forward");
+}
+void Backend::upsample_nearest2d_backward(const TensorDesc&, const TensorDesc&) {
+  GANFORGE_UNSUPPORTED("upsample_nearest2d_backward");
+}
+void Backend::pad2d_forward(PadMode, const TensorDesc&, const TensorDesc&, const int64_t[4]) {
+  GANFORGE_UNSUPPORTED("pad2d_forward");
+}
+void Backend::pad2d_backward(PadMode, const TensorDesc&, const TensorDesc&, const int64_t[4]) {
+  GANFORGE_UNSUPPORTED("pad2d_backward");
+}
+void Backend::loss_forward(LossOp, Reduction, const TensorDesc&, const TensorDesc&, const TensorDesc&) {
+  GANFORGE_UNSUPPORTED("loss_forward");
+}
+void Backend::loss_backward(LossOp, Reduction, double, const TensorDesc&, const TensorDesc&, const TensorDesc&) {
+  GANFORGE_UNSUPPORTED("loss_backward");
+}
+void Backend::adam_step(const AdamParams&, const TensorDesc&, const TensorDesc&, const TensorDesc&, const TensorDesc&) {
+  GANFORGE_UNSUPPORTED("adam_step");
+}
+void Backend::sgd_step(const SgdParams&, const TensorDesc&, const TensorDesc&, const TensorDesc&) {
+  GANFORGE_UNSUPPORTED("sgd_step");
+}
+#undef GANFORGE_UNSUPPORTED
+
 const std::vector<Backend*>& all_backends() {
   static const std::vector<Backend*> backends = {&reference_backend(), &cpu_backend()};
   return backends;

@@ -88,6 +88,35 @@ struct PhiloxState {
   uint64_t offset = 0;  // first Philox counter used by this call
 };
 
+// Geometry of a 2-D convolution over NCHW tensors (groups = 1). Padding may differ per
+// side; the output size is the one of the output descriptor, which for a transposed
+// convolution also carries output_padding.
+struct ConvParams {
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+  int64_t dilation_h = 1, dilation_w = 1;
+};
+
+enum class ActivationOp : uint8_t { Relu, LeakyRelu, Tanh, Sigmoid };
+const char* activation_op_name(ActivationOp op);
+
+enum class PadMode : uint8_t { Zero, Reflect };
+
+// Fused losses. Cross-entropy takes logits [N, C] and i64 class indices [N].
+enum class LossOp : uint8_t { Mse, L1, Bce, BceWithLogits, CrossEntropy };
+const char* loss_op_name(LossOp op);
+enum class Reduction : uint8_t { Mean, Sum };
+
+struct AdamParams {
+  double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0;
+  int64_t step = 1;  // 1 on the first update (bias correction uses it)
+};
+struct SgdParams {
+  double lr = 1e-2, momentum = 0, dampening = 0, weight_decay = 0;
+  bool nesterov = false;
+  bool first_step = true;  // the momentum buffer starts as the first gradient
+};
+
 // Thrown by a primitive that a backend does not provide (yet). `reference` and `cpu` provide
 // every primitive; the consistency test lists each backend x primitive pair that throws this.
 struct UnsupportedPrimitive : std::runtime_error {
@@ -143,6 +172,72 @@ class Backend {
   // out.select(dim, index[i]) += src.select(dim, i); repeated indices accumulate.
   virtual void index_add(const TensorDesc& out, int dim, const TensorDesc& index,
                          const TensorDesc& src) = 0;
+
+  // ---- GAN layers. Tensors are contiguous NCHW; a bias or gradient whose data is null is
+  // absent / not wanted. Every output is overwritten, never accumulated into.
+  // The defaults throw UnsupportedPrimitive, so a backend can grow primitive by primitive.
+
+  // y = conv(x, w) + bias: x [N, Cin, H, W], w [Cout, Cin, kh, kw], bias [Cout], y [N, Cout, Ho, Wo].
+  virtual void conv2d_forward(const ConvParams& p, const TensorDesc& x, const TensorDesc& w,
+                              const TensorDesc& bias, const TensorDesc& y);
+  // dx = d conv / dx given dy (the transposed convolution of dy with w).
+  virtual void conv2d_backward_data(const ConvParams& p, const TensorDesc& dy, const TensorDesc& w,
+                                    const TensorDesc& dx);
+  // dw = d conv / dw given x and dy; dbias = sum of dy over N, H, W.
+  virtual void conv2d_backward_filter(const ConvParams& p, const TensorDesc& x, const TensorDesc& dy,
+                                      const TensorDesc& dw, const TensorDesc& dbias);
+  // Transposed convolution (PyTorch's ConvTranspose2d): x [N, Cin, H, W], w [Cin, Cout, kh, kw],
+  // y [N, Cout, Ho, Wo]; it is conv2d's backward-data with the roles swapped, plus a bias.
+  virtual void conv_transpose2d_forward(const ConvParams& p, const TensorDesc& x, const TensorDesc& w,
+                                        const TensorDesc& bias, const TensorDesc& y);
+  virtual void conv_transpose2d_backward_data(const ConvParams& p, const TensorDesc& dy, const TensorDesc& w,
+                                              const TensorDesc& dx);
+  virtual void conv_transpose2d_backward_filter(const ConvParams& p, const TensorDesc& x, const TensorDesc& dy,
+                                                const TensorDesc& dw, const TensorDesc& dbias);
+
+  // Batch norm over x [N, C, S] (S = H*W, or 1 for batch_norm_1d). Training: normalise with
+  // the batch statistics, write save_mean / save_invstd [C] for the backward, and when the
+  // running buffers are present update them with momentum (running_var unbiased, as PyTorch).
+  virtual void batch_norm_forward_train(const TensorDesc& x, const TensorDesc& gamma, const TensorDesc& beta,
+                                        const TensorDesc& running_mean, const TensorDesc& running_var,
+                                        double momentum, double eps, const TensorDesc& y,
+                                        const TensorDesc& save_mean, const TensorDesc& save_invstd);
+  virtual void batch_norm_forward_eval(const TensorDesc& x, const TensorDesc& gamma, const TensorDesc& beta,
+                                       const TensorDesc& running_mean, const TensorDesc& running_var, double eps,
+                                       const TensorDesc& y);
+  // All three gradients in one pass over dy and x; a null output is not computed.
+  virtual void batch_norm_backward(const TensorDesc& dy, const TensorDesc& x, const TensorDesc& gamma,
+                                   const TensorDesc& save_mean, const TensorDesc& save_invstd,
+                                   const TensorDesc& dx, const TensorDesc& dgamma, const TensorDesc& dbeta);
+
+  // y = act(x); slope is LeakyReLU's negative slope.
+  virtual void activation_forward(ActivationOp op, const TensorDesc& y, const TensorDesc& x, double slope);
+  // dx = dy * act'(x), with act' written through x (relu, leaky) or y (tanh, sigmoid).
+  virtual void activation_backward(ActivationOp op, const TensorDesc& dx, const TensorDesc& dy,
+                                   const TensorDesc& x, const TensorDesc& y, double slope);
+  // Softmax (or log-softmax) along `dim`, stable (the maximum is subtracted first).
+  virtual void softmax_forward(const TensorDesc& y, const TensorDesc& x, int dim, bool log);
+  virtual void softmax_backward(const TensorDesc& dx, const TensorDesc& dy, const TensorDesc& y, int dim, bool log);
+
+  // Nearest-neighbour upsampling of [N, C, H, W] by the integer factors y.H / x.H, y.W / x.W.
+  virtual void upsample_nearest2d_forward(const TensorDesc& y, const TensorDesc& x);
+  virtual void upsample_nearest2d_backward(const TensorDesc& dx, const TensorDesc& dy);
+  // Pads the last two dims: pads = {top, bottom, left, right}.
+  virtual void pad2d_forward(PadMode mode, const TensorDesc& y, const TensorDesc& x, const int64_t pads[4]);
+  virtual void pad2d_backward(PadMode mode, const TensorDesc& dx, const TensorDesc& dy, const int64_t pads[4]);
+
+  // loss (0-d, in the input's dtype) = reduce(l(input, target)).
+  virtual void loss_forward(LossOp op, Reduction reduction, const TensorDesc& loss, const TensorDesc& input,
+                            const TensorDesc& target);
+  // grad_input = grad_loss * d loss / d input (grad_loss is the upstream scalar).
+  virtual void loss_backward(LossOp op, Reduction reduction, double grad_loss, const TensorDesc& grad_input,
+                             const TensorDesc& input, const TensorDesc& target);
+
+  // One optimizer update of a contiguous parameter, in place (PyTorch semantics).
+  virtual void adam_step(const AdamParams& p, const TensorDesc& param, const TensorDesc& grad,
+                         const TensorDesc& exp_avg, const TensorDesc& exp_avg_sq);
+  virtual void sgd_step(const SgdParams& p, const TensorDesc& param, const TensorDesc& grad,
+                        const TensorDesc& momentum_buffer);
 };
 
 // Every backend compiled into this binary, `reference` first.

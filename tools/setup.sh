@@ -5,6 +5,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${GANFORGE_BUILD_DIR:-$root/build}"
+# ccache hits across clones in different folders (CI builds a fresh clone elsewhere)
+export CCACHE_BASEDIR="$root"
 
 packages=(g++ cmake ninja-build ccache pkg-config libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev)
 missing=()

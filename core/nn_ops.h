@@ -1,0 +1,80 @@
+// The differentiable ops of GAN layers (issue [cpu-kernels]): convolution, normalisation,
+// activations, resampling, dropout, embedding, losses, and the fused optimizer updates.
+// Each family's forward and backward sit side by side in core/ops/<family>.cpp.
+#pragma once
+
+#include <cstdint>
+
+#include "core/random.h"
+#include "core/tensor.h"
+#include "kernels/backend.h"
+
+namespace ganforge {
+
+using kernels::AdamParams;
+using kernels::ConvParams;
+using kernels::Reduction;
+using kernels::SgdParams;
+
+// Symmetric stride / padding / dilation, as in PyTorch's Conv2d(k, stride, padding, dilation).
+ConvParams conv_params(int64_t stride = 1, int64_t padding = 0, int64_t dilation = 1);
+
+// ------------------------------------------------------------------- convolution (ops/conv.cpp)
+// x [N, Cin, H, W], w [Cout, Cin, kh, kw], bias [Cout] or undefined -> [N, Cout, Ho, Wo].
+Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias = Tensor(), const ConvParams& p = {});
+// x [N, Cin, H, W], w [Cin, Cout, kh, kw] (PyTorch's layout), bias [Cout] or undefined:
+// Ho = (H-1)·stride - pad_top - pad_bottom + dilation·(kh-1) + output_padding + 1.
+Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& bias = Tensor(), const ConvParams& p = {},
+                        int64_t output_padding_h = 0, int64_t output_padding_w = 0);
+// x [..., in] @ wᵀ + bias, with w [out, in] (PyTorch's layout).
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias = Tensor());
+// Rows of weight [num, dim] picked by i64 indices of any shape -> indices.shape + [dim].
+Tensor embedding(const Tensor& indices, const Tensor& weight);
+
+// ----------------------------------------------------------------- normalisation (ops/norm.cpp)
+// x [N, C] or [N, C, H, W]. In training the batch statistics normalise x and, when given,
+// running_mean / running_var are updated in place with momentum (running_var unbiased);
+// in eval the running statistics are used. gamma / beta may be undefined (no affine).
+// Training on one value per channel is an error, as in PyTorch.
+Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
+                  const Tensor& running_var, bool training, double momentum = 0.1, double eps = 1e-5);
+// Per-sample, per-channel normalisation of [N, C, H, W] (batch norm over N·C channels);
+// no running statistics; gamma / beta [C] optional.
+Tensor instance_norm(const Tensor& x, const Tensor& gamma = Tensor(), const Tensor& beta = Tensor(),
+                     double eps = 1e-5);
+
+// ----------------------------------------------------------------- activations (ops/activation.cpp)
+Tensor relu(const Tensor& x);
+Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
+Tensor tanh(const Tensor& x);     // never NaN for large |x|
+Tensor sigmoid(const Tensor& x);  // stable for large |x|
+Tensor softmax(const Tensor& x, int dim);
+Tensor log_softmax(const Tensor& x, int dim);
+
+// ------------------------------------------------------------ resampling and dropout (ops/resample.cpp)
+Tensor upsample_nearest2d(const Tensor& x, int64_t scale_h, int64_t scale_w);
+Tensor zero_pad2d(const Tensor& x, int64_t top, int64_t bottom, int64_t left, int64_t right);
+Tensor reflection_pad2d(const Tensor& x, int64_t top, int64_t bottom, int64_t left, int64_t right);
+// Zeroes each element (dropout) or each whole channel of [N, C, H, W] (dropout2d) with
+// probability p, scaling the survivors by 1/(1-p); the identity when not training.
+Tensor dropout(const Tensor& x, double p, bool training, Generator* gen = nullptr);
+Tensor dropout2d(const Tensor& x, double p, bool training, Generator* gen = nullptr);
+
+// ---------------------------------------------------------------------- losses (ops/loss.cpp)
+Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
+Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
+// On probabilities; the logs are clamped at -100 as in PyTorch, so 0 and 1 stay finite.
+Tensor binary_cross_entropy(const Tensor& probabilities, const Tensor& target, Reduction reduction = Reduction::Mean);
+// On logits, in the stable form max(z, 0) - z·t + log(1 + exp(-|z|)).
+Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target,
+                                        Reduction reduction = Reduction::Mean);
+// Logits [N, C], i64 class indices [N].
+Tensor cross_entropy(const Tensor& logits, const Tensor& targets, Reduction reduction = Reduction::Mean);
+
+// ------------------------------------------------------------- fused optimizer updates (ops/optim.cpp)
+// In place, not recorded by autograd; all tensors contiguous, same shape and dtype.
+void adam_step(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
+               const AdamParams& p);
+void sgd_step(const Tensor& param, const Tensor& grad, const Tensor& momentum_buffer, const SgdParams& p);
+
+}  // namespace ganforge
