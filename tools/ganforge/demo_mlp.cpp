@@ -34,11 +34,11 @@ Spirals make_spirals(Generator& gen) {
   return {from_vector(xy, {kClasses * kPointsPerClass, 2}), from_vector(labels, {kClasses * kPointsPerClass})};
 }
 
-Tensor relu(const Tensor& x) { return clamp(x, 0, INFINITY); }
+Tensor rectify(const Tensor& x) { return clamp(x, 0, INFINITY); }
 
 // Mean cross-entropy of logits [n, k] against i64 labels [n], via a stable log-softmax:
 // log softmax(z) = z - max(z) - log Σ exp(z - max(z)).
-Tensor cross_entropy(const Tensor& logits, const Tensor& labels) {
+Tensor spiral_cross_entropy(const Tensor& logits, const Tensor& labels) {
   Tensor shifted = logits - amax(logits, {1}, true).detach();
   Tensor log_probs = shifted - log(sum(exp(shifted), {1}, true));
   Tensor picked = sum(log_probs * one_hot(labels, logits.size(1)), {1});
@@ -98,9 +98,9 @@ int demo_mlp(const std::vector<std::string>& argv) {
               (long long)kHidden, (long long)(kClasses * kPointsPerClass), current_kernels(DeviceType::CPU).c_str());
   double first_loss = 0, loss_value = 0, accuracy = 0;
   for (int64_t step = 0; step <= steps; ++step) {
-    Tensor hidden = relu(matmul(relu(matmul(data.points, w1) + b1), w2) + b2);
+    Tensor hidden = rectify(matmul(rectify(matmul(data.points, w1) + b1), w2) + b2);
     Tensor logits = matmul(hidden, w3) + b3;
-    Tensor loss = cross_entropy(logits, data.labels);
+    Tensor loss = spiral_cross_entropy(logits, data.labels);
     loss_value = loss.item<double>();
     if (step == 0) first_loss = loss_value;
     if (!std::isfinite(loss_value)) throw std::runtime_error("loss became " + std::to_string(loss_value) + " at step " + std::to_string(step));
