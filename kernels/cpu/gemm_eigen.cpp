@@ -10,6 +10,7 @@
 #include <Eigen/Core>
 
 #include "kernels/cpu/cpu_backend.h"
+#include "kernels/cpu/gemm.h"
 #include "kernels/cpu/parallel.h"
 
 namespace ganforge::kernels {
@@ -57,8 +58,7 @@ template <class T>
 void gemm_typed(const GemmDesc& g) {
   const int64_t flops_per_batch = 2 * g.m * g.n * std::max<int64_t>(g.k, 1);
   if (g.batch == 1) {
-    Eigen::setNbThreads(cpu::max_threads());  // Eigen splits one large product over OpenMP threads
-    gemm_one<T>(g, 0);
+    cpu::gemm_single(g);
     return;
   }
   cpu::parallel_for(g.batch, flops_per_batch / 64, [&](int64_t begin, int64_t end) {
@@ -67,6 +67,16 @@ void gemm_typed(const GemmDesc& g) {
 }
 
 }  // namespace
+
+void cpu::gemm_single(const GemmDesc& g) {
+  // Outside a parallel region Eigen may split one large product; inside one it runs serially.
+  if (!cpu::in_parallel_region()) Eigen::setNbThreads(cpu::max_threads());
+  switch (g.dtype) {
+    case DType::F32: gemm_one<float>(g, 0); break;
+    case DType::F64: gemm_one<double>(g, 0); break;
+    case DType::I64: gemm_one<int64_t>(g, 0); break;
+  }
+}
 
 void CpuBackend::gemm(const GemmDesc& g) {
   switch (g.dtype) {

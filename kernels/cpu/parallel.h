@@ -17,6 +17,14 @@ constexpr int64_t kMinWorkPerThread = 1 << 15;
 int max_threads();              // GANFORGE_NUM_THREADS, else OpenMP's default
 void set_max_threads(int count);
 
+inline bool in_parallel_region() {
+#ifdef _OPENMP
+  return omp_in_parallel() != 0;
+#else
+  return false;
+#endif
+}
+
 // Calls f(begin, end) on disjoint chunks covering [0, n); `cost` is the work of one item.
 template <class F>
 void parallel_for(int64_t n, int64_t cost, F&& f) {

@@ -31,6 +31,18 @@ class ReferenceBackend final : public HostBackend {
                     const TensorDesc& index) override;
   void index_add(const TensorDesc& out, int dim, const TensorDesc& index,
                  const TensorDesc& src) override;
+  void conv2d_forward(const ConvParams& p, const TensorDesc& x, const TensorDesc& w, const TensorDesc& bias,
+                      const TensorDesc& y) override;
+  void conv2d_backward_data(const ConvParams& p, const TensorDesc& dy, const TensorDesc& w,
+                            const TensorDesc& dx) override;
+  void conv2d_backward_filter(const ConvParams& p, const TensorDesc& x, const TensorDesc& dy, const TensorDesc& dw,
+                              const TensorDesc& dbias) override;
+  void conv_transpose2d_forward(const ConvParams& p, const TensorDesc& x, const TensorDesc& w,
+                                const TensorDesc& bias, const TensorDesc& y) override;
+  void conv_transpose2d_backward_data(const ConvParams& p, const TensorDesc& dy, const TensorDesc& w,
+                                      const TensorDesc& dx) override;
+  void conv_transpose2d_backward_filter(const ConvParams& p, const TensorDesc& x, const TensorDesc& dy,
+                                        const TensorDesc& dw, const TensorDesc& dbias) override;
 };
 
 Backend& reference_backend();

@@ -1,0 +1,99 @@
+// Every convolution and transposed-convolution layer of DCGAN-64 and DCGAN-MNIST at batch
+// 64: forward, backward-data and backward-filter on the cpu backend and on oneDNN, 1 and 2
+// threads, in GFLOP/s. The closing table of ganforge_bench gives the ratios.
+//   build/bench/ganforge_bench --benchmark_filter=conv/
+#include <benchmark/benchmark.h>
+#include <omp.h>
+
+#include <string>
+#include <vector>
+
+#include "bench/onednn_conv.h"
+#include "core/ganforge.h"
+#include "kernels/cpu/cpu_backend.h"
+#include "kernels/cpu/parallel.h"
+
+namespace ganforge::bench {
+namespace {
+
+struct Layer {
+  const char* name;
+  ConvShape shape;
+};
+
+// batch 64; nz = 100, ngf = ndf = 64 (ARCHITECTURES.md §2)
+const std::vector<Layer> kLayers = {
+    {"dcgan64/G1 convT 100->512 1->4", {64, 100, 1, 1, 512, 4, 1, 0, true}},
+    {"dcgan64/G2 convT 512->256 4->8", {64, 512, 4, 4, 256, 4, 2, 1, true}},
+    {"dcgan64/G3 convT 256->128 8->16", {64, 256, 8, 8, 128, 4, 2, 1, true}},
+    {"dcgan64/G4 convT 128->64 16->32", {64, 128, 16, 16, 64, 4, 2, 1, true}},
+    {"dcgan64/G5 convT 64->3 32->64", {64, 64, 32, 32, 3, 4, 2, 1, true}},
+    {"dcgan64/D1 conv 3->64 64->32", {64, 3, 64, 64, 64, 4, 2, 1, false}},
+    {"dcgan64/D2 conv 64->128 32->16", {64, 64, 32, 32, 128, 4, 2, 1, false}},
+    {"dcgan64/D3 conv 128->256 16->8", {64, 128, 16, 16, 256, 4, 2, 1, false}},
+    {"dcgan64/D4 conv 256->512 8->4", {64, 256, 8, 8, 512, 4, 2, 1, false}},
+    {"dcgan64/D5 conv 512->1 4->1", {64, 512, 4, 4, 1, 4, 1, 0, false}},
+    {"mnist/G1 convT 100->256 1->4", {64, 100, 1, 1, 256, 4, 1, 0, true}},
+    {"mnist/G2 convT 256->128 4->7", {64, 256, 4, 4, 128, 3, 2, 1, true}},
+    {"mnist/G3 convT 128->64 7->14", {64, 128, 7, 7, 64, 4, 2, 1, true}},
+    {"mnist/G4 convT 64->1 14->28", {64, 64, 14, 14, 1, 4, 2, 1, true}},
+    {"mnist/D1 conv 1->64 28->14", {64, 1, 28, 28, 64, 4, 2, 1, false}},
+    {"mnist/D2 conv 64->128 14->7", {64, 64, 14, 14, 128, 4, 2, 1, false}},
+    {"mnist/D3 conv 128->256 7->3", {64, 128, 7, 7, 256, 4, 2, 1, false}},
+    {"mnist/D4 conv 256->1 3->1", {64, 256, 3, 3, 1, 3, 1, 0, false}},
+};
+
+const char* pass_name(ConvPass pass) {
+  return pass == ConvPass::Forward ? "forward" : pass == ConvPass::BackwardData ? "backward-data" : "backward-filter";
+}
+
+void set_threads(int threads) {
+  kernels::cpu::set_max_threads(threads);
+  omp_set_num_threads(threads);
+}
+
+void run_ganforge(benchmark::State& state, ConvShape s, ConvPass pass, int threads) {
+  set_threads(threads);
+  Generator gen(1);
+  const ConvParams p = conv_params(s.stride, s.pad);
+  Tensor x = randn({s.n, s.cin, s.h, s.w}, {}, &gen);
+  Tensor y = randn({s.n, s.cout, s.out_h(), s.out_w()}, {}, &gen);
+  Tensor w = s.transposed ? randn({s.cin, s.cout, s.k, s.k}, {}, &gen) : randn({s.cout, s.cin, s.k, s.k}, {}, &gen);
+  kernels::Backend& cpu = kernels::cpu_backend();
+  const kernels::TensorDesc none{};
+  for (auto _ : state) {
+    if (!s.transposed) {
+      if (pass == ConvPass::Forward) cpu.conv2d_forward(p, describe(x), describe(w), none, describe(y));
+      if (pass == ConvPass::BackwardData) cpu.conv2d_backward_data(p, describe(y), describe(w), describe(x));
+      if (pass == ConvPass::BackwardFilter) cpu.conv2d_backward_filter(p, describe(x), describe(y), describe(w), none);
+    } else {
+      if (pass == ConvPass::Forward) cpu.conv_transpose2d_forward(p, describe(x), describe(w), none, describe(y));
+      if (pass == ConvPass::BackwardData) cpu.conv_transpose2d_backward_data(p, describe(y), describe(w), describe(x));
+      if (pass == ConvPass::BackwardFilter) cpu.conv_transpose2d_backward_filter(p, describe(x), describe(y), describe(w), none);
+    }
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(s.flops() * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void run_onednn(benchmark::State& state, ConvShape s, ConvPass pass, int threads) {
+  set_threads(threads);
+  OnednnConv conv(s, pass);
+  for (auto _ : state) conv.run();
+  state.counters["GFLOP/s"] = benchmark::Counter(s.flops() * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+const bool registered = [] {
+  for (const Layer& layer : kLayers)
+    for (ConvPass pass : {ConvPass::Forward, ConvPass::BackwardData, ConvPass::BackwardFilter})
+      for (int threads : {1, 2}) {
+        const std::string stem = std::string("conv/") + layer.name + "/" + pass_name(pass) + "/threads:" + std::to_string(threads);
+        benchmark::RegisterBenchmark((stem + "/ganforge").c_str(), run_ganforge, layer.shape, pass, threads)
+            ->Unit(benchmark::kMillisecond)->UseRealTime();
+        benchmark::RegisterBenchmark((stem + "/onednn").c_str(), run_onednn, layer.shape, pass, threads)
+            ->Unit(benchmark::kMillisecond)->UseRealTime();
+      }
+  return true;
+}();
+
+}  // namespace
+}  // namespace ganforge::bench

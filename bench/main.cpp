@@ -1,0 +1,64 @@
+// ganforge_bench: Google Benchmark's runner plus a closing table that pairs every GANForge
+// measurement with the vendor one of the same name (".../ganforge" with ".../onednn"), so
+// the ratio always comes from one run on one machine.
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include "bench/machine_peak.h"
+
+namespace {
+
+// Console output as usual, and every run's items/s kept for the ratio table.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs) {
+      if (run.run_type != Run::RT_Iteration || run.error_occurred) continue;
+      auto flops = run.counters.find("GFLOP/s");
+      std::string name = run.benchmark_name();
+      const std::string real_time = "/real_time";
+      if (name.size() > real_time.size() && name.compare(name.size() - real_time.size(), real_time.size(), real_time) == 0)
+        name.resize(name.size() - real_time.size());
+      if (flops != run.counters.end()) rates_[name] = flops->second.value;
+    }
+    ConsoleReporter::ReportRuns(runs);
+  }
+
+  void PrintRatios() const {
+    bool header = false;
+    for (const auto& [name, rate] : rates_) {
+      const std::string suffix = "/ganforge";
+      if (name.size() < suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+      const std::string stem = name.substr(0, name.size() - suffix.size());
+      auto vendor = rates_.find(stem + "/onednn");
+      if (vendor == rates_.end()) continue;
+      if (!header) {
+        std::printf("\n%-62s %10s %10s %7s %9s\n", "layer/pass/threads", "ganforge", "onednn", "ratio", "of peak");
+        header = true;
+      }
+      std::printf("%-62s %10.1f %10.1f %7.2f %8.0f%%\n", stem.c_str(), rate, vendor->second, rate / vendor->second,
+                  100 * rate / ganforge::bench::machine_peak().gflops);
+    }
+  }
+
+ private:
+  std::map<std::string, double> rates_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  const auto& peak = ganforge::bench::machine_peak();
+  std::printf("measured roofline: %.1f GFLOP/s f32 FMA (one core), %.1f GB/s copy (one core)\n", peak.gflops,
+              peak.gbytes_per_s);
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  reporter.PrintRatios();
+  benchmark::Shutdown();
+  return 0;
+}

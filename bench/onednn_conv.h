@@ -1,0 +1,38 @@
+// A small oneDNN (2.6, Debian's libdnnl-dev) harness: one convolution or transposed
+// convolution pass on NCHW tensors, set up once and executed many times. It is the
+// yardstick for the cpu backend's convolutions until an `onednn` backend exists.
+// Activations are plain NCHW (the layout GANForge tensors have), weights in whatever
+// layout oneDNN prefers (reordered once, outside the timed loop).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+namespace ganforge::bench {
+
+enum class ConvPass { Forward, BackwardData, BackwardFilter };
+
+struct ConvShape {
+  int64_t n, cin, h, w, cout, k, stride, pad;
+  bool transposed;  // a ConvTranspose2d layer: cin -> cout upsampling
+  int64_t out_h() const { return transposed ? (h - 1) * stride - 2 * pad + k : (h + 2 * pad - k) / stride + 1; }
+  int64_t out_w() const { return transposed ? (w - 1) * stride - 2 * pad + k : (w + 2 * pad - k) / stride + 1; }
+  // multiply-adds x 2 of any one pass
+  double flops() const {
+    const double spatial = transposed ? static_cast<double>(h * w) : static_cast<double>(out_h() * out_w());
+    return 2.0 * static_cast<double>(n * cin * cout * k * k) * spatial;
+  }
+};
+
+class OnednnConv {
+ public:
+  OnednnConv(const ConvShape& shape, ConvPass pass);
+  ~OnednnConv();
+  void run();  // one execution, waited for
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace ganforge::bench

@@ -1,0 +1,158 @@
+// Convolution, transposed convolution, linear and embedding. The backward of a convolution
+// is two more convolutions: backward-data (the transposed convolution of dy with w) and
+// backward-filter (the correlation of x with dy), both primitives of every backend.
+#include <stdexcept>
+
+#include "core/dispatch.h"
+#include "core/nn_ops.h"
+#include "core/ops.h"
+
+namespace ganforge {
+namespace {
+
+std::string describe_params(const ConvParams& p) {
+  return "stride (" + std::to_string(p.stride_h) + ", " + std::to_string(p.stride_w) + "), padding (" +
+         std::to_string(p.pad_top) + ", " + std::to_string(p.pad_bottom) + ", " + std::to_string(p.pad_left) + ", " +
+         std::to_string(p.pad_right) + "), dilation (" + std::to_string(p.dilation_h) + ", " +
+         std::to_string(p.dilation_w) + ")";
+}
+
+void check_params(const char* op, const ConvParams& p) {
+  if (p.stride_h < 1 || p.stride_w < 1 || p.dilation_h < 1 || p.dilation_w < 1 || p.pad_top < 0 || p.pad_bottom < 0 ||
+      p.pad_left < 0 || p.pad_right < 0)
+    throw std::invalid_argument(std::string(op) + ": strides and dilations must be >= 1 and paddings >= 0; got " +
+                                describe_params(p));
+}
+
+// x [N, C, H, W] and w [A, B, kh, kw] of one floating dtype on one device; bias [bias_channels].
+void check_operands(const char* op, const Tensor& x, const Tensor& w, const Tensor& bias, int64_t weight_in_dim,
+                    int64_t bias_channels) {
+  check_same_device(op, {x, w, bias});
+  if (x.dim() != 4)
+    throw std::invalid_argument(std::string(op) + ": input must be 4-D [N, C, H, W]; got shape " + shape_str(x.shape()));
+  if (w.dim() != 4)
+    throw std::invalid_argument(std::string(op) + ": weight must be 4-D; got shape " + shape_str(w.shape()));
+  if (!is_floating(x.dtype()) || x.dtype() != w.dtype() || (bias.defined() && bias.dtype() != x.dtype()))
+    throw std::invalid_argument(std::string(op) + ": input, weight and bias must share one floating dtype");
+  if (w.shape()[weight_in_dim] != x.shape()[1])
+    throw std::invalid_argument(std::string(op) + ": input has " + std::to_string(x.shape()[1]) +
+                                " channels but weight of shape " + shape_str(w.shape()) + " expects " +
+                                std::to_string(w.shape()[weight_in_dim]));
+  if (bias.defined() && bias.shape() != Shape{bias_channels})
+    throw std::invalid_argument(std::string(op) + ": bias must have shape [" + std::to_string(bias_channels) +
+                                "]; got " + shape_str(bias.shape()));
+}
+
+// Output extent of a convolution along one dim.
+int64_t conv_extent(int64_t in, int64_t kernel, int64_t stride, int64_t pad_before, int64_t pad_after, int64_t dilation) {
+  return (in + pad_before + pad_after - dilation * (kernel - 1) - 1) / stride + 1;
+}
+
+kernels::TensorDesc optional(const Tensor& t) { return t.defined() ? describe(t) : kernels::TensorDesc{}; }
+
+Tensor empty_for(const Tensor& like, const Shape& shape) {
+  return empty(shape, TensorOptions{like.dtype(), like.device(), false});
+}
+
+}  // namespace
+
+ConvParams conv_params(int64_t stride, int64_t padding, int64_t dilation) {
+  return ConvParams{stride, stride, padding, padding, padding, padding, dilation, dilation};
+}
+
+// d conv/dx = conv_backward_data(dy, w); d conv/dw = conv_backward_filter(x, dy); d conv/db = Σ dy
+Tensor conv2d(const Tensor& x_in, const Tensor& w_in, const Tensor& bias, const ConvParams& p) {
+  check_params("conv2d", p);
+  check_operands("conv2d", x_in, w_in, bias, 1, w_in.dim() == 4 ? w_in.shape()[0] : 0);
+  const Tensor x = x_in.contiguous(), w = w_in.contiguous();
+  const int64_t ho = conv_extent(x.shape()[2], w.shape()[2], p.stride_h, p.pad_top, p.pad_bottom, p.dilation_h);
+  const int64_t wo = conv_extent(x.shape()[3], w.shape()[3], p.stride_w, p.pad_left, p.pad_right, p.dilation_w);
+  if (ho < 1 || wo < 1)
+    throw std::invalid_argument("conv2d: a " + std::to_string(w.shape()[2]) + "x" + std::to_string(w.shape()[3]) +
+                                " kernel with " + describe_params(p) + " does not fit the input of shape " +
+                                shape_str(x.shape()));
+  Tensor y = empty_for(x, {x.shape()[0], w.shape()[0], ho, wo});
+  const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
+  backend_for(x.device()).conv2d_forward(p, describe(x), describe(w), optional(b), describe(y));
+  record("conv2d", {x, w, b}, y, {x, w}, [p](const Tensor& g_in, const BackwardContext& ctx) -> std::vector<Tensor> {
+    const Tensor g = g_in.contiguous();
+    const Tensor &input = ctx[0], &weight = ctx[1];
+    kernels::Backend& backend = backend_for(g.device());
+    Tensor dx, dw, db;
+    if (ctx.needs(0)) {
+      dx = empty_for(input, input.shape());
+      backend.conv2d_backward_data(p, describe(g), describe(weight), describe(dx));
+    }
+    if (ctx.needs(1) || ctx.needs(2)) {
+      dw = empty_for(weight, weight.shape());
+      if (ctx.needs(2)) db = empty_for(weight, {weight.shape()[0]});
+      backend.conv2d_backward_filter(p, describe(input), describe(g), describe(dw), optional(db));
+    }
+    return {dx, ctx.needs(1) ? dw : Tensor(), db};
+  });
+  return y;
+}
+
+// The adjoint of conv2d with the same weight: d/dx = conv2d(dy, w), d/dw = filter(dy, x), d/db = Σ dy
+Tensor conv_transpose2d(const Tensor& x_in, const Tensor& w_in, const Tensor& bias, const ConvParams& p,
+                        int64_t output_padding_h, int64_t output_padding_w) {
+  check_params("conv_transpose2d", p);
+  check_operands("conv_transpose2d", x_in, w_in, bias, 0, w_in.dim() == 4 ? w_in.shape()[1] : 0);
+  if (output_padding_h < 0 || output_padding_w < 0 || output_padding_h >= std::max(p.stride_h, p.dilation_h) ||
+      output_padding_w >= std::max(p.stride_w, p.dilation_w))
+    throw std::invalid_argument("conv_transpose2d: output_padding (" + std::to_string(output_padding_h) + ", " +
+                                std::to_string(output_padding_w) +
+                                ") must be >= 0 and smaller than either the stride or the dilation");
+  const Tensor x = x_in.contiguous(), w = w_in.contiguous();
+  const int64_t ho = (x.shape()[2] - 1) * p.stride_h - p.pad_top - p.pad_bottom + p.dilation_h * (w.shape()[2] - 1) +
+                     output_padding_h + 1;
+  const int64_t wo = (x.shape()[3] - 1) * p.stride_w - p.pad_left - p.pad_right + p.dilation_w * (w.shape()[3] - 1) +
+                     output_padding_w + 1;
+  if (ho < 1 || wo < 1)
+    throw std::invalid_argument("conv_transpose2d: " + describe_params(p) + " leaves no output for the input of shape " +
+                                shape_str(x.shape()));
+  Tensor y = empty_for(x, {x.shape()[0], w.shape()[1], ho, wo});
+  const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
+  backend_for(x.device()).conv_transpose2d_forward(p, describe(x), describe(w), optional(b), describe(y));
+  record("conv_transpose2d", {x, w, b}, y, {x, w},
+         [p](const Tensor& g_in, const BackwardContext& ctx) -> std::vector<Tensor> {
+           const Tensor g = g_in.contiguous();
+           const Tensor &input = ctx[0], &weight = ctx[1];
+           kernels::Backend& backend = backend_for(g.device());
+           Tensor dx, dw, db;
+           if (ctx.needs(0)) {
+             dx = empty_for(input, input.shape());
+             backend.conv_transpose2d_backward_data(p, describe(g), describe(weight), describe(dx));
+           }
+           if (ctx.needs(1) || ctx.needs(2)) {
+             dw = empty_for(weight, weight.shape());
+             if (ctx.needs(2)) db = empty_for(weight, {weight.shape()[1]});
+             backend.conv_transpose2d_backward_filter(p, describe(input), describe(g), describe(dw), optional(db));
+           }
+           return {dx, ctx.needs(1) ? dw : Tensor(), db};
+         });
+  return y;
+}
+
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias) {
+  if (w.dim() != 2 || x.dim() < 1 || x.shape().back() != w.shape()[1])
+    throw std::invalid_argument("linear: input of shape " + shape_str(x.shape()) + " and weight of shape " +
+                                shape_str(w.shape()) + " do not match (expected input [..., in], weight [out, in])");
+  if (bias.defined() && bias.shape() != Shape{w.shape()[0]})
+    throw std::invalid_argument("linear: bias must have shape [" + std::to_string(w.shape()[0]) + "]; got " +
+                                shape_str(bias.shape()));
+  Tensor flat = x.dim() == 1 ? x.unsqueeze(0) : x;
+  Tensor y = matmul(flat, w.t());
+  if (bias.defined()) y = y + bias;
+  return x.dim() == 1 ? y.squeeze(0) : y;
+}
+
+Tensor embedding(const Tensor& indices, const Tensor& weight) {
+  if (weight.dim() != 2)
+    throw std::invalid_argument("embedding: weight must be [num_embeddings, dim]; got shape " + shape_str(weight.shape()));
+  Shape shape = indices.shape();
+  shape.push_back(weight.shape()[1]);
+  return index_select(weight, 0, indices.reshape({-1})).reshape(shape);
+}
+
+}  // namespace ganforge
