@@ -1,9 +1,420 @@
 // Consistency cases of batch norm, activations, softmax, resampling, losses and optimizer steps.
+//
+// Tolerances follow the harness formula (ulps + 2n)·u·M with M = |result| unless noted:
+//  - n is the length of the sums behind a value: values per channel (N·S) for batch norm,
+//    the softmax dim, the number of loss terms, the contributions of an upsampled or
+//    reflected gradient; n = 1 for elementwise maps.
+//  - Batch norm's output (x̂·γ + β), its dx (dy - dβ/m - x̂·dγ/m) and softmax's backward
+//    (dy - Σ dy·y) cancel: |result| can be far below the terms, so M = |result| is not a
+//    bound on an f64 rounding error. Both CPU backends evaluate these in double and round
+//    once, so their f32 results differ by at most an ulp (ulps 4 = 2 ulps, with 2n·u for the
+//    statistics); these primitives are compared in f32 here, and the f64 path of every
+//    backend is covered by the float64 gradchecks (tests/core/test_gradcheck_layers.cpp).
+//  - Transcendental maps (tanh, sigmoid) in f32 call libm's float functions (<= 2 ulps =
+//    4u) plus up to two roundings of the stable formula: ulps 8.
 #include "tests/kernels/cases.h"
 
 namespace ganforge::testing {
 
-std::vector<Case> layer_cases() { return {}; }
-std::vector<std::string> layer_primitives() { return {}; }
+using kernels::ActivationOp;
+using kernels::LossOp;
+using kernels::PadMode;
+using kernels::Reduction;
+using kernels::TensorDesc;
+
+namespace {
+
+TensorDesc absent(const TensorDesc& d) {
+  TensorDesc t = d;
+  t.data = nullptr;
+  return t;
+}
+
+int64_t per_channel(const Shape& x) { return shape_numel(x) / x[1]; }
+
+// ---------------------------------------------------------------------------- batch norm
+
+std::vector<Case> batch_norm_cases() {
+  // batch 1 with spatial values, 1x1 maps, BN1d, odd sizes, 1 / 3 / 17 / 19 / 33 channels,
+  // and a DCGAN-sized map that takes the threaded path.
+  const std::vector<Shape> shapes = {{1, 3, 5, 7}, {4, 3, 1, 1}, {2, 1, 1, 1}, {5, 19},      {64, 33},
+                                     {3, 17, 3, 5}, {2, 1, 9, 9}, {1, 8, 2, 2}, {16, 64, 16, 16}};
+  std::vector<Case> cases;
+  for (const Shape& x : shapes) {
+    const Shape c = {x[1]};
+    const int64_t m = per_channel(x);
+    for (bool affine : {true, false})
+      for (bool running : {true, false}) {
+        Case f;
+        f.primitive = "batch_norm_forward_train";
+        f.label = describe_shape(x, DType::F32, Layout::Contiguous) + (affine ? " affine" : "") + (running ? " running" : "");
+        f.operands = {in(x, DType::F32),         in(c, DType::F32),   in(c, DType::F32),
+                      inout(c, DType::F32),      inout(c, DType::F32, Fill::Positive),
+                      out(x, DType::F32),        out(c, DType::F32),  out(c, DType::F32)};
+        f.reduction_length = m;
+        f.run = [affine, running](kernels::Backend& b, const Descs& d) {
+          b.batch_norm_forward_train(d[0], affine ? d[1] : absent(d[1]), affine ? d[2] : absent(d[2]),
+                                     running ? d[3] : absent(d[3]), running ? d[4] : absent(d[4]), 0.1, 1e-5, d[5],
+                                     d[6], d[7]);
+        };
+        cases.push_back(f);
+      }
+    Case e;
+    e.primitive = "batch_norm_forward_eval";
+    e.label = describe_shape(x, DType::F32, Layout::Contiguous);
+    e.operands = {in(x, DType::F32), in(c, DType::F32), in(c, DType::F32), in(c, DType::F32),
+                  in(c, DType::F32, Fill::Positive), out(x, DType::F32)};
+    e.run = [](kernels::Backend& b, const Descs& d) { b.batch_norm_forward_eval(d[0], d[1], d[2], d[3], d[4], 0.8, d[5]); };
+    cases.push_back(e);
+
+    // which gradients are wanted: all, dx only, dgamma/dbeta only, all without gamma
+    struct Wanted {
+      bool dx, params, gamma;
+      const char* label;
+    };
+    for (Wanted w : {Wanted{true, true, true, ""}, Wanted{true, false, true, " dx only"},
+                     Wanted{false, true, true, " dgamma dbeta only"}, Wanted{true, true, false, " no gamma"}}) {
+      Case g;
+      g.primitive = "batch_norm_backward";
+      g.label = describe_shape(x, DType::F32, Layout::Contiguous) + w.label;
+      g.operands = {in(x, DType::F32), in(x, DType::F32), in(c, DType::F32), in(c, DType::F32),
+                    in(c, DType::F32, Fill::Positive), out(x, DType::F32), out(c, DType::F32), out(c, DType::F32)};
+      g.reduction_length = m;
+      g.run = [w](kernels::Backend& b, const Descs& d) {
+        b.batch_norm_backward(d[0], d[1], w.gamma ? d[2] : absent(d[2]), d[3], d[4], w.dx ? d[5] : absent(d[5]),
+                              w.params ? d[6] : absent(d[6]), w.params ? d[7] : absent(d[7]));
+      };
+      cases.push_back(g);
+    }
+  }
+  return cases;
+}
+
+// ---------------------------------------------------------------------------- activations
+
+struct Variant {
+  Shape shape;
+  Layout layout;
+};
+
+const std::vector<Variant> kElementwise = {
+    {{}, Layout::Contiguous},         {{1}, Layout::Contiguous},        {{7}, Layout::Contiguous},
+    {{3, 5}, Layout::Transposed},     {{2, 1, 3}, Layout::Strided},     {{1, 3, 1, 1}, Layout::Contiguous},
+    {{4, 33, 17}, Layout::Transposed}, {{1 << 17}, Layout::Contiguous},
+};
+
+std::vector<Case> activation_cases() {
+  std::vector<Case> cases;
+  for (ActivationOp op : {ActivationOp::Relu, ActivationOp::LeakyRelu, ActivationOp::Tanh, ActivationOp::Sigmoid}) {
+    const std::string name = kernels::activation_op_name(op);
+    const bool transcendental = op == ActivationOp::Tanh || op == ActivationOp::Sigmoid;
+    for (DType dtype : {DType::F32, DType::F64})
+      for (const Variant& v : kElementwise) {
+        Case f;
+        f.primitive = "activation_forward." + name;
+        f.label = describe_shape(v.shape, dtype, v.layout);
+        f.operands = {out(v.shape, dtype), in(v.shape, dtype, Fill::Uniform, v.layout)};
+        f.exact = op == ActivationOp::Relu;  // a selection
+        f.ulps = transcendental ? 8 : 4;
+        f.run = [op](kernels::Backend& b, const Descs& d) { b.activation_forward(op, d[0], d[1], 0.2); };
+        cases.push_back(f);
+
+        Case g;
+        g.primitive = "activation_backward." + name;
+        g.label = f.label;
+        g.operands = {out(v.shape, dtype), in(v.shape, dtype, Fill::Uniform, v.layout), in(v.shape, dtype),
+                      in(v.shape, dtype, Fill::Uniform, v.layout == Layout::Transposed ? Layout::Strided : v.layout)};
+        g.exact = op == ActivationOp::Relu;
+        g.ulps = transcendental ? 8 : 4;  // (1 - y)(1 + y) or y(1 - y), times dy: three roundings
+        g.run = [op](kernels::Backend& b, const Descs& d) { b.activation_backward(op, d[0], d[1], d[2], d[3], 0.2); };
+        cases.push_back(g);
+      }
+    // ±1e4, ±inf, NaN, 0: tanh and sigmoid saturate to ±1 / 0 / 1, NaN stays NaN.
+    Case s;
+    s.primitive = "activation_forward." + name;
+    s.label = "[64] f32 special values";
+    s.operands = {out({64}, DType::F32), in({64}, DType::F32, Fill::Special)};
+    s.ulps = transcendental ? 8 : 4;
+    s.run = [op](kernels::Backend& b, const Descs& d) { b.activation_forward(op, d[0], d[1], 0.2); };
+    cases.push_back(s);
+    Case sg = s;
+    sg.primitive = "activation_backward." + name;
+    sg.operands = {out({64}, DType::F32), in({64}, DType::F32), in({64}, DType::F32, Fill::Special), in({64}, DType::F32)};
+    sg.run = [op](kernels::Backend& b, const Descs& d) { b.activation_backward(op, d[0], d[1], d[2], d[3], 0.2); };
+    cases.push_back(sg);
+  }
+  return cases;
+}
+
+// ---------------------------------------------------------------------------- softmax
+
+std::vector<Case> softmax_cases() {
+  struct Along {
+    Shape shape;
+    int dim;
+  };
+  const std::vector<Along> variants = {{{1}, 0},          {{7}, 0},          {{3, 5}, 1},      {{3, 5}, 0},
+                                       {{2, 3, 4}, 1},    {{4, 1, 5}, 1},    {{64, 10}, 1},    {{256, 1000}, 1},
+                                       {{16, 10, 32, 32}, 1}};
+  std::vector<Case> cases;
+  for (bool log : {false, true})
+    for (const Along& v : variants) {
+      const std::string kind = log ? ".log_softmax" : ".softmax";
+      const std::string label = shape_str(v.shape) + " dim " + std::to_string(v.dim);
+      // The forward adds positive exponentials only: no cancellation, f32 and f64.
+      for (DType dtype : {DType::F32, DType::F64}) {
+        Case f;
+        f.primitive = "softmax_forward" + kind;
+        f.label = label + " " + dtype_name(dtype);
+        f.operands = {out(v.shape, dtype), in(v.shape, dtype, Fill::Uniform)};
+        f.reduction_length = v.shape[v.dim];
+        f.ulps = 8;  // exp and log (<= 1 ulp each in double) and the final division or subtraction
+        const int dim = v.dim;
+        f.run = [dim, log](kernels::Backend& b, const Descs& d) { b.softmax_forward(d[0], d[1], dim, log); };
+        cases.push_back(f);
+      }
+      Case g;
+      g.primitive = "softmax_backward" + kind;
+      g.label = label + " f32";
+      g.operands = {out(v.shape, DType::F32), in(v.shape, DType::F32), in(v.shape, DType::F32, log ? Fill::Uniform : Fill::Positive)};
+      g.reduction_length = v.shape[v.dim];
+      const int dim = v.dim;
+      g.run = [dim, log](kernels::Backend& b, const Descs& d) { b.softmax_backward(d[0], d[1], d[2], dim, log); };
+      cases.push_back(g);
+    }
+  Case s;
+  s.primitive = "softmax_forward.log_softmax";
+  s.label = "[6, 5] f32 special values";
+  s.operands = {out({6, 5}, DType::F32), in({6, 5}, DType::F32, Fill::Special)};
+  s.reduction_length = 5;
+  s.ulps = 8;
+  s.run = [](kernels::Backend& b, const Descs& d) { b.softmax_forward(d[0], d[1], 1, true); };
+  cases.push_back(s);
+  return cases;
+}
+
+// ---------------------------------------------------------------------------- resampling
+
+std::vector<Case> resample_cases() {
+  std::vector<Case> cases;
+  struct Scale {
+    Shape x;
+    int64_t sh, sw;
+  };
+  for (const Scale& v : {Scale{{1, 1, 1, 1}, 2, 2}, Scale{{2, 3, 5, 7}, 2, 2}, Scale{{1, 3, 4, 5}, 3, 1},
+                         Scale{{2, 1, 3, 3}, 1, 4}, Scale{{8, 64, 32, 32}, 2, 2}})
+    for (DType dtype : {DType::F32, DType::F64}) {
+      const Shape y = {v.x[0], v.x[1], v.x[2] * v.sh, v.x[3] * v.sw};
+      Case f;
+      f.primitive = "upsample_nearest2d_forward";
+      f.label = describe_shape(v.x, dtype, Layout::Contiguous) + " x" + std::to_string(v.sh) + "," + std::to_string(v.sw);
+      f.operands = {out(y, dtype), in(v.x, dtype)};
+      f.exact = true;  // copies
+      f.run = [](kernels::Backend& b, const Descs& d) { b.upsample_nearest2d_forward(d[0], d[1]); };
+      cases.push_back(f);
+      Case g;
+      g.primitive = "upsample_nearest2d_backward";
+      g.label = f.label;
+      g.operands = {out(v.x, dtype), in(y, dtype)};
+      g.reduction_length = v.sh * v.sw;  // each dx sums one sh×sw block: M = Σ|terms|
+      g.bound_by_absolute_inputs = true;
+      g.run = [](kernels::Backend& b, const Descs& d) { b.upsample_nearest2d_backward(d[0], d[1]); };
+      cases.push_back(g);
+    }
+  struct Pads {
+    Shape x;
+    int64_t p[4];  // top, bottom, left, right
+    bool reflect_ok;
+  };
+  for (const Pads& v : {Pads{{1, 1, 1, 1}, {1, 0, 2, 1}, false}, Pads{{1, 1, 1, 1}, {0, 0, 0, 0}, true},
+                        Pads{{2, 3, 5, 7}, {1, 2, 3, 0}, true}, Pads{{1, 3, 4, 4}, {3, 3, 3, 3}, true},
+                        Pads{{1, 1, 3, 3}, {2, 2, 2, 2}, true}, Pads{{4, 64, 64, 64}, {3, 3, 3, 3}, true}})
+    for (PadMode mode : {PadMode::Zero, PadMode::Reflect}) {
+      if (mode == PadMode::Reflect && !v.reflect_ok) continue;
+      const std::string kind = mode == PadMode::Zero ? ".zero" : ".reflect";
+      const Shape y = {v.x[0], v.x[1], v.x[2] + v.p[0] + v.p[1], v.x[3] + v.p[2] + v.p[3]};
+      const std::vector<int64_t> pads(v.p, v.p + 4);
+      for (DType dtype : {DType::F32, DType::F64}) {
+        Case f;
+        f.primitive = "pad2d_forward" + kind;
+        f.label = describe_shape(v.x, dtype, Layout::Contiguous) + " pads " + std::to_string(v.p[0]) + "," +
+                  std::to_string(v.p[1]) + "," + std::to_string(v.p[2]) + "," + std::to_string(v.p[3]);
+        f.operands = {out(y, dtype), in(v.x, dtype)};
+        f.exact = true;
+        f.run = [mode, pads](kernels::Backend& b, const Descs& d) { b.pad2d_forward(mode, d[0], d[1], pads.data()); };
+        cases.push_back(f);
+        Case g;
+        g.primitive = "pad2d_backward" + kind;
+        g.label = f.label;
+        g.operands = {out(v.x, dtype), in(y, dtype)};
+        // a reflected element receives from at most 3 rows × 3 columns (pads < size)
+        g.reduction_length = mode == PadMode::Zero ? 1 : 9;
+        g.exact = mode == PadMode::Zero;
+        g.bound_by_absolute_inputs = true;
+        g.run = [mode, pads](kernels::Backend& b, const Descs& d) { b.pad2d_backward(mode, d[0], d[1], pads.data()); };
+        cases.push_back(g);
+      }
+    }
+  return cases;
+}
+
+// ---------------------------------------------------------------------------- losses
+
+std::vector<Case> loss_cases() {
+  std::vector<Case> cases;
+  const std::vector<Shape> shapes = {{1}, {7}, {3, 5}, {2, 3, 4, 5}, {1 << 17}};
+  for (LossOp op : {LossOp::Mse, LossOp::L1, LossOp::Bce, LossOp::BceWithLogits})
+    for (Reduction reduction : {Reduction::Mean, Reduction::Sum})
+      for (DType dtype : {DType::F32, DType::F64})
+        for (const Shape& s : shapes)
+          for (Fill fill : {Fill::Uniform, Fill::Special}) {
+            if (fill == Fill::Special && (dtype != DType::F32 || shape_numel(s) > 64)) continue;
+            const std::string name = kernels::loss_op_name(op);
+            const std::string label = describe_shape(s, dtype, Layout::Contiguous) + (reduction == Reduction::Mean ? " mean" : " sum") +
+                                      (fill == Fill::Special ? " special values" : "");
+            // BCE wants probabilities and both BCEs targets in [0, 1]: the case feeds |u|,
+            // u ~ U(-1, 1), through the backend's (exact) abs into scratch outputs first.
+            const bool probabilities = op == LossOp::Bce, unit_targets = op == LossOp::Bce || op == LossOp::BceWithLogits;
+            auto prepare = [probabilities, unit_targets](kernels::Backend& b, const Descs& d) {
+              if (probabilities) b.unary(kernels::UnaryOp::Abs, d[3], d[1], {});
+              if (unit_targets) b.unary(kernels::UnaryOp::Abs, d[4], d[2], {});
+              return std::pair{probabilities ? d[3] : d[1], unit_targets ? d[4] : d[2]};
+            };
+            const std::vector<Operand> operands = {in(s, dtype, fill), in(s, dtype), out(s, dtype), out(s, dtype)};
+            Case f;
+            f.primitive = "loss_forward." + name;
+            f.label = label;
+            f.operands = {out({}, dtype)};
+            f.operands.insert(f.operands.end(), operands.begin(), operands.end());
+            f.reduction_length = shape_numel(s);  // a sum of non-negative terms: M = |loss| bounds them
+            f.ulps = 8;
+            f.run = [op, reduction, prepare](kernels::Backend& b, const Descs& d) {
+              auto [input, target] = prepare(b, d);
+              b.loss_forward(op, reduction, d[0], input, target);
+            };
+            cases.push_back(f);
+            Case g = f;
+            g.primitive = "loss_backward." + name;
+            g.operands[0] = out(s, dtype);
+            g.reduction_length = 1;  // elementwise, evaluated in double by both backends
+            g.ulps = 4;
+            g.run = [op, reduction, prepare](kernels::Backend& b, const Descs& d) {
+              auto [input, target] = prepare(b, d);
+              b.loss_backward(op, reduction, 0.75, d[0], input, target);
+            };
+            cases.push_back(g);
+          }
+  for (auto [rows, classes] : {std::pair<int64_t, int64_t>{1, 1}, {1, 10}, {7, 3}, {64, 10}, {512, 1000}})
+    for (Reduction reduction : {Reduction::Mean, Reduction::Sum})
+      for (DType dtype : {DType::F32, DType::F64})
+        for (Fill fill : {Fill::Uniform, Fill::Special}) {
+          if (fill == Fill::Special && (dtype != DType::F32 || rows * classes > 100)) continue;
+          const Operand labels{Role::Input, {rows}, DType::I64, Fill::Index, Layout::Contiguous, classes};
+          Case f;
+          f.primitive = "loss_forward.cross_entropy";
+          f.label = describe_shape({rows, classes}, dtype, Layout::Contiguous) + (reduction == Reduction::Mean ? " mean" : " sum") +
+                    (fill == Fill::Special ? " special values" : "");
+          f.operands = {out({}, dtype), in({rows, classes}, dtype, fill), labels};
+          f.reduction_length = rows * classes;  // log Σ exp per row, then the sum over rows; terms >= 0
+          f.ulps = 8;
+          f.run = [reduction](kernels::Backend& b, const Descs& d) {
+            b.loss_forward(LossOp::CrossEntropy, reduction, d[0], d[1], d[2]);
+          };
+          cases.push_back(f);
+          Case g = f;
+          g.primitive = "loss_backward.cross_entropy";
+          g.operands[0] = out({rows, classes}, dtype);
+          g.reduction_length = classes;  // softmax - one_hot: the row's Σ exp enters every element
+          g.run = [reduction](kernels::Backend& b, const Descs& d) {
+            b.loss_backward(LossOp::CrossEntropy, reduction, -1.5, d[0], d[1], d[2]);
+          };
+          cases.push_back(g);
+        }
+  return cases;
+}
+
+// ---------------------------------------------------------------------------- optimizers
+
+std::vector<Case> optimizer_cases() {
+  std::vector<Case> cases;
+  // Both backends evaluate the update in double and round each stored value once.
+  const std::vector<Shape> shapes = {{1}, {7}, {33, 17}, {1 << 17}};
+  for (const Shape& s : shapes)
+    for (DType dtype : {DType::F32, DType::F64}) {
+      for (auto [step, decay] : {std::pair<int64_t, double>{1, 0.0}, {7, 0.01}}) {
+        Case a;
+        a.primitive = "adam_step";
+        a.label = describe_shape(s, dtype, Layout::Contiguous) + " step " + std::to_string(step) + (decay != 0 ? " weight decay" : "");
+        a.operands = {inout(s, dtype), in(s, dtype), inout(s, dtype), inout(s, dtype, Fill::Positive)};
+        kernels::AdamParams p;
+        p.lr = 2e-4;
+        p.beta1 = 0.5;
+        p.step = step;
+        p.weight_decay = decay;
+        a.run = [p](kernels::Backend& b, const Descs& d) { b.adam_step(p, d[0], d[1], d[2], d[3]); };
+        cases.push_back(a);
+      }
+      struct Sgd {
+        double momentum, dampening, decay;
+        bool nesterov, first;
+        const char* label;
+      };
+      for (Sgd v : {Sgd{0, 0, 0, false, true, "plain"}, Sgd{0.9, 0, 0, false, true, "momentum first step"},
+                    Sgd{0.9, 0.1, 1e-3, false, false, "momentum dampening decay"},
+                    Sgd{0.9, 0, 0, true, false, "nesterov"}}) {
+        Case c;
+        c.primitive = "sgd_step";
+        c.label = describe_shape(s, dtype, Layout::Contiguous) + " " + v.label;
+        c.operands = {inout(s, dtype), in(s, dtype), inout(s, dtype)};
+        kernels::SgdParams p;
+        p.lr = 0.05;
+        p.momentum = v.momentum;
+        p.dampening = v.dampening;
+        p.weight_decay = v.decay;
+        p.nesterov = v.nesterov;
+        p.first_step = v.first;
+        const bool buffer = v.momentum != 0;
+        c.run = [p, buffer](kernels::Backend& b, const Descs& d) { b.sgd_step(p, d[0], d[1], buffer ? d[2] : absent(d[2])); };
+        cases.push_back(c);
+      }
+    }
+  return cases;
+}
+
+}  // namespace
+
+std::vector<Case> layer_cases() {
+  std::vector<Case> cases;
+  for (auto&& group : {batch_norm_cases(), activation_cases(), softmax_cases(), resample_cases(), loss_cases(), optimizer_cases()})
+    cases.insert(cases.end(), group.begin(), group.end());
+  return cases;
+}
+
+std::vector<std::string> layer_primitives() {
+  std::vector<std::string> all = {"batch_norm_forward_train",
+                                  "batch_norm_forward_eval",
+                                  "batch_norm_backward",
+                                  "softmax_forward.softmax",
+                                  "softmax_forward.log_softmax",
+                                  "softmax_backward.softmax",
+                                  "softmax_backward.log_softmax",
+                                  "upsample_nearest2d_forward",
+                                  "upsample_nearest2d_backward",
+                                  "pad2d_forward.zero",
+                                  "pad2d_forward.reflect",
+                                  "pad2d_backward.zero",
+                                  "pad2d_backward.reflect",
+                                  "adam_step",
+                                  "sgd_step"};
+  for (ActivationOp op : {ActivationOp::Relu, ActivationOp::LeakyRelu, ActivationOp::Tanh, ActivationOp::Sigmoid}) {
+    all.push_back(std::string("activation_forward.") + kernels::activation_op_name(op));
+    all.push_back(std::string("activation_backward.") + kernels::activation_op_name(op));
+  }
+  for (LossOp op : {LossOp::Mse, LossOp::L1, LossOp::Bce, LossOp::BceWithLogits, LossOp::CrossEntropy}) {
+    all.push_back(std::string("loss_forward.") + kernels::loss_op_name(op));
+    all.push_back(std::string("loss_backward.") + kernels::loss_op_name(op));
+  }
+  return all;
+}
 
 }  // namespace ganforge::testing
