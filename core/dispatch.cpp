@@ -7,6 +7,15 @@ namespace {
 
 struct Selection {
   kernels::Backend* cpu = &kernels::find_backend("cpu");
+  kernels::Backend* cuda = nullptr;      // "cuda" when compiled in and a GPU is usable
+  kernels::Backend* cuda_sim = nullptr;  // "cuda-sim" when compiled in
+  Selection() {
+    for (kernels::Backend* b : kernels::all_backends()) {
+      if (b->device_type() == DeviceType::CUDA && b->available() && cuda == nullptr) cuda = b;
+      if (b->device_type() == DeviceType::CUDASim && cuda_sim == nullptr) cuda_sim = b;
+    }
+  }
+  kernels::Backend*& slot(DeviceType type) { return type == DeviceType::CPU ? cpu : (type == DeviceType::CUDA ? cuda : cuda_sim); }
 };
 
 Selection& selection() {
@@ -17,18 +26,19 @@ Selection& selection() {
 }  // namespace
 
 kernels::Backend& backend_for(Device device) {
-  if (device.type == DeviceType::CPU) return *selection().cpu;
+  if (kernels::Backend* backend = selection().slot(device.type)) return *backend;
   throw std::runtime_error("no backend for device " + device_name(device) + " is compiled into this build");
 }
 
 void set_kernels(const std::string& backend_name) {
   kernels::Backend& backend = kernels::find_backend(backend_name);
   if (!backend.available()) throw std::runtime_error("kernels '" + backend_name + "' are compiled in but cannot run here");
-  if (backend.device_type() == DeviceType::CPU) selection().cpu = &backend;
+  selection().slot(backend.device_type()) = &backend;
 }
 
 std::string current_kernels(DeviceType type) {
-  return type == DeviceType::CPU ? selection().cpu->name() : "";
+  kernels::Backend* backend = selection().slot(type);
+  return backend != nullptr ? backend->name() : "";
 }
 
 KernelsGuard::KernelsGuard(const std::string& backend_name)

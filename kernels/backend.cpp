@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "kernels/cpu/cpu_backend.h"
+#include "kernels/cuda/backends.h"
 #include "kernels/reference/reference_backend.h"
 
 namespace ganforge::kernels {
@@ -154,7 +155,15 @@ void Backend::sgd_step(const SgdParams&, const TensorDesc&, const TensorDesc&, c
 #undef GANFORGE_UNSUPPORTED
 
 const std::vector<Backend*>& all_backends() {
-  static const std::vector<Backend*> backends = {&reference_backend(), &cpu_backend()};
+  static const std::vector<Backend*> backends = {
+      &reference_backend(), &cpu_backend(),
+#ifdef GANFORGE_WITH_CUDA_KERNELS
+      &cuda_backend(),
+#endif
+#ifdef GANFORGE_WITH_CUDA_SIM
+      &cuda_sim_backend(),
+#endif
+  };
   return backends;
 }
 

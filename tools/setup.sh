@@ -8,7 +8,7 @@ build="${GANFORGE_BUILD_DIR:-$root/build}"
 # ccache hits across clones in different folders (CI builds a fresh clone elsewhere)
 export CCACHE_BASEDIR="$root"
 
-packages=(g++ cmake ninja-build ccache pkg-config libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev libdnnl-dev)
+packages=(g++ cmake ninja-build ccache pkg-config libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev libdnnl-dev libboost-context-dev)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -1,0 +1,254 @@
+// The SIMT emulator: what a .cu file sees when it is compiled by g++ instead of nvcc, so the
+// project's CUDA kernels run on the CPU (the `cuda-sim` backend) and can be stepped in gdb.
+//
+// Kernels never include this directly: they include kernels/cuda/device.h, which picks this
+// header or <cuda_runtime.h>. Execution model (kernels/simt/runtime.cpp):
+//  - each CUDA thread is a fiber (Boost.Context fcontext, pooled 64 KiB stacks with a guard
+//    page); the blocks of a grid run one after another on the calling OS thread;
+//  - `__syncthreads` counts arrivals: it releases when every thread of the block waits at the
+//    same barrier, and reports the kernel, file:line and thread ids when one cannot arrive;
+//  - warp operations are meeting points of exactly the lanes named in the mask; a mask that
+//    names absent or exited lanes is reported;
+//  - static `__shared__` arrays are `thread_local` (all fibers of a block share the OS thread),
+//    dynamic shared memory is one buffer per block, filled with NaN at each block start;
+//  - device memory is host memory with a registry of allocations; cudaMemcpy/Memset outside an
+//    allocation is an error, and an AddressSanitizer build catches kernel accesses past one.
+// Not emulated: inline PTX, wmma/mma, TMA (GANFORGE_NOT_EMULATED reports reaching such code).
+#pragma once
+
+#if defined(__CUDACC__)
+#error "kernels/simt/simt.h is for g++ builds of .cu files; nvcc uses <cuda_runtime.h>"
+#endif
+
+// Without nvcc the CUDA headers would turn these into ignored GNU attributes; defining them
+// first keeps the headers quiet, and they are set to their emulator meaning below.
+#define __host__
+#define __device__
+#define __global__
+#define __constant__
+#define __managed__
+#define __shared__ thread_local
+
+#include <driver_types.h>  // cudaError_t, cudaStream_t, cudaMemcpyKind, cudaDeviceProp
+#include <vector_types.h>  // dim3, uint3, float4, int4, ...
+
+#include <atomic>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <source_location>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <type_traits>
+
+// The CUDA headers may have defined these to attributes; give them the emulator's meaning.
+#undef __shared__
+#define __shared__ thread_local  // not `static thread_local`: keeps `extern __shared__` parseable
+#undef __host__
+#define __host__
+#undef __device__
+#define __device__
+#undef __global__
+#define __global__
+#undef __constant__
+#define __constant__
+#undef __forceinline__
+#define __forceinline__ inline
+
+// Device-pass code (what nvcc compiles under __CUDA_ARCH__) is also what the emulator runs.
+#define GANFORGE_SIMT 1
+
+namespace ganforge::simt {
+
+// A fault the emulator detected in a kernel (divergent barrier, bad warp mask, ...) or in a
+// runtime call (a copy outside any allocation). The message names the kernel and the threads.
+struct KernelError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Where a device operation was called from: the kernel function and file:line.
+struct Site {
+  const char* file;
+  int line;
+  const char* function;
+};
+#define GANFORGE_SIMT_SITE_PARAMS \
+  const char *simt_file = __builtin_FILE(), int simt_line = __builtin_LINE(), const char *simt_function = __builtin_FUNCTION()
+#define GANFORGE_SIMT_SITE ::ganforge::simt::Site{simt_file, simt_line, simt_function}
+
+enum class WarpOp : uint8_t { Sync, Shfl, ShflUp, ShflDown, ShflXor, Ballot, Any, All };
+
+void syncthreads(Site site);
+// The meeting point of the lanes in `mask`: returns this lane's result (the 8 bytes of the
+// shuffled value, or the ballot / vote) once every lane of the mask has arrived.
+uint64_t warp_exchange(WarpOp op, unsigned mask, uint64_t value, int arg, int width, Site site);
+void* dynamic_shared_memory();
+[[noreturn]] void not_emulated(const char* what, Site site);
+
+// Runs grid x block threads of thunk(context), the kernel call with its arguments bound.
+void run_grid(dim3 grid, dim3 block, size_t shared_bytes, void (*thunk)(void*), void* context,
+              const std::source_location& where);
+
+// Seconds a thread may run without reaching a barrier, warp operation or its end before the
+// watchdog reports a spin-wait and aborts (default 60, or GANFORGE_SIMT_WATCHDOG_S).
+void set_watchdog_seconds(int seconds);
+
+template <class T>
+uint64_t to_bits(T v) {
+  static_assert(sizeof(T) <= 8 && std::is_trivially_copyable_v<T>, "warp shuffles move values of at most 8 bytes");
+  uint64_t bits = 0;
+  std::memcpy(&bits, &v, sizeof(T));
+  return bits;
+}
+template <class T>
+T from_bits(uint64_t bits) {
+  T v;
+  std::memcpy(&v, &bits, sizeof(T));
+  return v;
+}
+
+}  // namespace ganforge::simt
+
+// ---- Built-in variables: set by the scheduler each time it resumes a thread's fiber. ----
+extern thread_local uint3 threadIdx;
+extern thread_local uint3 blockIdx;
+extern thread_local dim3 blockDim;
+extern thread_local dim3 gridDim;
+constexpr int warpSize = 32;  // not a macro: cudaDeviceProp has a field of that name
+
+// ---- Barriers and warp operations ----
+inline void __syncthreads(GANFORGE_SIMT_SITE_PARAMS) { ganforge::simt::syncthreads(GANFORGE_SIMT_SITE); }
+inline void __syncwarp(unsigned mask = 0xffffffffu, GANFORGE_SIMT_SITE_PARAMS) {
+  ganforge::simt::warp_exchange(ganforge::simt::WarpOp::Sync, mask, 0, 0, warpSize, GANFORGE_SIMT_SITE);
+}
+template <class T>
+T __shfl_sync(unsigned mask, T var, int src_lane, int width = warpSize, GANFORGE_SIMT_SITE_PARAMS) {
+  using namespace ganforge::simt;
+  return from_bits<T>(warp_exchange(WarpOp::Shfl, mask, to_bits(var), src_lane, width, GANFORGE_SIMT_SITE));
+}
+template <class T>
+T __shfl_up_sync(unsigned mask, T var, unsigned delta, int width = warpSize, GANFORGE_SIMT_SITE_PARAMS) {
+  using namespace ganforge::simt;
+  return from_bits<T>(warp_exchange(WarpOp::ShflUp, mask, to_bits(var), static_cast<int>(delta), width, GANFORGE_SIMT_SITE));
+}
+template <class T>
+T __shfl_down_sync(unsigned mask, T var, unsigned delta, int width = warpSize, GANFORGE_SIMT_SITE_PARAMS) {
+  using namespace ganforge::simt;
+  return from_bits<T>(warp_exchange(WarpOp::ShflDown, mask, to_bits(var), static_cast<int>(delta), width, GANFORGE_SIMT_SITE));
+}
+template <class T>
+T __shfl_xor_sync(unsigned mask, T var, int lane_mask, int width = warpSize, GANFORGE_SIMT_SITE_PARAMS) {
+  using namespace ganforge::simt;
+  return from_bits<T>(warp_exchange(WarpOp::ShflXor, mask, to_bits(var), lane_mask, width, GANFORGE_SIMT_SITE));
+}
+inline unsigned __ballot_sync(unsigned mask, int predicate, GANFORGE_SIMT_SITE_PARAMS) {
+  using namespace ganforge::simt;
+  return static_cast<unsigned>(warp_exchange(WarpOp::Ballot, mask, predicate != 0, 0, warpSize, GANFORGE_SIMT_SITE));
+}
+inline int __any_sync(unsigned mask, int predicate, GANFORGE_SIMT_SITE_PARAMS) {
+  using namespace ganforge::simt;
+  return static_cast<int>(warp_exchange(WarpOp::Any, mask, predicate != 0, 0, warpSize, GANFORGE_SIMT_SITE));
+}
+inline int __all_sync(unsigned mask, int predicate, GANFORGE_SIMT_SITE_PARAMS) {
+  using namespace ganforge::simt;
+  return static_cast<int>(warp_exchange(WarpOp::All, mask, predicate != 0, 0, warpSize, GANFORGE_SIMT_SITE));
+}
+
+// ---- Atomics: real atomics (std::atomic_ref), returning the old value as CUDA does ----
+template <class T>
+T simt_atomic_add(T* address, T value) {
+  return std::atomic_ref<T>(*address).fetch_add(value);
+}
+inline int atomicAdd(int* a, int v) { return simt_atomic_add(a, v); }
+inline unsigned atomicAdd(unsigned* a, unsigned v) { return simt_atomic_add(a, v); }
+inline unsigned long long atomicAdd(unsigned long long* a, unsigned long long v) { return simt_atomic_add(a, v); }
+inline float atomicAdd(float* a, float v) { return simt_atomic_add(a, v); }
+inline double atomicAdd(double* a, double v) { return simt_atomic_add(a, v); }
+
+template <class T, class Pick>
+T simt_atomic_update(T* address, T value, Pick pick) {
+  std::atomic_ref<T> ref(*address);
+  T old = ref.load();
+  while (!ref.compare_exchange_weak(old, pick(old, value))) {
+  }
+  return old;
+}
+#define GANFORGE_SIMT_MIN_MAX(T)                                                                               \
+  inline T atomicMax(T* a, T v) { return simt_atomic_update(a, v, [](T x, T y) { return x > y ? x : y; }); } \
+  inline T atomicMin(T* a, T v) { return simt_atomic_update(a, v, [](T x, T y) { return x < y ? x : y; }); }
+GANFORGE_SIMT_MIN_MAX(int)
+GANFORGE_SIMT_MIN_MAX(unsigned)
+GANFORGE_SIMT_MIN_MAX(long long)
+GANFORGE_SIMT_MIN_MAX(unsigned long long)
+#undef GANFORGE_SIMT_MIN_MAX
+
+template <class T>
+T simt_atomic_cas(T* address, T compare, T value) {
+  std::atomic_ref<T>(*address).compare_exchange_strong(compare, value);
+  return compare;  // the old value whether or not the swap happened
+}
+inline int atomicCAS(int* a, int c, int v) { return simt_atomic_cas(a, c, v); }
+inline unsigned atomicCAS(unsigned* a, unsigned c, unsigned v) { return simt_atomic_cas(a, c, v); }
+inline unsigned long long atomicCAS(unsigned long long* a, unsigned long long c, unsigned long long v) {
+  return simt_atomic_cas(a, c, v);
+}
+inline int atomicExch(int* a, int v) { return std::atomic_ref<int>(*a).exchange(v); }
+inline float atomicExch(float* a, float v) { return std::atomic_ref<float>(*a).exchange(v); }
+
+// ---- Intrinsics. The fast-math ones are exact here, so results differ slightly from a GPU's. ----
+inline float __expf(float x) { return std::exp(x); }
+inline float __logf(float x) { return std::log(x); }
+inline float __fdividef(float a, float b) { return a / b; }
+inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
+inline double rsqrt(double x) { return 1.0 / std::sqrt(x); }
+template <class T>
+T __ldg(const T* p) {
+  return *p;
+}
+#define GANFORGE_SIMT_MIN_MAX(T)                      \
+  inline T min(T a, T b) { return a < b ? a : b; } \
+  inline T max(T a, T b) { return a > b ? a : b; }
+GANFORGE_SIMT_MIN_MAX(int)
+GANFORGE_SIMT_MIN_MAX(unsigned)
+GANFORGE_SIMT_MIN_MAX(long)
+GANFORGE_SIMT_MIN_MAX(unsigned long)
+GANFORGE_SIMT_MIN_MAX(long long)
+GANFORGE_SIMT_MIN_MAX(unsigned long long)
+#undef GANFORGE_SIMT_MIN_MAX
+inline float min(float a, float b) { return std::fmin(a, b); }
+inline float max(float a, float b) { return std::fmax(a, b); }
+inline double min(double a, double b) { return std::fmin(a, b); }
+inline double max(double a, double b) { return std::fmax(a, b); }
+inline float4 make_float4(float x, float y, float z, float w) { return float4{x, y, z, w}; }
+inline int4 make_int4(int x, int y, int z, int w) { return int4{x, y, z, w}; }
+
+// ---- The runtime API the project uses, on host memory (no libcudart in this build). ----
+// C++ linkage keeps these apart from libcudart's C symbols when both backends are linked.
+cudaError_t cudaMalloc(void** ptr, size_t bytes);
+template <class T>
+cudaError_t cudaMalloc(T** ptr, size_t bytes) {
+  return cudaMalloc(reinterpret_cast<void**>(ptr), bytes);
+}
+cudaError_t cudaFree(void* ptr);
+cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind);
+cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind, cudaStream_t stream = nullptr);
+cudaError_t cudaMemset(void* ptr, int value, size_t bytes);
+cudaError_t cudaMemsetAsync(void* ptr, int value, size_t bytes, cudaStream_t stream = nullptr);
+cudaError_t cudaDeviceSynchronize();
+cudaError_t cudaStreamSynchronize(cudaStream_t stream);
+cudaError_t cudaGetLastError();
+cudaError_t cudaPeekAtLastError();
+const char* cudaGetErrorString(cudaError_t error);
+cudaError_t cudaGetDeviceCount(int* count);
+cudaError_t cudaGetDevice(int* device);
+cudaError_t cudaSetDevice(int device);
+cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device);
+
+namespace ganforge::simt {
+// Bytes of the device allocation containing [ptr, ptr + bytes), or an exception naming `what`.
+void check_device_range(const void* ptr, size_t bytes, const char* what);
+// Records a launch configuration error for cudaGetLastError, as a GPU does.
+void set_last_error(cudaError_t error);
+}  // namespace ganforge::simt
