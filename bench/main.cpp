@@ -39,8 +39,11 @@ class RatioReporter : public benchmark::ConsoleReporter {
         std::printf("\n%-62s %10s %10s %7s %9s\n", "layer/pass/threads", "ganforge", "onednn", "ratio", "of peak");
         header = true;
       }
+      // the roofline of a run scales with the cores it used
+      const size_t at = stem.find("threads:");
+      const double threads = at == std::string::npos ? 1.0 : std::stod(stem.substr(at + 8));
       std::printf("%-62s %10.1f %10.1f %7.2f %8.0f%%\n", stem.c_str(), rate, vendor->second, rate / vendor->second,
-                  100 * rate / ganforge::bench::machine_peak().gflops);
+                  100 * rate / (threads * ganforge::bench::machine_peak().gflops));
     }
   }
 

@@ -54,6 +54,33 @@ Tensor empty_for(const Tensor& like, const Shape& shape) {
   return empty(shape, TensorOptions{like.dtype(), like.device(), false});
 }
 
+// The backward of either convolution: backward-data for dx, backward-filter for dw and the
+// bias gradient, each computed only when wanted. `bias_dim` is the weight dim that counts
+// the output channels (0 for conv2d, 1 for conv_transpose2d).
+using DataPass = void (kernels::Backend::*)(const ConvParams&, const kernels::TensorDesc&, const kernels::TensorDesc&,
+                                            const kernels::TensorDesc&);
+using FilterPass = void (kernels::Backend::*)(const ConvParams&, const kernels::TensorDesc&, const kernels::TensorDesc&,
+                                              const kernels::TensorDesc&, const kernels::TensorDesc&);
+
+BackwardFn convolution_backward(const ConvParams& p, DataPass data_pass, FilterPass filter_pass, int bias_dim) {
+  return [=](const Tensor& g_in, const BackwardContext& ctx) -> std::vector<Tensor> {
+    const Tensor g = g_in.contiguous();
+    const Tensor &input = ctx[0], &weight = ctx[1];
+    kernels::Backend& backend = backend_for(g.device());
+    Tensor dx, dw, db;
+    if (ctx.needs(0)) {
+      dx = empty_for(input, input.shape());
+      (backend.*data_pass)(p, describe(g), describe(weight), describe(dx));
+    }
+    if (ctx.needs(1) || ctx.needs(2)) {
+      dw = empty_for(weight, weight.shape());
+      if (ctx.needs(2)) db = empty_for(weight, {weight.shape()[bias_dim]});
+      (backend.*filter_pass)(p, describe(input), describe(g), describe(dw), optional(db));
+    }
+    return {dx, ctx.needs(1) ? dw : Tensor(), db};
+  };
+}
+
 }  // namespace
 
 ConvParams conv_params(int64_t stride, int64_t padding, int64_t dilation) {
@@ -74,22 +101,8 @@ Tensor conv2d(const Tensor& x_in, const Tensor& w_in, const Tensor& bias, const 
   Tensor y = empty_for(x, {x.shape()[0], w.shape()[0], ho, wo});
   const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
   backend_for(x.device()).conv2d_forward(p, describe(x), describe(w), optional(b), describe(y));
-  record("conv2d", {x, w, b}, y, {x, w}, [p](const Tensor& g_in, const BackwardContext& ctx) -> std::vector<Tensor> {
-    const Tensor g = g_in.contiguous();
-    const Tensor &input = ctx[0], &weight = ctx[1];
-    kernels::Backend& backend = backend_for(g.device());
-    Tensor dx, dw, db;
-    if (ctx.needs(0)) {
-      dx = empty_for(input, input.shape());
-      backend.conv2d_backward_data(p, describe(g), describe(weight), describe(dx));
-    }
-    if (ctx.needs(1) || ctx.needs(2)) {
-      dw = empty_for(weight, weight.shape());
-      if (ctx.needs(2)) db = empty_for(weight, {weight.shape()[0]});
-      backend.conv2d_backward_filter(p, describe(input), describe(g), describe(dw), optional(db));
-    }
-    return {dx, ctx.needs(1) ? dw : Tensor(), db};
-  });
+  record("conv2d", {x, w, b}, y, {x, w},
+         convolution_backward(p, &kernels::Backend::conv2d_backward_data, &kernels::Backend::conv2d_backward_filter, 0));
   return y;
 }
 
@@ -115,22 +128,8 @@ Tensor conv_transpose2d(const Tensor& x_in, const Tensor& w_in, const Tensor& bi
   const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
   backend_for(x.device()).conv_transpose2d_forward(p, describe(x), describe(w), optional(b), describe(y));
   record("conv_transpose2d", {x, w, b}, y, {x, w},
-         [p](const Tensor& g_in, const BackwardContext& ctx) -> std::vector<Tensor> {
-           const Tensor g = g_in.contiguous();
-           const Tensor &input = ctx[0], &weight = ctx[1];
-           kernels::Backend& backend = backend_for(g.device());
-           Tensor dx, dw, db;
-           if (ctx.needs(0)) {
-             dx = empty_for(input, input.shape());
-             backend.conv_transpose2d_backward_data(p, describe(g), describe(weight), describe(dx));
-           }
-           if (ctx.needs(1) || ctx.needs(2)) {
-             dw = empty_for(weight, weight.shape());
-             if (ctx.needs(2)) db = empty_for(weight, {weight.shape()[1]});
-             backend.conv_transpose2d_backward_filter(p, describe(input), describe(g), describe(dw), optional(db));
-           }
-           return {dx, ctx.needs(1) ? dw : Tensor(), db};
-         });
+         convolution_backward(p, &kernels::Backend::conv_transpose2d_backward_data,
+                              &kernels::Backend::conv_transpose2d_backward_filter, 1));
   return y;
 }
 

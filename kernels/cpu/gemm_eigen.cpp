@@ -69,8 +69,14 @@ void gemm_typed(const GemmDesc& g) {
 }  // namespace
 
 void cpu::gemm_single(const GemmDesc& g) {
-  // Outside a parallel region Eigen may split one large product; inside one it runs serially.
-  if (!cpu::in_parallel_region()) Eigen::setNbThreads(cpu::max_threads());
+  // Eigen may split one large product over threads (never inside a parallel region). Below
+  // ~10^8 flops a second thread costs more than it gains here: measured 64x256x512 at 129
+  // GFLOP/s on one thread and 110 on two, 512^3 at 128 and 189 (bench/RESULTS.md).
+  constexpr double kFlopsPerExtraThread = 1.0e8;
+  if (!cpu::in_parallel_region()) {
+    const double flops = 2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k);
+    Eigen::setNbThreads(flops < kFlopsPerExtraThread ? 1 : cpu::max_threads());
+  }
   switch (g.dtype) {
     case DType::F32: gemm_one<float>(g, 0); break;
     case DType::F64: gemm_one<double>(g, 0); break;

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "kernels/cpu/cpu_backend.h"
+#include "kernels/cpu/lanes.h"
 #include "kernels/cpu/map.h"
 
 namespace ganforge::kernels {
@@ -16,7 +17,7 @@ using cpu::typed;
 
 namespace {
 
-constexpr int kLanes = 8;
+constexpr int kLanes = cpu::kSumLanes;
 
 struct Channels {
   int64_t n = 1, c = 1, s = 1;
@@ -28,18 +29,6 @@ struct Channels {
   int64_t count() const { return n * s; }
   int64_t run(int64_t i, int64_t ch) const { return (i * c + ch) * s; }  // start of run (i, ch)
 };
-
-template <class T>
-double sum_run(const T* p, int64_t n) {
-  double lanes[kLanes] = {};
-  int64_t k = 0;
-  for (; k + kLanes <= n; k += kLanes)
-    for (int l = 0; l < kLanes; ++l) lanes[l] += static_cast<double>(p[k + l]);
-  double sum = 0;
-  for (; k < n; ++k) sum += static_cast<double>(p[k]);
-  for (int l = 0; l < kLanes; ++l) sum += lanes[l];
-  return sum;
-}
 
 template <class T>
 double squares_run(const T* p, int64_t n, double mean) {
@@ -85,7 +74,7 @@ void forward_train(const TensorDesc& xd, const TensorDesc& gamma, const TensorDe
   cpu::parallel_for(g.c, 3 * g.count(), [&](int64_t begin, int64_t end) {
     for (int64_t c = begin; c < end; ++c) {
       double sum = 0;
-      for (int64_t i = 0; i < g.n; ++i) sum += sum_run(x + g.run(i, c), g.s);
+      for (int64_t i = 0; i < g.n; ++i) sum += cpu::sum_contiguous<double>(x + g.run(i, c), g.s);
       const double mean = sum / count;
       double squares = 0;
       for (int64_t i = 0; i < g.n; ++i) squares += squares_run(x + g.run(i, c), g.s, mean);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kernels/cpu/cpu_backend.h"
+#include "kernels/cpu/lanes.h"
 #include "kernels/cpu/map.h"
 
 namespace ganforge::kernels {
@@ -57,24 +58,13 @@ int64_t out_offset(const TensorDesc& out, int64_t flat) {
   return offset;
 }
 
-// Sum of n elements `stride` apart. Unit-stride runs use eight independent accumulators,
-// which breaks the add latency chain and lets g++ vectorise the loop.
+// Sum of n elements `stride` apart (unit-stride runs take the vectorised lane sum).
 template <class T>
 Accumulator<T> sum_run(const T* p, int64_t n, int64_t stride) {
   using Acc = Accumulator<T>;
-  if (stride != 1) {
-    Acc sum = 0;
-    for (int64_t k = 0; k < n; ++k) sum += static_cast<Acc>(p[k * stride]);
-    return sum;
-  }
-  constexpr int kLanes = 8;
-  Acc lanes[kLanes] = {};
-  int64_t k = 0;
-  for (; k + kLanes <= n; k += kLanes)
-    for (int l = 0; l < kLanes; ++l) lanes[l] += static_cast<Acc>(p[k + l]);
+  if (stride == 1) return cpu::sum_contiguous<Acc>(p, n);
   Acc sum = 0;
-  for (; k < n; ++k) sum += static_cast<Acc>(p[k]);
-  for (int l = 0; l < kLanes; ++l) sum += lanes[l];
+  for (int64_t k = 0; k < n; ++k) sum += static_cast<Acc>(p[k * stride]);
   return sum;
 }
 

@@ -1,6 +1,6 @@
-// `ganforge demo`: trains a two-hidden-layer MLP on three interleaved spirals with nothing
-// but the engine's tensors and autograd (the nn library comes later), and prints the loss
-// as it falls. It doubles as a readable example of the core API.
+// `ganforge demo`: trains a two-hidden-layer MLP on three interleaved spirals with the
+// engine's tensors, autograd and fused ops (the nn library comes later), and prints the
+// loss as it falls. It doubles as a readable example of the core API.
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -34,41 +34,22 @@ Spirals make_spirals(Generator& gen) {
   return {from_vector(xy, {kClasses * kPointsPerClass, 2}), from_vector(labels, {kClasses * kPointsPerClass})};
 }
 
-Tensor rectify(const Tensor& x) { return clamp(x, 0, INFINITY); }
-
-// Mean cross-entropy of logits [n, k] against i64 labels [n], via a stable log-softmax:
-// log softmax(z) = z - max(z) - log Σ exp(z - max(z)).
-Tensor spiral_cross_entropy(const Tensor& logits, const Tensor& labels) {
-  Tensor shifted = logits - amax(logits, {1}, true).detach();
-  Tensor log_probs = shifted - log(sum(exp(shifted), {1}, true));
-  Tensor picked = sum(log_probs * one_hot(labels, logits.size(1)), {1});
-  return -mean(picked);
-}
-
-// Adam (Kingma & Ba) written with in-place tensor ops under NoGradGuard.
+// Adam over a list of parameters with the engine's fused update (PyTorch semantics).
 struct Adam {
-  std::vector<Tensor> params, m, v;
-  double lr = 0.01, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
-  int64_t step = 0;
+  std::vector<Tensor> params, exp_avg, exp_avg_sq;
+  AdamParams settings{0.01, 0.9, 0.999, 1e-8, 0, 0};
 
   explicit Adam(std::vector<Tensor> p) : params(std::move(p)) {
     for (const Tensor& t : params) {
-      m.push_back(zeros_like(t));
-      v.push_back(zeros_like(t));
+      exp_avg.push_back(zeros_like(t));
+      exp_avg_sq.push_back(zeros_like(t));
     }
   }
 
   void update() {
-    NoGradGuard no_grad;
-    ++step;
-    const double correction1 = 1 - std::pow(beta1, static_cast<double>(step));
-    const double correction2 = 1 - std::pow(beta2, static_cast<double>(step));
+    ++settings.step;
     for (size_t i = 0; i < params.size(); ++i) {
-      Tensor g = params[i].grad();
-      m[i].mul_(beta1).add_(g, 1 - beta1);
-      v[i].mul_(beta2).add_(g * g, 1 - beta2);
-      Tensor denominator = sqrt(v[i] / correction2) + eps;
-      params[i].add_(m[i] / denominator, -lr / correction1);
+      adam_step(params[i], params[i].grad(), exp_avg[i], exp_avg_sq[i], settings);
       params[i].set_grad(Tensor());
     }
   }
@@ -98,9 +79,9 @@ int demo_mlp(const std::vector<std::string>& argv) {
               (long long)kHidden, (long long)(kClasses * kPointsPerClass), current_kernels(DeviceType::CPU).c_str());
   double first_loss = 0, loss_value = 0, accuracy = 0;
   for (int64_t step = 0; step <= steps; ++step) {
-    Tensor hidden = rectify(matmul(rectify(matmul(data.points, w1) + b1), w2) + b2);
+    Tensor hidden = relu(matmul(relu(matmul(data.points, w1) + b1), w2) + b2);
     Tensor logits = matmul(hidden, w3) + b3;
-    Tensor loss = spiral_cross_entropy(logits, data.labels);
+    Tensor loss = cross_entropy(logits, data.labels);
     loss_value = loss.item<double>();
     if (step == 0) first_loss = loss_value;
     if (!std::isfinite(loss_value)) throw std::runtime_error("loss became " + std::to_string(loss_value) + " at step " + std::to_string(step));
