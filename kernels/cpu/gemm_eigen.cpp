@@ -6,6 +6,7 @@
 // inlined into Eigen's GEMM packing (GCC bug 105593, a false positive); silence only that.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"  // the same false positive at -O1
 #endif
 #include <Eigen/Core>
 

@@ -148,8 +148,19 @@ std::vector<double> decode(const std::vector<char>& bytes, DType dtype) {
 }
 
 // Uploads the buffers, runs the case, downloads every buffer again.
+// Device buffers of one case, freed however the case ends (a primitive may throw).
+struct DeviceBuffers {
+  kernels::Backend& backend;
+  std::vector<void*> pointers;
+  ~DeviceBuffers() {
+    for (void* p : pointers)
+      if (p != nullptr) backend.deallocate(p);
+  }
+};
+
 std::vector<std::vector<double>> execute(const Case& c, kernels::Backend& backend, const HostData& data) {
-  std::vector<void*> device(c.operands.size());
+  DeviceBuffers buffers{backend, std::vector<void*>(c.operands.size(), nullptr)};
+  std::vector<void*>& device = buffers.pointers;
   Descs descs(c.operands.size());
   for (size_t i = 0; i < c.operands.size(); ++i) {
     const Operand& op = c.operands[i];
@@ -171,7 +182,6 @@ std::vector<std::vector<double>> execute(const Case& c, kernels::Backend& backen
   for (size_t i = 0; i < c.operands.size(); ++i) {
     std::vector<char> bytes(data.buffers[i].size() * dtype_size(c.operands[i].dtype));
     backend.copy_to_host(bytes.data(), device[i], bytes.size());
-    backend.deallocate(device[i]);
     result.push_back(decode(bytes, c.operands[i].dtype));
   }
   return result;
