@@ -15,6 +15,7 @@
 
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/gemm_small.h"
 #include "kernels/cpu/parallel.h"
 
 namespace ganforge::kernels {
@@ -48,7 +49,7 @@ void valid_range(int64_t out_size, int64_t in_size, int64_t stride, int64_t offs
 // overhead, so those convolutions gather through a table instead: for every tap (i, j) and
 // output position q, the offset of the input element within its channel plane, or -1 on
 // padding. The table depends on neither channel nor sample, so it is built once per call.
-constexpr int64_t kTableBelowWidth = 16;
+constexpr int64_t kTableUpToWidth = 8;
 
 struct TapTable {
   std::vector<int32_t> offsets;  // [kh·kw][P]
@@ -150,7 +151,7 @@ template <class T>
 class Unfolder {
  public:
   explicit Unfolder(const Geometry& g) : g_(g) {
-    if (g.wo < kTableBelowWidth) table_ = tap_table(g);
+    if (g.wo <= kTableUpToWidth) table_ = tap_table(g);
   }
   void unfold(const T* in, T* cols, int64_t ld, int64_t column) const {
     if (table_.offsets.empty())
@@ -221,7 +222,10 @@ void direct(const Geometry& g, const T* in, const T* weight, const TensorDesc& b
     T* cols = buffer;
     T* product = buffer + k * columns;
     for (int64_t s = 0; s < samples; ++s) unfolder.unfold(in + (first + s) * g.ci * g.h * g.w, cols, columns, s * positions);
-    gemm<T>(g.co, samples * positions, k, matrix(weight, k), matrix(cols, columns), matrix(product, columns), 0);
+    if (std::min(g.co, k) <= cpu::kSmallGemmDim)
+      cpu::small_gemm<T>(g.co, samples * positions, k, weight, k, 1, cols, columns, product, columns);
+    else
+      gemm<T>(g.co, samples * positions, k, matrix(weight, k), matrix(cols, columns), matrix(product, columns), 0);
     for (int64_t s = 0; s < samples; ++s) {
       T* dst = out + (first + s) * g.co * positions;
       for (int64_t c = 0; c < g.co; ++c)
@@ -245,7 +249,10 @@ void transposed(const Geometry& g, const T* out_grad, const T* weight, const Ten
         const T* src = out_grad + ((first + s) * g.co + c) * positions;
         std::copy(src, src + positions, gathered + c * columns + s * positions);
       }
-    gemm<T>(k, samples * positions, g.co, matrix(weight, k, true), matrix(gathered, columns), matrix(cols, columns), 0);
+    if (std::min(k, g.co) <= cpu::kSmallGemmDim)
+      cpu::small_gemm<T>(k, samples * positions, g.co, weight, 1, k, gathered, columns, cols, columns);
+    else
+      gemm<T>(k, samples * positions, g.co, matrix(weight, k, true), matrix(gathered, columns), matrix(cols, columns), 0);
     for (int64_t s = 0; s < samples; ++s) {
       T* dst = in_grad + (first + s) * image;
       std::fill(dst, dst + image, T(0));
