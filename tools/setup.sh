@@ -9,7 +9,8 @@ build="${GANFORGE_BUILD_DIR:-$root/build}"
 export CCACHE_BASEDIR="$root"
 
 packages=(g++ cmake ninja-build ccache pkg-config libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev libdnnl-dev libboost-context-dev
-          libstb-dev zlib1g-dev dataset-fashion-mnist)
+          libstb-dev zlib1g-dev dataset-fashion-mnist
+          clang-14 libclang-rt-14-dev libomp-14-dev)  # the fuzz targets (tests/gan/fuzz): clang, libFuzzer, clang's OpenMP
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

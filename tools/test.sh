@@ -18,3 +18,24 @@ if ninja -C "$asan" -t targets all | grep -q '^test_simt:'; then  # absent witho
   cmake --build "$asan" --target test_simt -j2
   "$asan/tests/simt/test_simt" --gtest_brief=1
 fi
+
+# The data readers under libFuzzer (clang, ASan + UBSan): tests/gan/fuzz, built in build-fuzz/.
+# Each target runs 30 s from its corpus (kept in build-fuzz/corpus/, seeded at build time); a
+# crash, sanitizer report, leak, hang or huge allocation fails the run and names the input.
+fuzz="${GANFORGE_FUZZ_BUILD_DIR:-$root/build-fuzz}"
+if [[ ! -f "$fuzz/CMakeCache.txt" ]]; then
+  cmake -S "$root/tests/gan/fuzz" -B "$fuzz" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null
+fi
+cmake --build "$fuzz" -j2
+for target in fuzz_idx fuzz_cifar fuzz_image; do
+  mkdir -p "$fuzz/corpus/$target" "$fuzz/findings"
+  log="$fuzz/findings/$target.log"
+  if "$fuzz/$target" -max_total_time=30 -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 -print_final_stats=1 \
+       -artifact_prefix="$fuzz/findings/$target-" "$fuzz/corpus/$target" "$fuzz/seeds/$target" >"$log" 2>&1; then
+    echo "fuzz: $target: $(sed -n 's/^stat::number_of_executed_units: *//p' "$log") executions in 30 s, no findings"
+  else
+    tail -n 40 "$log"
+    echo "fuzz: $target FOUND A BUG; reproduce with: $fuzz/$target $(sed -n "s/.*Test unit written to //p" "$log")" >&2
+    exit 1
+  fi
+done

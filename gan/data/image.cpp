@@ -12,6 +12,76 @@
 
 namespace ganforge::data {
 
+namespace {
+
+// stb_image 2.27 (Debian 12's libstb) builds a JPEG Huffman table without checking that its
+// 16 code-length counts total at most 256, writing past the table's arrays when they do. So
+// JPEG marker segments are walked here as stb walks them, and such a table is refused before
+// stb sees it. Entropy-coded data is skipped to the next marker (0xFF then a byte other than
+// 0x00, a fill 0xFF or a restart marker), which finds every marker stb could act on.
+bool jpeg_has_oversized_huffman_table(const std::vector<uint8_t>& bytes) {
+  const size_t n = bytes.size();
+  auto at = [&](size_t i) -> size_t { return i < n ? bytes[i] : 0; };  // stb reads 0 past the end
+  auto restart = [](size_t marker) { return marker >= 0xD0 && marker <= 0xD7; };
+  // Past the 0xFF of a marker and its fill bytes: where the marker code is.
+  auto skip_fill = [&](size_t pos) {
+    while (pos < n && bytes[pos] == 0xFF) ++pos;
+    return pos;
+  };
+  size_t pos = skip_fill(0);
+  if (pos == 0 || at(pos) != 0xD8) return false;  // not a JPEG (no start-of-image marker)
+  ++pos;
+  while (pos < n) {
+    if (bytes[pos] != 0xFF) {  // stb skips stray bytes between segments
+      ++pos;
+      continue;
+    }
+    pos = skip_fill(pos);
+    const size_t marker = at(pos++);
+    // end of image, or a marker with no length that stb fails on
+    if (marker == 0xD9 || marker == 0x00 || marker == 0x01 || restart(marker)) break;
+    const size_t length = at(pos) << 8 | at(pos + 1);
+    if (marker == 0xC4) {  // define Huffman tables: class/id byte, 16 counts, the values
+      for (size_t table = pos + 2; table < pos + length && table < n;) {
+        if (at(table) >> 4 > 1 || (at(table) & 15) > 3) break;  // stb rejects the header
+        size_t codes = 0;
+        for (size_t i = 1; i <= 16; ++i) codes += at(table + i);
+        if (codes > 256) return true;
+        table += 17 + codes;
+      }
+    }
+    pos += length;
+    if (marker == 0xDA) {  // start of scan: skip its entropy-coded data, where 0xFF 0x00 is a data byte
+      while (pos < n) {
+        size_t code = bytes[pos] == 0xFF ? skip_fill(pos) : pos + 1;
+        if (bytes[pos] == 0xFF && code < n && bytes[code] != 0x00 && !restart(bytes[code])) break;
+        pos = bytes[pos] == 0xFF ? code + 1 : code;
+      }
+    }
+  }
+  return false;
+}
+
+// stb_image grows its buffer for a PNG's compressed data by each IDAT chunk's declared
+// length (up to 1 GiB) before reading it. A chunk longer than the rest of the file can only
+// fail to decode, so it is refused before stb allocates for it.
+bool png_chunk_overruns(const std::vector<uint8_t>& bytes) {
+  static constexpr uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  if (bytes.size() < 8 || !std::equal(kSignature, kSignature + 8, bytes.begin())) return false;
+  for (size_t pos = 8; pos + 8 <= bytes.size();) {
+    const uint64_t length = uint64_t{bytes[pos]} << 24 | uint64_t{bytes[pos + 1]} << 16 |
+                            uint64_t{bytes[pos + 2]} << 8 | bytes[pos + 3];
+    if (std::equal(bytes.begin() + static_cast<std::ptrdiff_t>(pos + 4),
+                   bytes.begin() + static_cast<std::ptrdiff_t>(pos + 8), "IEND"))
+      return false;
+    if (length + 12 > bytes.size() - pos) return true;  // length, type, data and CRC
+    pos += 12 + length;
+  }
+  return false;
+}
+
+}  // namespace
+
 Image::Image(int w, int h, int c)
     : width(w), height(h), channels(c), pixels(static_cast<size_t>(w) * h * c) {}
 
@@ -28,7 +98,17 @@ std::vector<uint8_t> read_file(const std::filesystem::path& path) {
 Image decode_image(const std::vector<uint8_t>& bytes, const std::filesystem::path& name) {
   if (bytes.empty()) throw DataError(name, "empty file; expected a PNG, JPEG or BMP image");
   if (bytes.size() > static_cast<size_t>(INT32_MAX)) throw DataError(name, "file too large for an image");
+  if (jpeg_has_oversized_huffman_table(bytes))
+    throw DataError(name, "corrupt JPEG: a Huffman table declares more than 256 codes");
+  if (png_chunk_overruns(bytes)) throw DataError(name, "truncated PNG: a chunk is longer than the rest of the file");
   int w = 0, h = 0, file_channels = 0;
+  // stb allocates for the header's dimensions before reading any pixel, so a few bytes could
+  // claim gigabytes: the size is checked first.
+  if (!stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &file_channels))
+    throw DataError(name, std::string("cannot decode as a PNG, JPEG or BMP image (") + stbi_failure_reason() + ")");
+  if (static_cast<int64_t>(w) * h > kMaxImagePixels)
+    throw DataError(name, "image of " + std::to_string(w) + "x" + std::to_string(h) + " pixels is larger than the " +
+                              std::to_string(kMaxImagePixels) + "-pixel limit; corrupt or not meant as training data");
   // Asking stb for 3 channels replicates grayscale and drops alpha.
   std::unique_ptr<stbi_uc, void (*)(void*)> decoded(
       stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &file_channels, 3), stbi_image_free);

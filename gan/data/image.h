@@ -27,7 +27,9 @@ struct Image {
 std::vector<uint8_t> read_file(const std::filesystem::path& path);
 
 // Decodes PNG, JPEG or BMP bytes to RGB: grayscale is replicated, alpha dropped. `name`
-// is the file the bytes came from, for the error message.
+// is the file the bytes came from, for the error message. Images of more than
+// kMaxImagePixels pixels (e.g. 8192 x 4096) are refused with a DataError.
+constexpr int64_t kMaxImagePixels = int64_t{1} << 25;
 Image decode_image(const std::vector<uint8_t>& bytes, const std::filesystem::path& name);
 Image read_image(const std::filesystem::path& path);
 
