@@ -3,14 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "core/ganforge.h"
+#include "tests/core/gradcheck_inputs.h"
 
 using namespace ganforge;
 
 namespace {
 
-const TensorOptions kF64 = TensorOptions{}.with_dtype(DType::F64);
-
-Tensor normal(const Shape& shape, Generator& gen) { return randn(shape, kF64, &gen).requires_grad_(); }
+using namespace ganforge::testing;
 
 std::string message_of(const std::function<void()>& f) {
   try {
@@ -23,7 +22,7 @@ std::string message_of(const std::function<void()>& f) {
 
 class ConvOps : public ::testing::TestWithParam<std::string> {};
 INSTANTIATE_TEST_SUITE_P(Backends, ConvOps, ::testing::Values(std::string("reference"), std::string("cpu")),
-                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+                         backend_name);
 
 TEST_P(ConvOps, Conv2dOfAKnownImage) {
   KernelsGuard guard(GetParam());

@@ -7,35 +7,13 @@
 #include <vector>
 
 #include "core/ganforge.h"
+#include "tests/core/gradcheck_inputs.h"
 
 using namespace ganforge;
 
 namespace {
 
-using Inputs = std::vector<Tensor>;
-
-const TensorOptions kF64 = TensorOptions{}.with_dtype(DType::F64);
-
-#define EXPECT_GRADCHECK(...)                               \
-  do {                                                      \
-    const GradcheckResult result_ = gradcheck(__VA_ARGS__); \
-    EXPECT_TRUE(result_.ok) << result_.message;             \
-  } while (0)
-
-Tensor normal(const Shape& shape, Generator& gen) { return randn(shape, kF64, &gen).requires_grad_(); }
-
-Tensor uniform(const Shape& shape, Generator& gen, double low, double high) {
-  return rand(shape, kF64, &gen, low, high).requires_grad_();
-}
-
-// |x| in [0.25, 2] with random signs: away from the kinks at 0.
-Tensor away_from_zero(const Shape& shape, Generator& gen) {
-  Tensor magnitude = rand(shape, kF64, &gen, 0.25, 2.0);
-  Tensor sign = where(lt(rand(shape, kF64, &gen), scalar_tensor(0.5, kF64)), full({}, -1.0, kF64), full({}, 1.0, kF64));
-  return (magnitude * sign).requires_grad_();
-}
-
-std::string backend_name(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
+using namespace ganforge::testing;
 
 class GradcheckLayers : public ::testing::TestWithParam<std::string> {};
 
