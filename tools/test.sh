@@ -4,6 +4,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${GANFORGE_BUILD_DIR:-$root/build}"
+export CCACHE_BASEDIR="$root"  # the sanitizer and fuzz trees below hit ccache across clones too
 "$root/tools/setup.sh"
 ctest --test-dir "$build" -j"$(nproc)" --output-on-failure "$@"
 
