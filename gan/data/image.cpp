@@ -114,6 +114,9 @@ Image decode_image(const std::vector<uint8_t>& bytes, const std::filesystem::pat
       stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &file_channels, 3), stbi_image_free);
   if (!decoded)
     throw DataError(name, std::string("cannot decode as a PNG, JPEG or BMP image (") + stbi_failure_reason() + ")");
+  // stb accepts a BMP header of height 0 and returns an empty image (found by fuzz_image)
+  if (w <= 0 || h <= 0)
+    throw DataError(name, "image of " + std::to_string(w) + "x" + std::to_string(h) + " pixels has no pixels to train on");
   Image image(w, h, 3);
   std::copy_n(decoded.get(), image.pixels.size(), image.pixels.begin());
   return image;

@@ -68,6 +68,14 @@ TEST(Image, BadBytesNameTheFile) {
   expect_data_error([&] { read_image(dir.path()); }, dir.path(), "found a folder");
 }
 
+// fuzz_image's first finding: a valid 24-bit BMP header declaring 3 x 0 pixels.
+TEST(Image, ImageWithoutPixelsIsAnError) {
+  std::vector<uint8_t> bmp(94, 0);
+  const uint8_t header[] = {'B', 'M', 0x4e, 0, 0, 0, 0, 0, 0, 0, 0x36, 0, 0, 0, 0x28, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 24, 0};
+  std::copy(std::begin(header), std::end(header), bmp.begin());
+  expect_data_error([&] { decode_image(bmp, "empty.bmp"); }, "empty.bmp", "no pixels");
+}
+
 TEST(Image, ToTensorIsChwInMinusOneToOne) {
   Image image(3, 2, 3);
   image.at(1, 2, 0) = 255;
