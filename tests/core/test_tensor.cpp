@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/ganforge.h"
+#include "tests/core/child_process.h"
 
 using namespace ganforge;
 
@@ -728,31 +729,8 @@ TEST(Reductions, ExtremesOfAnEmptyDimThrow) {
   EXPECT_EQ(values(sum(e, {0})), (std::vector<double>{0, 0, 0}));  // an empty sum is 0
 }
 
-namespace {
-
-// Child-process outcomes for the checks below, which run where a crash fails one test only.
-template <class F>
-[[noreturn]] void exit_0_if_throws(F f) {
-  try {
-    f();
-  } catch (const std::exception&) {
-    std::exit(0);
-  }
-  std::exit(1);  // returned instead of reporting the bad argument
-}
-
-// Exit 0 when f throws, or returns a 0-d tensor holding `expected` (PyTorch's answer).
-template <class F>
-[[noreturn]] void exit_0_if_scalar_or_throws(F f, double expected) {
-  try {
-    Tensor r = f();
-    std::exit(r.dim() == 0 && r.item<double>() == expected ? 0 : 2);
-  } catch (const std::exception&) {
-    std::exit(0);
-  }
-}
-
-}  // namespace
+using ganforge::testing::exit_0_if_scalar_or_throws;
+using ganforge::testing::exit_0_if_throws;
 
 // A 0-d tensor has no dim to reduce or join along; dim 0 / -1 must not index its empty shape.
 TEST(Reductions, DimArgumentOnZeroDimTensorDoesNotCrash) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/ganforge.h"
+#include "tests/core/child_process.h"
 
 using namespace ganforge;
 
@@ -319,30 +320,8 @@ TEST(Views, CloneAndDetach) {
   EXPECT_EQ(values(d), (std::vector<double>{2, 2, 2}));
 }
 
-namespace {
-
-// Child-process outcomes for crash checks (see DimArgumentsOnZeroDimTensorDoNotCrash).
-template <class F>
-[[noreturn]] void exit_0_if_throws(F f) {
-  try {
-    f();
-  } catch (const std::exception&) {
-    std::exit(0);
-  }
-  std::exit(1);  // returned instead of reporting the bad argument
-}
-
-template <class F>
-[[noreturn]] void exit_0_if_scalar_or_throws(F f) {
-  try {
-    Tensor r = f();
-    std::exit(r.dim() == 0 && r.item<double>() == 3 ? 0 : 2);
-  } catch (const std::exception&) {
-    std::exit(0);
-  }
-}
-
-}  // namespace
+using ganforge::testing::exit_0_if_scalar_or_throws;
+using ganforge::testing::exit_0_if_throws;
 
 // A 0-d tensor has no dims: size/select/narrow/slice along dim 0 are bad input and must say
 // so, not index the empty shape. (squeeze/transpose of dim 0 may return the tensor itself,
@@ -354,8 +333,8 @@ TEST(Views, DimArgumentsOnZeroDimTensorDoNotCrash) {
   EXPECT_EXIT(exit_0_if_throws([&] { (void)s.select(0, 0); }), ::testing::ExitedWithCode(0), "");
   EXPECT_EXIT(exit_0_if_throws([&] { (void)s.narrow(0, 0, 1); }), ::testing::ExitedWithCode(0), "");
   EXPECT_EXIT(exit_0_if_throws([&] { (void)s.slice(-1, 0, 1); }), ::testing::ExitedWithCode(0), "");
-  EXPECT_EXIT(exit_0_if_scalar_or_throws([&] { return s.squeeze(0); }), ::testing::ExitedWithCode(0), "");
-  EXPECT_EXIT(exit_0_if_scalar_or_throws([&] { return s.transpose(0, -1); }), ::testing::ExitedWithCode(0), "");
+  EXPECT_EXIT(exit_0_if_scalar_or_throws([&] { return s.squeeze(0); }, 3), ::testing::ExitedWithCode(0), "");
+  EXPECT_EXIT(exit_0_if_scalar_or_throws([&] { return s.transpose(0, -1); }, 3), ::testing::ExitedWithCode(0), "");
 }
 
 // ================================================================== broadcasting
