@@ -15,6 +15,7 @@
 
 #include "core/ganforge.h"
 #include "tests/core/child_process.h"
+#include "tests/core/expect_error.h"
 
 using namespace ganforge;
 
@@ -42,22 +43,8 @@ void expect_near(const Tensor& t, const std::vector<double>& expected, double to
   }
 }
 
-// The message of the exception of type E that f throws; a test failure if it throws none.
-template <class E, class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an exception, none was thrown";
-  return "";
-}
-
-void expect_mentions(const std::string& message, const std::vector<std::string>& parts) {
-  for (const std::string& part : parts)
-    EXPECT_NE(message.find(part), std::string::npos) << "message \"" << message << "\" does not mention \"" << part << "\"";
-}
+using ganforge::testing::expect_mentions;
+using ganforge::testing::message_of;
 
 double sample_mean(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size()); }
 

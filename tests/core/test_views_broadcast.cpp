@@ -9,6 +9,7 @@
 
 #include "core/ganforge.h"
 #include "tests/core/child_process.h"
+#include "tests/core/expect_error.h"
 
 using namespace ganforge;
 
@@ -19,21 +20,8 @@ const char* const kBackends[] = {"reference", "cpu"};
 Tensor f32(const std::vector<float>& v, const Shape& shape) { return from_vector(v, shape); }
 std::vector<double> values(const Tensor& t) { return t.to_vector<double>(); }
 
-template <class E, class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an exception, none was thrown";
-  return "";
-}
-
-void expect_mentions(const std::string& message, const std::vector<std::string>& parts) {
-  for (const std::string& part : parts)
-    EXPECT_NE(message.find(part), std::string::npos) << "message \"" << message << "\" does not mention \"" << part << "\"";
-}
+using ganforge::testing::expect_mentions;
+using ganforge::testing::message_of;
 
 // Same shape, dtype and (exactly) the same values.
 void expect_same(const Tensor& got, const Tensor& expected) {
