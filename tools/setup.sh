@@ -8,7 +8,9 @@ build="${GANFORGE_BUILD_DIR:-$root/build}"
 # ccache hits across clones in different folders (CI builds a fresh clone elsewhere)
 export CCACHE_BASEDIR="$root"
 
-packages=(g++ cmake ninja-build ccache pkg-config libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev libdnnl-dev libboost-context-dev
+# ocl-icd-opencl-dev: oneDNN's CMake package (built with its OpenCL GPU runtime) calls
+# find_package(OpenCL) REQUIRED; it is only a Recommends of libdnnl-dev, which we skip.
+packages=(g++ cmake ninja-build ccache pkg-config libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev libdnnl-dev ocl-icd-opencl-dev libboost-context-dev
           libstb-dev zlib1g-dev dataset-fashion-mnist
           clang-14 libclang-rt-14-dev libomp-14-dev)  # the fuzz targets (tests/gan/fuzz): clang, libFuzzer, clang's OpenMP
 missing=()
