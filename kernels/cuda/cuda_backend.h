@@ -94,6 +94,19 @@ class CudaBackend final : public Backend {
                     const TensorDesc& index) override;
   void index_add(const TensorDesc& out, int dim, const TensorDesc& index,
                  const TensorDesc& src) override;
+  // conv.cu
+  void conv2d_forward(const ConvParams& p, const TensorDesc& x, const TensorDesc& w, const TensorDesc& bias,
+                      const TensorDesc& y) override;
+  void conv2d_backward_data(const ConvParams& p, const TensorDesc& dy, const TensorDesc& w,
+                            const TensorDesc& dx) override;
+  void conv2d_backward_filter(const ConvParams& p, const TensorDesc& x, const TensorDesc& dy, const TensorDesc& dw,
+                              const TensorDesc& dbias) override;
+  void conv_transpose2d_forward(const ConvParams& p, const TensorDesc& x, const TensorDesc& w, const TensorDesc& bias,
+                                const TensorDesc& y) override;
+  void conv_transpose2d_backward_data(const ConvParams& p, const TensorDesc& dy, const TensorDesc& w,
+                                      const TensorDesc& dx) override;
+  void conv_transpose2d_backward_filter(const ConvParams& p, const TensorDesc& x, const TensorDesc& dy,
+                                        const TensorDesc& dw, const TensorDesc& dbias) override;
 };
 
 }  // namespace ganforge::kernels::GANFORGE_CUDA_NS

@@ -1,7 +1,7 @@
 // Consistency cases of conv2d and conv_transpose2d (forward, backward-data, backward-filter)
 // on the curated awkward geometries: batch 1, 1x1 spatial, odd sizes, 1 and 3 channels,
 // stride 2 on odd inputs, padding >= kernel/2, asymmetric padding, output_padding,
-// dilation 2, the DCGAN layer shapes, and sizes that take the grouped and threaded paths.
+// dilation 2, the DCGAN layer shapes, and sizes that take the grouped, threaded and split-K paths.
 // Each also runs with integer-valued inputs, whose sums are exact and must match exactly.
 #include "tests/kernels/cases.h"
 
@@ -30,6 +30,10 @@ const std::vector<Geometry> kConv = {
     {"DCGAN D deep layer: 4x4 outputs, grouped", 6, 32, 8, 8, 24, 4, 4, params(2, 1)},
     {"DCGAN D last layer (k4 s1 p0 -> 1x1)", 5, 16, 4, 4, 1, 4, 4, params(1, 0)},
     {"threaded: batch 16", 16, 8, 16, 16, 16, 3, 3, params(1, 1)},
+    // the cuda backend's weight gradient splits K = N·Ho·Wo in slices of whole 16-steps: 2 and 3
+    // slices whose last one is shorter, through the tiled and the few-channel kernel
+    {"split-K wgrad, ragged last slice", 4, 5, 13, 13, 8, 3, 3, params(1, 1)},
+    {"split-K wgrad, 3 filters, ragged last slice", 5, 3, 13, 13, 3, 3, 3, params(1, 1)},
 };
 
 const std::vector<Geometry> kTransposed = {

@@ -1,0 +1,472 @@
+// Convolutions of the cuda / cuda-sim backend as implicit GEMMs (CUTLASS's fprop / dgrad /
+// wgrad): no im2col matrix is materialised; each element of a GEMM operand is gathered from the
+// NCHW tensor as its tile is loaded.
+//
+// As in kernels/reference/conv.cpp, the six primitives are three passes over one underlying
+// convolution (input [N, Ci, H, W], output [N, Co, Ho, Wo], weight [Co, Ci, kh, kw], T = kh·kw taps):
+//   fprop  Y  [Co, N·Ho·Wo] = W  [Co, Ci·T] · im2col(X) [Ci·T, N·Ho·Wo]
+//   dgrad  dX [Ci, N·H·W]   = Wᵀ [Ci, Co·T] · gather(dY) [Co·T, N·H·W]
+//   wgrad  dW [Co, Ci·T]    = dY [Co, N·Ho·Wo] · im2col(X)ᵀ [N·Ho·Wo, Ci·T]
+// conv2d runs fprop / dgrad / wgrad; conv_transpose2d runs the same kernels with input and
+// output swapped (its forward is dgrad plus a bias, its backward-data fprop, its
+// backward-filter wgrad of (dy, x)). dgrad gathers rather than scatters (each dX element reads
+// the dY elements whose windows cover it), so no pass needs atomics and every result is
+// deterministic. GEMM rows are channels; columns are pixels (filter taps for wgrad). The first
+// operand A is always a "segmented" matrix, element (r, k) at r·row_stride + (k / segment)·
+// segment_stride + k % segment: W, Wᵀ (runs of T taps) and dY (runs of Ho·Wo pixels).
+//
+// - conv2d_{fprop,dgrad}_implicit_gemm_tiled, conv2d_wgrad_implicit_gemm_split_k: a 64x64
+//   output tile per block of 256 threads, each thread 4x4 outputs held in registers (rows
+//   ty + 16i, columns tx + 16j, as in gemm.cu). Per step of 16 along K, A's 64x16 and B's 16x64
+//   tiles are staged in shared memory. A is read 16 bytes at a time (float4 / double2) when its
+//   runs and strides are multiples of the vector and the pointer is aligned, else element by
+//   element. B's loader threads each keep one column, so a pixel is decoded once per block.
+// - conv2d_{fprop,dgrad,wgrad}_implicit_gemm_few_channels: GEMMs of at most 4 rows (1 or 3
+//   channels: grey / RGB images, D's single logit) would leave 60 of a tile's 64 rows idle.
+//   Instead a block takes 32 columns, one per lane, and its 8 warps split K between them, each
+//   lane keeping one sum per row; the warps' partial sums are added in shared memory in a
+//   fixed order.
+// - split K (wgrad, either kernel): a weight gradient has few output tiles (DCGAN's 3->64 layer
+//   has one) and K = N·Ho·Wo in the tens of thousands, so blockIdx.z takes one slice of K and
+//   writes its partial sums to a workspace; conv2d_wgrad_split_k_reduce adds the slices in
+//   order (deterministic, no float atomics). The bias gradient is the channel sum of dy, done
+//   by the backend's own deterministic reduce primitive.
+#include <algorithm>
+#include <type_traits>
+
+#include "kernels/cuda/cuda_backend.h"
+
+namespace ganforge::kernels::GANFORGE_CUDA_NS {
+namespace {
+
+constexpr int kTile = 64, kStep = 16, kPerThread = 4, kThreadsPerSide = kTile / kPerThread;
+static_assert(kThreadsPerSide * kThreadsPerSide == kThreadsPerBlock, "one 4x4 sub-tile per thread");
+constexpr int kFewRows = 4, kFewColumns = 32, kFewSlices = kThreadsPerBlock / kFewColumns;
+
+// Split K so that the grid has about kTargetBlocks blocks (two waves on a 132-SM H200 or a
+// 108-SM A100), with no slice shorter than kMinSliceK (each slice pays for writing its
+// partial tile and reading it back). A constant, not the device's SM count, so the order of
+// the sums, hence the result, is the same on every GPU and on cuda-sim.
+constexpr int64_t kTargetBlocks = 264, kMinSliceK = 256, kMaxSplits = 64;
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// The underlying convolution: input [N, Ci, H, W] -> output [N, Co, Ho, Wo].
+struct ConvGeometry {
+  int64_t n, ci, h, w, co, ho, wo, kh, kw;
+  int64_t stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w;
+
+  __host__ __device__ int64_t taps() const { return kh * kw; }
+  // Input element (ih, iw) of the channel plane at `plane`, or 0 on padding.
+  template <class T>
+  __device__ T input_or_zero(const T* x, int64_t plane, int64_t ih, int64_t iw) const {
+    return ih >= 0 && ih < h && iw >= 0 && iw < w ? x[plane + ih * w + iw] : T(0);
+  }
+};
+
+ConvGeometry geometry(const ConvParams& p, const TensorDesc& in, const TensorDesc& weight, const TensorDesc& out) {
+  return {in.shape[0], in.shape[1], in.shape[2], in.shape[3], out.shape[1], out.shape[2], out.shape[3], weight.shape[2],
+          weight.shape[3], p.stride_h, p.stride_w, p.pad_top, p.pad_left, p.dilation_h, p.dilation_w};
+}
+
+template <class T>
+struct Vector;
+template <>
+struct Vector<float> {
+  using type = float4;
+};
+template <>
+struct Vector<double> {
+  using type = double2;
+};
+template <class T>
+constexpr int kVectorWidth = static_cast<int>(sizeof(typename Vector<T>::type) / sizeof(T));
+
+template <class T>
+struct SegmentedMatrix {
+  const T* data;
+  int64_t row_stride, segment, segment_stride;
+
+  __device__ int64_t offset(int64_t r, int64_t k) const { return r * row_stride + k / segment * segment_stride + k % segment; }
+  // Whole vectors never straddle a run and are aligned (K slices start at multiples of kStep).
+  bool vectorizable() const {
+    const int64_t v = kVectorWidth<T>;
+    return reinterpret_cast<uintptr_t>(data) % sizeof(typename Vector<T>::type) == 0 && row_stride % v == 0 &&
+           segment % v == 0 && segment_stride % v == 0;
+  }
+};
+
+// fprop's B, the im2col of the input: row k = (ci, i, j), column = output pixel (n, oh, ow).
+template <class T>
+struct ImageGather {
+  const T* x;
+  ConvGeometry g;
+  struct Column {
+    int64_t image, ih, iw;  // the sample's offset in x and the window's top-left corner
+  };
+  __device__ Column column(int64_t col) const {
+    const int64_t ow = col % g.wo, oh = col / g.wo % g.ho, n = col / (g.wo * g.ho);
+    return {n * g.ci * g.h * g.w, oh * g.stride_h - g.pad_top, ow * g.stride_w - g.pad_left};
+  }
+  __device__ T at(int64_t k, const Column& c) const {
+    const int64_t t = k % g.taps();
+    return g.input_or_zero(x, c.image + k / g.taps() * g.h * g.w, c.ih + t / g.kw * g.dilation_h,
+                           c.iw + t % g.kw * g.dilation_w);
+  }
+};
+
+// dgrad's B: row k = (co, i, j), column = input pixel (n, ih, iw); the element is dY at the
+// output position whose window puts tap (i, j) on (ih, iw), or 0 where there is none.
+template <class T>
+struct GradientGather {
+  const T* dy;
+  ConvGeometry g;
+  struct Column {
+    int64_t image, h, v;  // the sample's offset in dy; ih + pad_top, iw + pad_left
+  };
+  __device__ Column column(int64_t col) const {
+    const int64_t iw = col % g.w, ih = col / g.w % g.h, n = col / (g.w * g.h);
+    return {n * g.co * g.ho * g.wo, ih + g.pad_top, iw + g.pad_left};
+  }
+  __device__ T at(int64_t k, const Column& c) const {
+    const int64_t t = k % g.taps();
+    const int64_t h = c.h - t / g.kw * g.dilation_h, v = c.v - t % g.kw * g.dilation_w;
+    if (h < 0 || v < 0 || h % g.stride_h != 0 || v % g.stride_w != 0) return T(0);
+    const int64_t oh = h / g.stride_h, ow = v / g.stride_w;
+    return oh < g.ho && ow < g.wo ? dy[c.image + (k / g.taps() * g.ho + oh) * g.wo + ow] : T(0);
+  }
+};
+
+// wgrad's B, im2col(X)ᵀ: row k = output pixel (n, oh, ow), column = tap (ci, i, j).
+template <class T>
+struct FilterGather {
+  const T* x;
+  ConvGeometry g;
+  struct Column {
+    int64_t plane, ih, iw;  // the channel's offset in a sample; the tap's offset from a window's corner
+  };
+  __device__ Column column(int64_t col) const {
+    const int64_t t = col % g.taps();
+    return {col / g.taps() * g.h * g.w, t / g.kw * g.dilation_h - g.pad_top, t % g.kw * g.dilation_w - g.pad_left};
+  }
+  __device__ T at(int64_t k, const Column& c) const {
+    const int64_t q = k % (g.ho * g.wo), n = k / (g.ho * g.wo);
+    return g.input_or_zero(x, n * g.ci * g.h * g.w + c.plane, q / g.wo * g.stride_h + c.ih, q % g.wo * g.stride_w + c.iw);
+  }
+};
+
+// fprop / dgrad: GEMM element (r, (n, q)) is out[n][r][q], plus bias[r] when there is one.
+template <class T>
+struct ImageOutput {
+  T* out;
+  const T* bias;
+  int64_t channels, positions;
+  __device__ void store(int64_t r, int64_t col, unsigned, T v) const {
+    out[(col / positions * channels + r) * positions + col % positions] = bias != nullptr ? v + bias[r] : v;
+  }
+};
+
+// wgrad: GEMM element (r, c) is dW[r][c]; with split K, slice z's partial sum goes to
+// workspace[z][r][c] instead.
+template <class T>
+struct FilterOutput {
+  T* dw;
+  T* workspace;
+  int64_t columns, elements;  // Ci·T, and Co·Ci·T
+  __device__ void store(int64_t r, int64_t c, unsigned z, T v) const {
+    if (workspace != nullptr)
+      workspace[z * elements + r * columns + c] = v;
+    else
+      dw[r * columns + c] = v;
+  }
+};
+
+// One pass as a GEMM: m x n outputs, reduction length k; blockIdx.z takes [z·k_slice, (z+1)·k_slice).
+template <class T, class Gather, class Output>
+struct ConvGemm {
+  int64_t m, n, k, k_slice;
+  SegmentedMatrix<T> a;
+  Gather b;
+  Output out;
+};
+
+template <class T>
+using FpropGemm = ConvGemm<T, ImageGather<T>, ImageOutput<T>>;
+template <class T>
+using DgradGemm = ConvGemm<T, GradientGather<T>, ImageOutput<T>>;
+template <class T>
+using WgradGemm = ConvGemm<T, FilterGather<T>, FilterOutput<T>>;
+
+// a_tile[kk][i] = A(m0 + i, k0 + kk), zero outside [0, m) x [k0, k_end).
+template <bool kVector, class T>
+__device__ void load_a_tile(const SegmentedMatrix<T>& a, T (&tile)[kStep][kTile], int64_t m0, int64_t k0, int64_t m,
+                            int64_t k_end) {
+  if constexpr (kVector) {
+    using V = typename Vector<T>::type;
+    constexpr int width = kVectorWidth<T>, per_row = kStep / width;
+    for (int e = threadIdx.x; e < kTile * per_row; e += kThreadsPerBlock) {
+      const int i = e / per_row, kk = e % per_row * width;  // consecutive threads walk k: contiguous runs
+      const int64_t row = m0 + i, k = k0 + kk;
+      V v{};
+      if (row < m && k < k_end) v = *reinterpret_cast<const V*>(a.data + a.offset(row, k));
+      const T* parts = reinterpret_cast<const T*>(&v);
+      for (int c = 0; c < width; ++c) tile[kk + c][i] = parts[c];
+    }
+  } else {
+    for (int e = threadIdx.x; e < kTile * kStep; e += kThreadsPerBlock) {
+      const int i = e / kStep, kk = e % kStep;
+      const int64_t row = m0 + i, k = k0 + kk;
+      tile[kk][i] = row < m && k < k_end ? a.data[a.offset(row, k)] : T(0);
+    }
+  }
+}
+
+template <bool kVectorA, class T, class Gather, class Output>
+__device__ void implicit_gemm_tiled(const ConvGemm<T, Gather, Output>& p) {
+  __shared__ T a_tile[kStep][kTile];
+  __shared__ T b_tile[kStep][kTile];  // b_tile[kk][j] = B(k0 + kk, n0 + j)
+  const int64_t m0 = int64_t{blockIdx.y} * kTile, n0 = int64_t{blockIdx.x} * kTile;
+  const int64_t k_begin = int64_t{blockIdx.z} * p.k_slice, k_end = k_begin + p.k_slice < p.k ? k_begin + p.k_slice : p.k;
+  const int tx = threadIdx.x % kThreadsPerSide, ty = threadIdx.x / kThreadsPerSide;
+  const int b_col = threadIdx.x % kTile;  // the B column this thread loads, every step
+  const bool b_valid = n0 + b_col < p.n;
+  const typename Gather::Column column = p.b.column(b_valid ? n0 + b_col : 0);
+  T acc[kPerThread][kPerThread] = {};
+  for (int64_t k0 = k_begin; k0 < k_end; k0 += kStep) {
+    load_a_tile<kVectorA>(p.a, a_tile, m0, k0, p.m, k_end);
+    for (int kk = threadIdx.x / kTile; kk < kStep; kk += kThreadsPerBlock / kTile)
+      b_tile[kk][b_col] = b_valid && k0 + kk < k_end ? p.b.at(k0 + kk, column) : T(0);
+    __syncthreads();
+    for (int kk = 0; kk < kStep; ++kk) {
+      T a_frag[kPerThread], b_frag[kPerThread];
+      for (int i = 0; i < kPerThread; ++i) a_frag[i] = a_tile[kk][ty + kThreadsPerSide * i];
+      for (int j = 0; j < kPerThread; ++j) b_frag[j] = b_tile[kk][tx + kThreadsPerSide * j];
+      for (int i = 0; i < kPerThread; ++i)
+        for (int j = 0; j < kPerThread; ++j) acc[i][j] += a_frag[i] * b_frag[j];
+    }
+    __syncthreads();
+  }
+  for (int i = 0; i < kPerThread; ++i)
+    for (int j = 0; j < kPerThread; ++j) {
+      const int64_t row = m0 + ty + kThreadsPerSide * i, col = n0 + tx + kThreadsPerSide * j;
+      if (row < p.m && col < p.n) p.out.store(row, col, blockIdx.z, acc[i][j]);
+    }
+}
+
+template <class T, class Gather, class Output>
+__device__ void implicit_gemm_few_rows(const ConvGemm<T, Gather, Output>& p) {
+  __shared__ T partial[kFewSlices][kFewRows][kFewColumns];
+  const int lane = threadIdx.x % kFewColumns, slice = threadIdx.x / kFewColumns;
+  const int64_t col = int64_t{blockIdx.x} * kFewColumns + lane;
+  const int64_t k_begin = int64_t{blockIdx.z} * p.k_slice, k_end = k_begin + p.k_slice < p.k ? k_begin + p.k_slice : p.k;
+  T acc[kFewRows] = {};
+  if (col < p.n) {
+    const typename Gather::Column column = p.b.column(col);
+    for (int64_t k = k_begin + slice; k < k_end; k += kFewSlices) {
+      const T v = p.b.at(k, column);
+      for (int r = 0; r < kFewRows; ++r)
+        if (r < p.m) acc[r] += p.a.data[p.a.offset(r, k)] * v;  // the same A element in the whole warp
+    }
+  }
+  for (int r = 0; r < kFewRows; ++r) partial[slice][r][lane] = acc[r];
+  __syncthreads();
+  if (slice != 0 || col >= p.n) return;
+  for (int r = 0; r < p.m; ++r) {
+    T sum = partial[0][r][lane];
+    for (int s = 1; s < kFewSlices; ++s) sum += partial[s][r][lane];
+    p.out.store(r, col, blockIdx.z, sum);
+  }
+}
+
+template <class T, bool kVectorA>
+__global__ void conv2d_fprop_implicit_gemm_tiled(FpropGemm<T> p) {
+  implicit_gemm_tiled<kVectorA>(p);
+}
+template <class T, bool kVectorA>
+__global__ void conv2d_dgrad_implicit_gemm_tiled(DgradGemm<T> p) {
+  implicit_gemm_tiled<kVectorA>(p);
+}
+template <class T, bool kVectorA>
+__global__ void conv2d_wgrad_implicit_gemm_split_k(WgradGemm<T> p) {
+  implicit_gemm_tiled<kVectorA>(p);
+}
+template <class T>
+__global__ void conv2d_fprop_implicit_gemm_few_channels(FpropGemm<T> p) {
+  implicit_gemm_few_rows(p);
+}
+template <class T>
+__global__ void conv2d_dgrad_implicit_gemm_few_channels(DgradGemm<T> p) {
+  implicit_gemm_few_rows(p);
+}
+template <class T>
+__global__ void conv2d_wgrad_implicit_gemm_few_channels(WgradGemm<T> p) {
+  implicit_gemm_few_rows(p);
+}
+
+// dW = the sum of the splits' partial weight gradients, added in split order.
+template <class T>
+__global__ void conv2d_wgrad_split_k_reduce(const T* workspace, int64_t splits, int64_t elements, T* dw) {
+  const int64_t stride = int64_t{gridDim.x} * blockDim.x;
+  for (int64_t e = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; e < elements; e += stride) {
+    T sum = workspace[e];
+    for (int64_t z = 1; z < splits; ++z) sum += workspace[z * elements + e];
+    dw[e] = sum;
+  }
+}
+
+template <class Gemm>
+struct PassKernels {
+  void (*tiled_vector)(Gemm);
+  void (*tiled_scalar)(Gemm);
+  void (*few_channels)(Gemm);
+};
+
+bool few_rows(int64_t m) { return m <= kFewRows; }
+
+// Blocks of one K slice: the few-channel kernel's column strips, or the tiled kernel's tiles.
+int64_t output_blocks(int64_t m, int64_t n) {
+  return few_rows(m) ? ceil_div(n, kFewColumns) : ceil_div(m, kTile) * ceil_div(n, kTile);
+}
+
+template <class Gemm>
+void launch_gemm(const PassKernels<Gemm>& kernels, const Gemm& p) {
+  const dim3 block(kThreadsPerBlock);
+  const auto splits = static_cast<unsigned>(std::max<int64_t>(ceil_div(p.k, p.k_slice), 1));
+  if (few_rows(p.m))
+    launch(kernels.few_channels, dim3(static_cast<unsigned>(ceil_div(p.n, kFewColumns)), 1, splits), block, 0, nullptr, p);
+  else
+    launch(p.a.vectorizable() ? kernels.tiled_vector : kernels.tiled_scalar,
+           dim3(static_cast<unsigned>(ceil_div(p.n, kTile)), static_cast<unsigned>(ceil_div(p.m, kTile)), splits), block, 0,
+           nullptr, p);
+}
+
+template <class T>
+T* data_of(const TensorDesc& t) {
+  return static_cast<T*>(t.data);
+}
+
+// out = fprop(in, weight) + bias
+template <class T>
+void fprop(const ConvParams& params, const TensorDesc& in, const TensorDesc& weight, const TensorDesc& bias,
+           const TensorDesc& out) {
+  const ConvGeometry g = geometry(params, in, weight, out);
+  const int64_t k = g.ci * g.taps(), positions = g.ho * g.wo;
+  const FpropGemm<T> p{g.co, g.n * positions, k, std::max<int64_t>(k, 1),
+                       {data_of<T>(weight), k, std::max<int64_t>(k, 1), 0}, {data_of<T>(in), g},
+                       {data_of<T>(out), data_of<T>(bias), g.co, positions}};
+  launch_gemm<FpropGemm<T>>({conv2d_fprop_implicit_gemm_tiled<T, true>, conv2d_fprop_implicit_gemm_tiled<T, false>,
+                             conv2d_fprop_implicit_gemm_few_channels<T>},
+                            p);
+}
+
+// in_grad = dgrad(out_grad, weight) + bias; A = Wᵀ: row ci, k = co·T + t.
+template <class T>
+void dgrad(const ConvParams& params, const TensorDesc& out_grad, const TensorDesc& weight, const TensorDesc& bias,
+           const TensorDesc& in_grad) {
+  const ConvGeometry g = geometry(params, in_grad, weight, out_grad);
+  const int64_t k = g.co * g.taps(), positions = g.h * g.w;
+  const DgradGemm<T> p{g.ci, g.n * positions, k, std::max<int64_t>(k, 1),
+                       {data_of<T>(weight), g.taps(), g.taps(), g.ci * g.taps()}, {data_of<T>(out_grad), g},
+                       {data_of<T>(in_grad), data_of<T>(bias), g.ci, positions}};
+  launch_gemm<DgradGemm<T>>({conv2d_dgrad_implicit_gemm_tiled<T, true>, conv2d_dgrad_implicit_gemm_tiled<T, false>,
+                             conv2d_dgrad_implicit_gemm_few_channels<T>},
+                            p);
+}
+
+// Device memory for the split-K partial sums, from the backend's allocator; freed when the pass is done.
+class Workspace {
+ public:
+  Workspace(Backend& backend, size_t bytes) : backend_(backend), data_(backend.allocate(bytes)) {}
+  ~Workspace() { backend_.deallocate(data_); }
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+  template <class T>
+  T* as() const {
+    return static_cast<T*>(data_);
+  }
+
+ private:
+  Backend& backend_;
+  void* data_;
+};
+
+// weight_grad = wgrad(in, out_grad); A = dY: row co, k = n·Ho·Wo + q.
+template <class T>
+void wgrad(Backend& backend, const ConvParams& params, const TensorDesc& in, const TensorDesc& out_grad,
+           const TensorDesc& weight_grad) {
+  const ConvGeometry g = geometry(params, in, weight_grad, out_grad);
+  const int64_t positions = g.ho * g.wo, columns = g.ci * g.taps(), k = g.n * positions, elements = g.co * columns;
+  WgradGemm<T> p{g.co, columns, k, 0, {data_of<T>(out_grad), positions, std::max<int64_t>(positions, 1), g.co * positions},
+                 {data_of<T>(in), g}, {data_of<T>(weight_grad), nullptr, columns, elements}};
+  const int64_t blocks = std::max<int64_t>(output_blocks(p.m, p.n), 1);
+  const int64_t splits = std::clamp<int64_t>(std::min(ceil_div(kTargetBlocks, blocks), k / kMinSliceK), 1, kMaxSplits);
+  p.k_slice = std::max<int64_t>(ceil_div(ceil_div(k, splits), kStep) * kStep, 1);  // whole steps keep vectors aligned
+  const int64_t slices = ceil_div(k, p.k_slice);
+  const PassKernels<WgradGemm<T>> kernels{conv2d_wgrad_implicit_gemm_split_k<T, true>,
+                                          conv2d_wgrad_implicit_gemm_split_k<T, false>,
+                                          conv2d_wgrad_implicit_gemm_few_channels<T>};
+  if (slices <= 1) {
+    launch_gemm(kernels, p);
+    return;
+  }
+  const Workspace workspace(backend, static_cast<size_t>(slices * elements) * sizeof(T));
+  p.out.workspace = workspace.as<T>();
+  launch_gemm(kernels, p);
+  launch(conv2d_wgrad_split_k_reduce<T>, dim3(grid_for(elements)), dim3(kThreadsPerBlock), 0, nullptr,
+         static_cast<const T*>(workspace.as<T>()), slices, elements, p.out.dw);
+}
+
+// The bias gradient of either convolution: dy summed over N, H, W, by the reduce primitive.
+void bias_gradient(Backend& backend, const TensorDesc& dy, const TensorDesc& dbias) {
+  if (dbias.data == nullptr) return;
+  const int64_t channels = dy.shape[1];
+  TensorDesc out = dbias;  // as [1, C, 1, 1], the keepdim form of the reduction
+  out.ndim = 4;
+  const int64_t shape[] = {1, channels, 1, 1}, strides[] = {channels, 1, 1, 1};
+  std::copy(shape, shape + 4, out.shape);
+  std::copy(strides, strides + 4, out.strides);
+  backend.reduce(ReduceOp::Sum, out, dy, ReduceParams{});
+}
+
+// Calls f(T{}) for f32 / f64 convolutions; integer convolutions are not offered.
+template <class F>
+void floating(DType dtype, F&& f) {
+  dispatch_dtype(dtype, [&](auto type) {
+    if constexpr (std::is_integral_v<decltype(type)>)
+      throw std::invalid_argument("the cuda backend convolves f32 or f64 tensors, not i64");
+    else
+      f(type);
+  });
+}
+
+}  // namespace
+
+// As in kernels/reference/conv.cpp: conv_transpose2d is the convolution with input and output swapped.
+void CudaBackend::conv2d_forward(const ConvParams& p, const TensorDesc& x, const TensorDesc& w, const TensorDesc& bias,
+                                 const TensorDesc& y) {
+  floating(x.dtype, [&](auto t) { fprop<decltype(t)>(p, x, w, bias, y); });
+}
+void CudaBackend::conv2d_backward_data(const ConvParams& p, const TensorDesc& dy, const TensorDesc& w,
+                                       const TensorDesc& dx) {
+  floating(dy.dtype, [&](auto t) { dgrad<decltype(t)>(p, dy, w, TensorDesc{}, dx); });
+}
+void CudaBackend::conv2d_backward_filter(const ConvParams& p, const TensorDesc& x, const TensorDesc& dy,
+                                         const TensorDesc& dw, const TensorDesc& dbias) {
+  floating(x.dtype, [&](auto t) { wgrad<decltype(t)>(*this, p, x, dy, dw); });
+  bias_gradient(*this, dy, dbias);
+}
+void CudaBackend::conv_transpose2d_forward(const ConvParams& p, const TensorDesc& x, const TensorDesc& w,
+                                           const TensorDesc& bias, const TensorDesc& y) {
+  floating(x.dtype, [&](auto t) { dgrad<decltype(t)>(p, x, w, bias, y); });
+}
+void CudaBackend::conv_transpose2d_backward_data(const ConvParams& p, const TensorDesc& dy, const TensorDesc& w,
+                                                 const TensorDesc& dx) {
+  floating(dy.dtype, [&](auto t) { fprop<decltype(t)>(p, dy, w, TensorDesc{}, dx); });
+}
+void CudaBackend::conv_transpose2d_backward_filter(const ConvParams& p, const TensorDesc& x, const TensorDesc& dy,
+                                                   const TensorDesc& dw, const TensorDesc& dbias) {
+  floating(x.dtype, [&](auto t) { wgrad<decltype(t)>(*this, p, dy, x, dw); });
+  bias_gradient(*this, dy, dbias);
+}
+
+}  // namespace ganforge::kernels::GANFORGE_CUDA_NS
