@@ -6,6 +6,7 @@
 //   a warp-shuffle tree (__shfl_down_sync) and then across warps through shared memory.
 //   Var takes a second pass around the mean (no cancellation). Max/min propagate NaN, and ties
 //   go to the lowest index, so argmax/argmin match a sequential scan exactly.
+#include "kernels/cuda/block_reduce.h"
 #include "kernels/cuda/cuda_backend.h"
 
 namespace ganforge::kernels::GANFORGE_CUDA_NS {
@@ -68,27 +69,6 @@ template <>
 struct Accumulator<int64_t> {
   using type = long long;
 };
-
-__device__ inline double shuffle_down(double v, int delta) { return __shfl_down_sync(0xffffffffu, v, delta); }
-__device__ inline long long shuffle_down(long long v, int delta) { return __shfl_down_sync(0xffffffffu, v, delta); }
-__device__ inline float shuffle_down(float v, int delta) { return __shfl_down_sync(0xffffffffu, v, delta); }
-__device__ inline long long shuffle_down(int64_t v, int delta) {
-  return __shfl_down_sync(0xffffffffu, static_cast<long long>(v), delta);
-}
-
-// The block's total of one value per thread (blockDim.x a multiple of 32); every thread gets
-// it. `scratch` holds a value per warp and must not be in use by another reduction (the trailing barrier guarantees it).
-template <class A>
-__device__ A block_sum(A v, A* scratch) {
-  for (int delta = 16; delta > 0; delta /= 2) v += shuffle_down(v, delta);
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  if (lane == 0) scratch[warp] = v;
-  __syncthreads();
-  A total = 0;
-  for (unsigned w = 0; w < blockDim.x / 32; ++w) total += scratch[w];
-  __syncthreads();
-  return total;
-}
 
 // Is (v, i) a better max/min candidate than (best, best_i)? NaN beats numbers; ties and NaN
 // against NaN go to the lower index; an index of -1 means "no candidate yet".
