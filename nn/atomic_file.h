@@ -1,0 +1,31 @@
+// Writes a file so that readers see either the old file or the whole new one, never a torn
+// one: the bytes go to a temporary file beside the target, which is flushed to disk (fsync),
+// renamed over the target, and the directory entry synced. Dropping an AtomicFile without
+// commit() removes the temporary file and leaves the target untouched.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace ganforge::nn {
+
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::string path);  // throws naming the path if the folder is not writable
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  void write(const void* data, size_t bytes);
+  void write(const std::string& text) { write(text.data(), text.size()); }
+  void commit();
+
+ private:
+  std::string path_, temp_path_;
+  int fd_ = -1;
+};
+
+// The whole of `text` as the new content of `path`, atomically.
+void write_file_atomically(const std::string& path, const std::string& text);
+
+}  // namespace ganforge::nn

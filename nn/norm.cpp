@@ -1,0 +1,92 @@
+#include "nn/norm.h"
+
+#include <cstdio>
+#include <stdexcept>
+
+#include "core/autograd.h"
+#include "core/nn_ops.h"
+#include "nn/init.h"
+
+namespace ganforge::nn {
+namespace {
+
+std::string number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", v);
+  return text;
+}
+
+}  // namespace
+
+BatchNorm::BatchNorm(int64_t c, BatchNormOptions o, const TensorOptions& t) : num_features(c), options(o) {
+  if (c <= 0) throw std::invalid_argument("BatchNorm: num_features must be positive; got " + std::to_string(c));
+  if (o.eps <= 0) throw std::invalid_argument("BatchNorm: eps must be positive; got " + number(o.eps));
+  if (o.momentum && (*o.momentum < 0 || *o.momentum > 1))
+    throw std::invalid_argument("BatchNorm: momentum must be in [0, 1]; got " + number(*o.momentum));
+  if (o.affine) {
+    weight = register_parameter("weight", ones({c}, t));
+    bias = register_parameter("bias", zeros({c}, t));
+  }
+  if (o.track_running_stats) {
+    running_mean = register_buffer("running_mean", zeros({c}, t));
+    running_var = register_buffer("running_var", ones({c}, t));
+    num_batches_tracked =
+        register_buffer("num_batches_tracked", zeros({}, t.with_dtype(DType::I64).with_requires_grad(false)));
+  }
+}
+
+Tensor BatchNorm::forward(const Tensor& x) {
+  check_input(x);
+  const bool use_batch_stats = is_training() || !options.track_running_stats;
+  const bool update = is_training() && options.track_running_stats;
+  double momentum = options.momentum.value_or(0);
+  if (update && !options.momentum) momentum = 1.0 / static_cast<double>(num_batches_tracked.item<int64_t>() + 1);
+  // Running statistics exist only when tracked: updated in training, used in eval.
+  Tensor y = batch_norm(x, weight, bias, running_mean, running_var, use_batch_stats, momentum, options.eps);
+  if (update) {  // counted only once the batch was accepted
+    NoGradGuard no_grad;
+    num_batches_tracked.add_(ones_like(num_batches_tracked));
+  }
+  return y;
+}
+
+std::string BatchNorm::extra_repr() const {
+  return std::to_string(num_features) + ", eps=" + number(options.eps) +
+         ", momentum=" + (options.momentum ? number(*options.momentum) : "None") + ", affine=" + (options.affine ? "True" : "False") +
+         ", track_running_stats=" + (options.track_running_stats ? "True" : "False");
+}
+
+void BatchNorm1d::check_input(const Tensor& x) const {
+  if ((x.dim() != 2 && x.dim() != 3) || x.size(1) != num_features)
+    throw std::invalid_argument("BatchNorm1d(" + std::to_string(num_features) + "): expected input [N, " +
+                                std::to_string(num_features) + "] or [N, " + std::to_string(num_features) + ", L]; got " +
+                                shape_str(x.shape()));
+}
+
+void BatchNorm2d::check_input(const Tensor& x) const {
+  if (x.dim() != 4 || x.size(1) != num_features)
+    throw std::invalid_argument("BatchNorm2d(" + std::to_string(num_features) + "): expected input [N, " +
+                                std::to_string(num_features) + ", H, W]; got " + shape_str(x.shape()));
+}
+
+InstanceNorm2d::InstanceNorm2d(int64_t c, InstanceNormOptions o, const TensorOptions& t) : num_features(c), options(o) {
+  if (c <= 0) throw std::invalid_argument("InstanceNorm2d: num_features must be positive; got " + std::to_string(c));
+  if (o.eps <= 0) throw std::invalid_argument("InstanceNorm2d: eps must be positive; got " + number(o.eps));
+  if (o.affine) {
+    weight = register_parameter("weight", ones({c}, t));
+    bias = register_parameter("bias", zeros({c}, t));
+  }
+}
+
+Tensor InstanceNorm2d::forward(const Tensor& x) {
+  if (x.dim() != 4 || x.size(1) != num_features)
+    throw std::invalid_argument("InstanceNorm2d(" + std::to_string(num_features) + "): expected input [N, " +
+                                std::to_string(num_features) + ", H, W]; got " + shape_str(x.shape()));
+  return instance_norm(x, weight, bias, options.eps);
+}
+
+std::string InstanceNorm2d::extra_repr() const {
+  return std::to_string(num_features) + ", eps=" + number(options.eps) + ", affine=" + (options.affine ? "True" : "False");
+}
+
+}  // namespace ganforge::nn

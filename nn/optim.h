@@ -1,0 +1,94 @@
+// Optimizers with parameter groups (each group its own learning rate and settings), in
+// PyTorch's semantics, over the fused update kernels of core/nn_ops.h: a step updates every
+// parameter of a group that has a gradient, in as few kernel launches as the backend allows.
+//
+// State (the moments, momentum buffers, step counts and each group's settings) round-trips
+// through state_dict() / load_state_dict() as named tensors, so it can be saved with
+// save_safetensors next to the weights: "state.<i>.exp_avg", "param_groups.<g>.lr", ...,
+// with <i> the parameter's position over all groups, as in PyTorch's optimizer state dicts.
+#pragma once
+
+#include <vector>
+
+#include "nn/module.h"
+
+namespace ganforge::nn {
+
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  virtual void step() = 0;
+  // Sets every parameter's gradient to none.
+  void zero_grad();
+
+  virtual size_t num_groups() const = 0;
+  virtual double lr(size_t group) const = 0;
+  virtual void set_lr(size_t group, double lr) = 0;
+
+  virtual StateDict state_dict() const = 0;
+  // Strict: the same number of groups and parameters, the state of the same shapes.
+  virtual void load_state_dict(const StateDict& state) = 0;
+
+ protected:
+  // Every parameter of every group, in order.
+  virtual std::vector<Tensor> all_parameters() const = 0;
+};
+
+struct AdamOptions {
+  double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0;
+};
+struct AdamGroup {
+  std::vector<Tensor> params;
+  AdamOptions options;
+};
+
+class Adam : public Optimizer {
+ public:
+  Adam(std::vector<Tensor> params, AdamOptions options = {});
+  explicit Adam(std::vector<AdamGroup> groups);
+  void step() override;
+  size_t num_groups() const override { return groups_.size(); }
+  double lr(size_t group) const override { return groups_.at(group).options.lr; }
+  void set_lr(size_t group, double lr) override;
+  const AdamOptions& options(size_t group) const { return groups_.at(group).options; }
+  StateDict state_dict() const override;
+  void load_state_dict(const StateDict& state) override;
+
+ private:
+  struct State {
+    int64_t step = 0;
+    Tensor exp_avg, exp_avg_sq;  // made at the parameter's first update
+  };
+  std::vector<Tensor> all_parameters() const override;
+  std::vector<AdamGroup> groups_;
+  std::vector<State> state_;  // one per parameter, over all groups
+};
+
+struct SgdOptions {
+  double lr = 1e-2, momentum = 0, dampening = 0, weight_decay = 0;
+  bool nesterov = false;
+};
+struct SgdGroup {
+  std::vector<Tensor> params;
+  SgdOptions options;
+};
+
+class SGD : public Optimizer {
+ public:
+  SGD(std::vector<Tensor> params, SgdOptions options = {});
+  explicit SGD(std::vector<SgdGroup> groups);
+  void step() override;
+  size_t num_groups() const override { return groups_.size(); }
+  double lr(size_t group) const override { return groups_.at(group).options.lr; }
+  void set_lr(size_t group, double lr) override;
+  const SgdOptions& options(size_t group) const { return groups_.at(group).options; }
+  StateDict state_dict() const override;
+  void load_state_dict(const StateDict& state) override;
+
+ private:
+  std::vector<Tensor> all_parameters() const override;
+  std::vector<SgdGroup> groups_;
+  std::vector<Tensor> momentum_buffers_;  // one per parameter; undefined until its first update
+};
+
+}  // namespace ganforge::nn
