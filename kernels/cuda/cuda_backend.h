@@ -63,6 +63,15 @@ void dispatch_dtype(DType dtype, F&& f) {
   }
 }
 
+// Calls f(T{}) with float or double: for primitives of floating tensors only.
+template <class F>
+void dispatch_float_dtype(DType dtype, F&& f) {
+  if (dtype == DType::F32)
+    f(float{});
+  else
+    f(double{});
+}
+
 class CudaBackend final : public Backend {
  public:
   const char* name() const override;
@@ -94,6 +103,28 @@ class CudaBackend final : public Backend {
                     const TensorDesc& index) override;
   void index_add(const TensorDesc& out, int dim, const TensorDesc& index,
                  const TensorDesc& src) override;
+  // norm.cu
+  void batch_norm_forward_train(const TensorDesc& x, const TensorDesc& gamma, const TensorDesc& beta,
+                                const TensorDesc& running_mean, const TensorDesc& running_var, double momentum,
+                                double eps, const TensorDesc& y, const TensorDesc& save_mean,
+                                const TensorDesc& save_invstd) override;
+  void batch_norm_forward_eval(const TensorDesc& x, const TensorDesc& gamma, const TensorDesc& beta,
+                               const TensorDesc& running_mean, const TensorDesc& running_var, double eps,
+                               const TensorDesc& y) override;
+  void batch_norm_backward(const TensorDesc& dy, const TensorDesc& x, const TensorDesc& gamma,
+                           const TensorDesc& save_mean, const TensorDesc& save_invstd, const TensorDesc& dx,
+                           const TensorDesc& dgamma, const TensorDesc& dbeta) override;
+  // activation.cu
+  void activation_forward(ActivationOp op, const TensorDesc& y, const TensorDesc& x, double slope) override;
+  void activation_backward(ActivationOp op, const TensorDesc& dx, const TensorDesc& dy, const TensorDesc& x,
+                           const TensorDesc& y, double slope) override;
+  void softmax_forward(const TensorDesc& y, const TensorDesc& x, int dim, bool log) override;
+  void softmax_backward(const TensorDesc& dx, const TensorDesc& dy, const TensorDesc& y, int dim, bool log) override;
+  // resample.cu
+  void upsample_nearest2d_forward(const TensorDesc& y, const TensorDesc& x) override;
+  void upsample_nearest2d_backward(const TensorDesc& dx, const TensorDesc& dy) override;
+  void pad2d_forward(PadMode mode, const TensorDesc& y, const TensorDesc& x, const int64_t pads[4]) override;
+  void pad2d_backward(PadMode mode, const TensorDesc& dx, const TensorDesc& dy, const int64_t pads[4]) override;
   // conv.cu
   void conv2d_forward(const ConvParams& p, const TensorDesc& x, const TensorDesc& w, const TensorDesc& bias,
                       const TensorDesc& y) override;
