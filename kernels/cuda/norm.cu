@@ -9,13 +9,14 @@
 //
 // - batch_norm_partials_warp_per_chunk: a warp per (channel, chunk of kChunk values); chunk j
 //   is values [j·kChunk, (j+1)·kChunk) of the channel in (n, s) order, read by lanes 32 apart
-//   (coalesced where runs are long). A DCGAN map 64 x 64 x 32 x 32 gives 64 chunks per channel
-//   (4096 warps); instance norm's 256 channels of 16 values, a warp each. Each lane
-//   accumulates its values, a shuffle tree merges the warp, lane 0 writes the chunk's partial:
-//   for the forward the moments (count, mean, M2) — each lane sums x - K and (x - K)², K being
-//   the lane's first value, so (K - mean)² <= M2 and forming M2 loses at most log2(33) bits —
-//   merged by Chan's parallel formula; for the backward Σdy and Σdy·(x - mean). The chunking
-//   does not depend on the GPU, so results are the same on every device.
+//   (coalesced where runs are long; BN1d's runs of 1 are not, but the 8 warps of a block then
+//   read 8 neighbouring channels, which share sectors in L1). A DCGAN map 64 x 64 x 32 x 32
+//   gives 64 chunks per channel (4096 warps); instance norm's 256 channels of 16 values, a
+//   warp each. Each lane accumulates its values, a shuffle tree merges the warp, and lane 0
+//   writes the chunk's partial: for the forward the moments (count, mean, M2) — each lane sums
+//   x - K and (x - K)², K being its first value, so (K - mean)² <= M2 and forming M2 loses at
+//   most log2(33) bits — merged by Chan's parallel formula; for the backward Σdy and
+//   Σdy·(x - mean). The chunking does not depend on the GPU, so neither do the results.
 // - batch_norm_merge_warp_per_channel: a warp per channel merges its chunks' partials (lanes
 //   over chunks, then the shuffle tree) and writes the per-channel outputs (save_mean /
 //   save_invstd and the momentum update of the running statistics, or dgamma / dbeta) and
