@@ -125,6 +125,11 @@ class CudaBackend final : public Backend {
   void upsample_nearest2d_backward(const TensorDesc& dx, const TensorDesc& dy) override;
   void pad2d_forward(PadMode mode, const TensorDesc& y, const TensorDesc& x, const int64_t pads[4]) override;
   void pad2d_backward(PadMode mode, const TensorDesc& dx, const TensorDesc& dy, const int64_t pads[4]) override;
+  // loss.cu
+  void loss_forward(LossOp op, Reduction reduction, const TensorDesc& loss, const TensorDesc& input,
+                    const TensorDesc& target) override;
+  void loss_backward(LossOp op, Reduction reduction, double grad_loss, const TensorDesc& grad_input,
+                     const TensorDesc& input, const TensorDesc& target) override;
   // conv.cu
   void conv2d_forward(const ConvParams& p, const TensorDesc& x, const TensorDesc& w, const TensorDesc& bias,
                       const TensorDesc& y) override;

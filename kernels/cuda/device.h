@@ -2,7 +2,8 @@
 // g++ it is the SIMT emulator (kernels/simt/simt.h), so the same source builds the `cuda`
 // and the `cuda-sim` backends. It also holds the only `<<<...>>>` of the project: kernels are
 // launched with launch(kernel, grid, block, shared_bytes, stream, args...), which checks the
-// launch and names its call site in any error (tests/simt/lint_no_raw_launch.cmake enforces it).
+// launch and names its call site (and, under nvcc, the kernel) in any error
+// (tests/simt/lint_no_raw_launch.cmake enforces it). Every launch runs on backend_stream().
 #pragma once
 
 #include <source_location>
@@ -14,6 +15,9 @@
 
 #if defined(__CUDACC__)
 #include <cuda_runtime.h>
+#include <cxxabi.h>
+
+#include <cstdlib>
 #define GANFORGE_CUDA_NS cuda_device
 #if defined(__CUDA_ARCH__)
 #define GANFORGE_DEVICE_PASS 1  // code written for __CUDA_ARCH__: tests this instead
@@ -37,19 +41,58 @@
 
 namespace ganforge::kernels::GANFORGE_CUDA_NS {
 
-// Throws naming the failed call and where it was made.
+// Throws naming the failed call and where it was made. The runtime also keeps the error as
+// its "last error": it is cleared, so that the next launch does not report it again.
 inline void check_cuda(cudaError_t status, const char* what, const std::source_location& where = std::source_location::current()) {
-  if (status != cudaSuccess)
+  if (status != cudaSuccess) {
+    cudaGetLastError();
     throw std::runtime_error(std::string(what) + " failed at " + where.file_name() + ":" + std::to_string(where.line()) +
                              ": " + cudaGetErrorString(status));
+  }
 }
 
-// The stream argument of launch(); it also records the launch's call site for error messages.
+// The backend's one stream: every kernel, copy and memory reuse of the cuda backend is ordered
+// on it (see the caching allocator in backend.cu). It is created with the default flags, so it
+// is also ordered with work on CUDA's legacy default stream; it lives until the process ends.
+// Under the emulator every launch and copy completes in call order: the null stream is it.
+inline cudaStream_t backend_stream() {
+#if defined(__CUDACC__)
+  static const cudaStream_t stream = [] {
+    cudaStream_t s = nullptr;
+    check_cuda(cudaStreamCreateWithFlags(&s, cudaStreamDefault), "cudaStreamCreateWithFlags");
+    return s;
+  }();
+  return stream;
+#else
+  return nullptr;
+#endif
+}
+
+// The stream argument of launch(): a null stream means backend_stream(), so kernels pass
+// nullptr unless they are given another stream. It also records the launch's call site for
+// error messages.
 struct LaunchStream {
-  LaunchStream(cudaStream_t s, std::source_location where = std::source_location::current()) : stream(s), site(where) {}
+  LaunchStream(cudaStream_t s, std::source_location where = std::source_location::current())
+      : stream(s != nullptr ? s : backend_stream()), site(where) {}
   cudaStream_t stream;
   std::source_location site;
 };
+
+#if defined(__CUDACC__)
+// The kernel's demangled name, for launch errors ("?" when the runtime cannot say).
+inline std::string kernel_name(const void* kernel) {
+  const char* mangled = nullptr;
+  if (cudaFuncGetName(&mangled, kernel) != cudaSuccess || mangled == nullptr) {
+    cudaGetLastError();  // the launch error is what gets reported
+    return "?";
+  }
+  int status = 0;
+  char* demangled = abi::__cxa_demangle(mangled, nullptr, nullptr, &status);
+  std::string name = status == 0 && demangled != nullptr ? demangled : mangled;
+  std::free(demangled);
+  return name;
+}
+#endif
 
 template <class... Params, class... Args>
 void launch(void (*kernel)(Params...), dim3 grid, dim3 block, size_t shared_bytes, LaunchStream stream, Args&&... args) {
@@ -69,10 +112,15 @@ void launch(void (*kernel)(Params...), dim3 grid, dim3 block, size_t shared_byte
   simt::run_grid(grid, block, shared_bytes, thunk, &bound, stream.site);
 #endif
   const cudaError_t status = cudaGetLastError();
-  if (status != cudaSuccess)
-    throw std::runtime_error(std::string("CUDA kernel launched in ") + stream.site.function_name() + " at " +
-                             stream.site.file_name() + ":" + std::to_string(stream.site.line()) + ": " +
-                             cudaGetErrorString(status));
+  if (status != cudaSuccess) {
+#if defined(__CUDACC__)
+    const std::string what = "CUDA kernel " + kernel_name(reinterpret_cast<const void*>(kernel));
+#else  // g++ keeps no name for a function pointer; the call site below shows the kernel
+    const std::string what = "CUDA kernel";
+#endif
+    throw std::runtime_error(what + " launched in " + stream.site.function_name() + " at " + stream.site.file_name() +
+                             ":" + std::to_string(stream.site.line()) + ": " + cudaGetErrorString(status));
+  }
 }
 
 }  // namespace ganforge::kernels::GANFORGE_CUDA_NS

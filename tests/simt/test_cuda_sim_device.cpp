@@ -1,9 +1,16 @@
 // Tensors on the cuda-sim device: ops dispatch to the cuda-sim backend (the CUDA kernels under
-// the SIMT emulator) and agree with the same program on the CPU, forward and backward.
+// the SIMT emulator) and agree with the same program on the CPU, forward and backward; and the
+// caching allocator behind the device's memory.
 #include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "core/dispatch.h"
 #include "core/ganforge.h"
+#include "kernels/cuda/backends.h"
 
 namespace ganforge {
 namespace {
@@ -33,6 +40,100 @@ TEST(CudaSimDevice, MlpStepMatchesTheCpu) {
   std::vector<double> g_cpu = w_cpu.grad().to_vector<double>(), g_sim = w_sim.grad().to(Device{}).to_vector<double>();
   ASSERT_EQ(g_cpu.size(), g_sim.size());
   for (size_t i = 0; i < g_cpu.size(); ++i) EXPECT_NEAR(g_sim[i], g_cpu[i], 1e-12 * (1 + std::abs(g_cpu[i]))) << i;
+}
+
+}  // namespace
+}  // namespace ganforge
+
+namespace ganforge {
+namespace {
+
+using kernels::DeviceMemoryStats;
+
+constexpr int64_t kMiB = int64_t{1} << 20;
+
+// The caching allocator behind cuda-sim's allocate / deallocate (kernels/cuda/backend.cu), the
+// same code as the cuda backend's. Counters are compared as differences from a fresh start.
+TEST(CudaSimAllocator, FreedBlocksServeLaterRequestsOfTheirSizeClass) {
+  kernels::Backend& sim = kernels::cuda_sim_backend();
+  kernels::cuda_sim_empty_cache();
+  const DeviceMemoryStats start = kernels::cuda_sim_memory_stats();
+  EXPECT_EQ(start.cached_bytes, 0);
+  auto since_start = [&] {
+    DeviceMemoryStats s = kernels::cuda_sim_memory_stats();
+    s.allocated_bytes -= start.allocated_bytes;
+    s.hits -= start.hits;
+    s.misses -= start.misses;
+    return s;
+  };
+
+  void* a = sim.allocate(1000);  // class 1024 (512 B steps below 1 MiB)
+  EXPECT_EQ(since_start().allocated_bytes, 1024);
+  EXPECT_EQ(since_start().misses, 1);
+  sim.deallocate(a);
+  EXPECT_EQ(since_start().allocated_bytes, 0);
+  EXPECT_EQ(since_start().cached_bytes, 1024);
+  void* b = sim.allocate(513);  // the same class: the freed block, at once
+  EXPECT_EQ(b, a);
+  EXPECT_EQ(since_start().hits, 1);
+  EXPECT_EQ(since_start().cached_bytes, 0);
+  void* c = sim.allocate(1025);         // class 1536: a new block
+  void* d = sim.allocate(kMiB + 1);     // 2 MiB steps from 1 MiB on
+  void* e = sim.allocate(3 * kMiB);     // class 4 MiB
+  EXPECT_NE(c, a);
+  EXPECT_EQ(since_start().misses, 4);
+  EXPECT_EQ(since_start().allocated_bytes, 1024 + 1536 + 2 * kMiB + 4 * kMiB);
+  EXPECT_GE(kernels::cuda_sim_memory_stats().peak_allocated_bytes, since_start().allocated_bytes);
+  for (void* p : {b, c, d, e}) sim.deallocate(p);
+  EXPECT_EQ(since_start().allocated_bytes, 0);
+  EXPECT_EQ(since_start().cached_bytes, 1024 + 1536 + 6 * kMiB);
+  void* f = sim.allocate(2 * kMiB);  // the (1 MiB + 1)-byte request's block
+  EXPECT_EQ(f, d);
+  sim.deallocate(f);
+
+  kernels::cuda_sim_empty_cache();  // everything cached goes back to the device
+  EXPECT_EQ(since_start().cached_bytes, 0);
+  void* g = sim.allocate(1000);
+  EXPECT_EQ(since_start().misses, 5);
+  sim.deallocate(g);
+  EXPECT_THROW(sim.deallocate(g), std::invalid_argument);  // freed twice
+}
+
+TEST(CudaSimAllocator, OutOfMemoryReleasesTheCacheAndNamesCudaMalloc) {
+  kernels::Backend& sim = kernels::cuda_sim_backend();
+  sim.deallocate(sim.allocate(4096));
+  ASSERT_GT(kernels::cuda_sim_memory_stats().cached_bytes, 0);
+  try {
+    sim.allocate(size_t{1} << 62);
+    FAIL() << "a 4 EiB allocation must fail";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cudaMalloc failed"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("out of memory"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(kernels::cuda_sim_memory_stats().cached_bytes, 0);  // given back before the retry
+  // the failure was reported once: the next kernel launch does not report it again
+  EXPECT_EQ((ones({3}).to(kSim) * 2.0).to(Device{}).to_vector<float>(), std::vector<float>(3, 2.0f));
+}
+
+// A training step's temporaries come from the cache once it is warm: the second identical
+// step calls cudaMalloc no more (the loss's per-block partials are freed as soon as its final
+// pass is queued), and gives the same values.
+TEST(CudaSimAllocator, ARepeatedStepIsServedFromTheCache) {
+  Tensor x = randn({64, 10}).to(kSim), w = randn({10, 3}).to(kSim);
+  Tensor labels = from_vector(std::vector<int64_t>(64, 2), {64}).to(kSim);
+  auto step = [&] {
+    Tensor wg = w.detach().requires_grad_();
+    Tensor loss = cross_entropy(matmul(x, wg), labels) + mse_loss(wg, zeros({10, 3}).to(kSim));
+    loss.backward();
+    return std::pair{loss.to(Device{}).item<float>(), wg.grad().to(Device{}).to_vector<float>()};
+  };
+  const auto first = step();
+  const DeviceMemoryStats warm = kernels::cuda_sim_memory_stats();
+  const auto second = step();
+  const DeviceMemoryStats after = kernels::cuda_sim_memory_stats();
+  EXPECT_EQ(after.misses, warm.misses);
+  EXPECT_GT(after.hits, warm.hits);
+  EXPECT_EQ(first, second);  // the loss's reduction order is fixed: bit for bit
 }
 
 }  // namespace
