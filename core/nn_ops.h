@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "core/random.h"
 #include "core/tensor.h"
@@ -76,5 +77,12 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, Reduction redu
 void adam_step(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
                const AdamParams& p);
 void sgd_step(const Tensor& param, const Tensor& grad, const Tensor& momentum_buffer, const SgdParams& p);
+// The same update of many parameters in one primitive call (a few kernel launches on cuda);
+// element i of each list belongs to params[i], with the checks of the single-tensor forms.
+// All parameters live on one device. momentum_buffers may be empty when p.momentum is 0.
+void adam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+               const std::vector<Tensor>& exp_avgs, const std::vector<Tensor>& exp_avg_sqs, const AdamParams& p);
+void sgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+              const std::vector<Tensor>& momentum_buffers, const SgdParams& p);
 
 }  // namespace ganforge

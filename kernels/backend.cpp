@@ -154,6 +154,14 @@ void Backend::sgd_step(const SgdParams&, const TensorDesc&, const TensorDesc&, c
 }
 #undef GANFORGE_UNSUPPORTED
 
+void Backend::adam_step_multi(const AdamParams& p, std::span<const AdamTensors> tensors) {
+  for (const AdamTensors& t : tensors) adam_step(p, t.param, t.grad, t.exp_avg, t.exp_avg_sq);
+}
+
+void Backend::sgd_step_multi(const SgdParams& p, std::span<const SgdTensors> tensors) {
+  for (const SgdTensors& t : tensors) sgd_step(p, t.param, t.grad, t.momentum_buffer);
+}
+
 const std::vector<Backend*>& all_backends() {
   static const std::vector<Backend*> backends = {
       &reference_backend(), &cpu_backend(),

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -115,6 +116,14 @@ struct SgdParams {
   double lr = 1e-2, momentum = 0, dampening = 0, weight_decay = 0;
   bool nesterov = false;
   bool first_step = true;  // the momentum buffer starts as the first gradient
+};
+// One parameter of a multi-tensor optimizer step, with its gradient and state (as adam_step /
+// sgd_step take them). Parameters of one step may differ in size and dtype.
+struct AdamTensors {
+  TensorDesc param, grad, exp_avg, exp_avg_sq;
+};
+struct SgdTensors {
+  TensorDesc param, grad, momentum_buffer;
 };
 
 // Thrown by a primitive that a backend does not provide (yet). `reference` and `cpu` provide
@@ -238,6 +247,11 @@ class Backend {
                          const TensorDesc& exp_avg, const TensorDesc& exp_avg_sq);
   virtual void sgd_step(const SgdParams& p, const TensorDesc& param, const TensorDesc& grad,
                         const TensorDesc& momentum_buffer);
+  // The same update of every parameter of a model in one call, so that a GPU backend can do it
+  // in a few launches (cuda: chunks of all tensors per launch). The defaults loop over
+  // adam_step / sgd_step.
+  virtual void adam_step_multi(const AdamParams& p, std::span<const AdamTensors> tensors);
+  virtual void sgd_step_multi(const SgdParams& p, std::span<const SgdTensors> tensors);
 };
 
 // Every backend compiled into this binary, `reference` first.

@@ -130,6 +130,13 @@ class CudaBackend final : public Backend {
                     const TensorDesc& target) override;
   void loss_backward(LossOp op, Reduction reduction, double grad_loss, const TensorDesc& grad_input,
                      const TensorDesc& input, const TensorDesc& target) override;
+  // optim.cu
+  void adam_step(const AdamParams& p, const TensorDesc& param, const TensorDesc& grad, const TensorDesc& exp_avg,
+                 const TensorDesc& exp_avg_sq) override;
+  void sgd_step(const SgdParams& p, const TensorDesc& param, const TensorDesc& grad,
+                const TensorDesc& momentum_buffer) override;
+  void adam_step_multi(const AdamParams& p, std::span<const AdamTensors> tensors) override;
+  void sgd_step_multi(const SgdParams& p, std::span<const SgdTensors> tensors) override;
   // conv.cu
   void conv2d_forward(const ConvParams& p, const TensorDesc& x, const TensorDesc& w, const TensorDesc& bias,
                       const TensorDesc& y) override;

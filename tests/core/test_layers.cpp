@@ -267,3 +267,71 @@ TEST_P(Layers, SgdFirstTwoStepsMatchPyTorch) {
   Tensor param = zeros({2});
   expect_error([&] { sgd_step(param, zeros({3}), Tensor(), SgdParams{}); }, "grad [3] must match the parameter [2]");
 }
+
+// The list forms (one adam_step_multi / sgd_step_multi primitive call) give exactly what a loop
+// of single-tensor steps gives, over two steps, on every backend that can run here: on
+// cuda-sim that is the multi-tensor kernel, one tensor spanning several of its chunks.
+TEST(OptimizerLists, ListStepsEqualALoopOfSingleSteps) {
+  const std::vector<std::pair<Shape, DType>> specs = {
+      {{1}, DType::F32}, {{7, 3}, DType::F64}, {{5000}, DType::F32}, {{2, 3, 4}, DType::F32}};
+  for (kernels::Backend* backend : kernels::all_backends()) {
+    if (!backend->available()) continue;
+    KernelsGuard guard(backend->name());
+    const Device device{backend->device_type(), 0};
+    // Two identical sets of parameters and state: lists[0] stepped as lists, lists[1] one by one.
+    std::vector<Tensor> params[2], grads, exp_avgs[2], exp_avg_sqs[2], buffers[2], initial;
+    Generator gen(17);
+    for (const auto& [shape, dtype] : specs) {
+      const TensorOptions options = TensorOptions{}.with_dtype(dtype).with_device(device);
+      grads.push_back(randn(shape, options, &gen));
+      Tensor p = randn(shape, options, &gen), m = randn(shape, options, &gen), v = rand(shape, options, &gen);
+      Tensor b = randn(shape, options, &gen);
+      initial.push_back(p);
+      for (int copy = 0; copy < 2; ++copy) {
+        params[copy].push_back(p.clone());
+        exp_avgs[copy].push_back(m.clone());
+        exp_avg_sqs[copy].push_back(v.clone());
+        buffers[copy].push_back(b.clone());
+      }
+    }
+    AdamParams adam;
+    adam.weight_decay = 0.01;
+    SgdParams sgd;
+    sgd.momentum = 0.9;
+    sgd.nesterov = true;
+    for (int step = 1; step <= 2; ++step) {
+      adam.step = step;
+      sgd.first_step = step == 1;
+      adam_step(params[0], grads, exp_avgs[0], exp_avg_sqs[0], adam);
+      sgd_step(params[0], grads, buffers[0], sgd);
+      for (size_t i = 0; i < specs.size(); ++i) {
+        adam_step(params[1][i], grads[i], exp_avgs[1][i], exp_avg_sqs[1][i], adam);
+        sgd_step(params[1][i], grads[i], buffers[1][i], sgd);
+      }
+    }
+    auto host = [](const Tensor& t) { return t.to(Device{}).to(DType::F64).to_vector<double>(); };
+    for (size_t i = 0; i < specs.size(); ++i) {
+      EXPECT_EQ(host(params[0][i]), host(params[1][i])) << backend->name() << " parameter " << i;
+      EXPECT_EQ(host(exp_avgs[0][i]), host(exp_avgs[1][i])) << backend->name() << " exp_avg " << i;
+      EXPECT_EQ(host(exp_avg_sqs[0][i]), host(exp_avg_sqs[1][i])) << backend->name() << " exp_avg_sq " << i;
+      EXPECT_EQ(host(buffers[0][i]), host(buffers[1][i])) << backend->name() << " momentum buffer " << i;
+      EXPECT_NE(host(params[0][i]), host(initial[i])) << backend->name() << " parameter " << i << " did not move";
+    }
+  }
+}
+
+TEST(OptimizerLists, ListStepsCheckEveryElementAsTheSingleSteps) {
+  const std::vector<Tensor> params = {zeros({2}), zeros({3})}, state = {zeros({2}), zeros({3})};
+  expect_error([&] { adam_step(params, {zeros({2})}, state, state, AdamParams{}); }, "adam_step: 2 params but 1 grads");
+  expect_error([&] { adam_step(params, {zeros({2}), zeros({4})}, state, state, AdamParams{}); },
+               "adam_step (parameter 1): grad [4] must match the parameter [3]");
+  expect_error([&] { adam_step(params, params, state, {zeros({2}), zeros({3}, kF64)}, AdamParams{}); },
+               "adam_step (parameter 1): exp_avg_sq [3] f64 must match the parameter [3] f32");
+  SgdParams momentum;
+  momentum.momentum = 0.9;
+  expect_error([&] { sgd_step(params, params, {}, momentum); }, "sgd_step: 2 params but 0 momentum_buffers");
+  expect_error([&] { sgd_step(params, params, {zeros({2}), zeros({6}).slice(0, 0, 6, 2)}, momentum); },
+               "sgd_step (parameter 1): momentum_buffer must be contiguous");
+  sgd_step(params, params, {}, SgdParams{});             // no momentum: no buffers needed
+  sgd_step(std::vector<Tensor>{}, {}, {}, SgdParams{});  // nothing to do
+}

@@ -338,6 +338,35 @@ std::vector<Case> loss_cases() {
 
 // ---------------------------------------------------------------------------- optimizers
 
+kernels::AdamParams adam_params(int64_t step, double decay) {
+  kernels::AdamParams p;
+  p.lr = 2e-4;
+  p.beta1 = 0.5;
+  p.step = step;
+  p.weight_decay = decay;
+  return p;
+}
+
+struct SgdVariant {
+  double momentum, dampening, decay;
+  bool nesterov, first;
+  const char* label;
+  kernels::SgdParams params() const {
+    kernels::SgdParams p;
+    p.lr = 0.05;
+    p.momentum = momentum;
+    p.dampening = dampening;
+    p.weight_decay = decay;
+    p.nesterov = nesterov;
+    p.first_step = first;
+    return p;
+  }
+};
+const SgdVariant kSgdVariants[] = {{0, 0, 0, false, true, "plain"},
+                                   {0.9, 0, 0, false, true, "momentum first step"},
+                                   {0.9, 0.1, 1e-3, false, false, "momentum dampening decay"},
+                                   {0.9, 0, 0, true, false, "nesterov"}};
+
 std::vector<Case> optimizer_cases() {
   std::vector<Case> cases;
   // Both backends evaluate the update in double and round each stored value once.
@@ -349,33 +378,16 @@ std::vector<Case> optimizer_cases() {
         a.primitive = "adam_step";
         a.label = describe_shape(s, dtype, Layout::Contiguous) + " step " + std::to_string(step) + (decay != 0 ? " weight decay" : "");
         a.operands = {inout(s, dtype), in(s, dtype), inout(s, dtype), inout(s, dtype, Fill::Positive)};
-        kernels::AdamParams p;
-        p.lr = 2e-4;
-        p.beta1 = 0.5;
-        p.step = step;
-        p.weight_decay = decay;
+        const kernels::AdamParams p = adam_params(step, decay);
         a.run = [p](kernels::Backend& b, const Descs& d) { b.adam_step(p, d[0], d[1], d[2], d[3]); };
         cases.push_back(a);
       }
-      struct Sgd {
-        double momentum, dampening, decay;
-        bool nesterov, first;
-        const char* label;
-      };
-      for (Sgd v : {Sgd{0, 0, 0, false, true, "plain"}, Sgd{0.9, 0, 0, false, true, "momentum first step"},
-                    Sgd{0.9, 0.1, 1e-3, false, false, "momentum dampening decay"},
-                    Sgd{0.9, 0, 0, true, false, "nesterov"}}) {
+      for (const SgdVariant& v : kSgdVariants) {
         Case c;
         c.primitive = "sgd_step";
         c.label = describe_shape(s, dtype, Layout::Contiguous) + " " + v.label;
         c.operands = {inout(s, dtype), in(s, dtype), inout(s, dtype)};
-        kernels::SgdParams p;
-        p.lr = 0.05;
-        p.momentum = v.momentum;
-        p.dampening = v.dampening;
-        p.weight_decay = v.decay;
-        p.nesterov = v.nesterov;
-        p.first_step = v.first;
+        const kernels::SgdParams p = v.params();
         const bool buffer = v.momentum != 0;
         c.run = [p, buffer](kernels::Backend& b, const Descs& d) { b.sgd_step(p, d[0], d[1], buffer ? d[2] : absent(d[2])); };
         cases.push_back(c);
@@ -384,11 +396,61 @@ std::vector<Case> optimizer_cases() {
   return cases;
 }
 
+// The multi-tensor steps on lists that take every path of the cuda kernel (chunks of 4096
+// elements, at most 32 tensors and 320 chunks per launch): odd sizes of both dtypes with an
+// empty tensor and one of several chunks, the last one partial; 40 tensors (two launches);
+// and 1.4M elements, a tensor cut between two launches.
+std::vector<Case> multi_tensor_optimizer_cases() {
+  struct TensorList {
+    std::vector<std::pair<Shape, DType>> tensors;
+    const char* label;
+  };
+  std::vector<TensorList> lists = {
+      {{{{1}, DType::F32}, {{7}, DType::F64}, {{0}, DType::F32}, {{33, 17}, DType::F32}, {{3, 5000}, DType::F32},
+        {{4097}, DType::F64}},
+       "6 tensors f32 and f64, one empty, one of 4 chunks"},
+      {{}, "40 tensors"},
+      {{{{100}, DType::F32}, {{1400000}, DType::F32}}, "2 tensors, 1.4M elements"}};
+  for (int64_t i = 0; i < 40; ++i) lists[1].tensors.push_back({{3 * i + 1}, DType::F32});
+  std::vector<Case> cases;
+  for (const TensorList& list : lists) {
+    Case a;
+    a.primitive = "adam_step_multi";
+    a.label = std::string(list.label) + " step 7 weight decay";
+    for (const auto& [s, dtype] : list.tensors)
+      a.operands.insert(a.operands.end(), {inout(s, dtype), in(s, dtype), inout(s, dtype), inout(s, dtype, Fill::Positive)});
+    const kernels::AdamParams p = adam_params(7, 0.01);
+    a.run = [p](kernels::Backend& b, const Descs& d) {
+      std::vector<kernels::AdamTensors> tensors;
+      for (size_t i = 0; i < d.size(); i += 4) tensors.push_back({d[i], d[i + 1], d[i + 2], d[i + 3]});
+      b.adam_step_multi(p, tensors);
+    };
+    cases.push_back(a);
+    for (const SgdVariant& v : kSgdVariants) {
+      if (&list != &lists[0] && v.momentum == 0) continue;  // the plain update once
+      Case c;
+      c.primitive = "sgd_step_multi";
+      c.label = std::string(list.label) + " " + v.label;
+      for (const auto& [s, dtype] : list.tensors) c.operands.insert(c.operands.end(), {inout(s, dtype), in(s, dtype), inout(s, dtype)});
+      const kernels::SgdParams p = v.params();
+      const bool buffer = v.momentum != 0;
+      c.run = [p, buffer](kernels::Backend& b, const Descs& d) {
+        std::vector<kernels::SgdTensors> tensors;
+        for (size_t i = 0; i < d.size(); i += 3) tensors.push_back({d[i], d[i + 1], buffer ? d[i + 2] : absent(d[i + 2])});
+        b.sgd_step_multi(p, tensors);
+      };
+      cases.push_back(c);
+    }
+  }
+  return cases;
+}
+
 }  // namespace
 
 std::vector<Case> layer_cases() {
   std::vector<Case> cases;
-  for (auto&& group : {batch_norm_cases(), activation_cases(), softmax_cases(), resample_cases(), loss_cases(), optimizer_cases()})
+  for (auto&& group : {batch_norm_cases(), activation_cases(), softmax_cases(), resample_cases(), loss_cases(), optimizer_cases(),
+                        multi_tensor_optimizer_cases()})
     cases.insert(cases.end(), group.begin(), group.end());
   return cases;
 }
@@ -408,7 +470,9 @@ std::vector<std::string> layer_primitives() {
                                   "pad2d_backward.zero",
                                   "pad2d_backward.reflect",
                                   "adam_step",
-                                  "sgd_step"};
+                                  "sgd_step",
+                                  "adam_step_multi",
+                                  "sgd_step_multi"};
   for (ActivationOp op : {ActivationOp::Relu, ActivationOp::LeakyRelu, ActivationOp::Tanh, ActivationOp::Sigmoid}) {
     all.push_back(std::string("activation_forward.") + kernels::activation_op_name(op));
     all.push_back(std::string("activation_backward.") + kernels::activation_op_name(op));
