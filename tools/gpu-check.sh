@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # On a machine with an NVIDIA GPU: builds with nvcc, runs the GPU tests (every primitive of the
 # `cuda` backend against `reference`, in the backend consistency test), the same tests under
-# compute-sanitizer memcheck where it is installed, then the kernel benchmarks, and prints a
-# short table last. Each step has a time limit so the whole run stays under 8 minutes (H200).
+# compute-sanitizer memcheck where it is installed, then the kernel benchmarks when bench/ has
+# any for cuda or cudnn, and prints a short table last: one row per step, then one row per
+# primitive (cases passed on the GPU of those run, the first mismatch of a failing one). Each
+# step has a time limit, 8 minutes in all, so that a hung step cannot hold the GPU machine.
 #   tools/gpu-check.sh            # build dir: build-gpu/ (GANFORGE_GPU_BUILD_DIR overrides)
 # cuDNN installed only as a Python package (nvidia-cudnn-cu12) is found and passed as CUDNN_ROOT.
 set -uo pipefail
@@ -12,6 +14,42 @@ log="$build/gpu-check-logs"
 declare -a rows=()
 row() { rows+=("$(printf '%-28s %-6s %s' "$1" "$2" "$3")"); }
 seconds() { echo $((SECONDS - $1))s; }
+
+# Per-primitive rows for the cuda backend from the consistency test's output: its table
+# "  <primitive>  <backend>:<cases passed> ..." (reference runs every case of a primitive), its
+# "[ SKIPPED  ] backend cuda does not provide: ..." line, and its failure messages, which start
+# with "cuda <primitive> <case label>: ".
+primitive_rows() {
+  awk '
+    /^\[ SKIPPED  \] backend cuda does not provide:/ {
+      sub(/.*does not provide: */, ""); n = split($0, lacking, " ")
+      for (i = 1; i <= n; ++i) absent[lacking[i]] = 1
+    }
+    /^cuda [^ ]+ .*: / && !($2 in first_failure) { first_failure[$2] = substr($0, length("cuda " $2 " ") + 1, 110) }
+    /^primitive x backend: cases passed/ { table = 1; next }
+    table && /^  [^ ]/ {
+      total = 0; passed = 0
+      for (i = 2; i <= NF; ++i) {
+        split($i, kv, ":")
+        if (kv[1] == "reference") total = kv[2]
+        if (kv[1] == "cuda") passed = kv[2]
+      }
+      names[++count] = $1; totals[$1] = total; passes[$1] = passed
+      next
+    }
+    table { table = 0 }
+    END {
+      for (k = 1; k <= count; ++k) {
+        p = names[k]
+        if (p in absent) status = "absent"
+        else if (passes[p] == totals[p]) status = "ok"
+        else status = "FAIL"
+        detail = status == "absent" ? "not provided by cuda" : passes[p] "/" totals[p] " cases"
+        if (status == "FAIL" && (p in first_failure)) detail = detail "; " first_failure[p]
+        printf "  %-40s %-6s %s\n", p, status, detail
+      }
+    }' "$1"
+}
 
 if ! nvidia-smi -L >/dev/null 2>&1; then
   echo "gpu-check: no NVIDIA GPU visible (nvidia-smi -L failed); run this on a GPU machine" >&2
@@ -27,10 +65,11 @@ arch="$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader | head -1 | tr 
 
 start=$SECONDS
 mkdir -p "$log"
+rm -f "$log"/*.txt  # no stale results from an earlier run
 configure=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DGANFORGE_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="${arch:-90}")
 [[ -n "$cudnn_root" ]] && configure+=(-DCUDNN_ROOT="$cudnn_root")
-if timeout 60 cmake -S "$root" -B "$build" "${configure[@]}" >"$log/configure.txt" 2>&1 &&
-   timeout 200 cmake --build "$build" -j"$(nproc)" --target test_kernels ganforge_bench ganforge_cli >"$log/build.txt" 2>&1; then
+if timeout 30 cmake -S "$root" -B "$build" "${configure[@]}" >"$log/configure.txt" 2>&1 &&
+   timeout 180 cmake --build "$build" -j"$(nproc)" --target test_kernels ganforge_cli >"$log/build.txt" 2>&1; then
   row "build (nvcc, sm_${arch:-90})" ok "$(seconds $start)"
 else
   row "build (nvcc, sm_${arch:-90})" FAIL "$(seconds $start), see $log/configure.txt and build.txt"
@@ -41,10 +80,17 @@ fi
 # The consistency test prints "primitive  backend:cases" lines; the cuda column is the GPU run.
 tests=("$build/tests/test_kernels" "--gtest_filter=BackendConsistency.*")
 start=$SECONDS
-if timeout 60 "${tests[@]}" >"$log/tests.txt" 2>&1; then status=ok; else status=FAIL; fi
-cuda_primitives="$(grep -c ' cuda:' "$log/tests.txt" || true)"
-skipped="$(grep -m1 'backend cuda does not provide' "$log/tests.txt" | sed 's/.*provide://' || true)"
-row "cuda vs reference" "$status" "$cuda_primitives primitives ran on the GPU, $(seconds $start)${skipped:+; not provided:$skipped}"
+if timeout 90 "${tests[@]}" >"$log/tests.txt" 2>&1; then status=ok; else status=FAIL; fi
+primitives="$(primitive_rows "$log/tests.txt")"
+ok_count="$(grep -c ' ok ' <<<"$primitives" || true)"
+fail_count="$(grep -c ' FAIL ' <<<"$primitives" || true)"
+absent_count="$(grep -c ' absent ' <<<"$primitives" || true)"
+[[ "$fail_count" -gt 0 ]] && status=FAIL
+if [[ -z "$primitives" ]]; then
+  row "cuda vs reference" FAIL "no results table (crashed or timed out after $(seconds $start)), see $log/tests.txt"
+else
+  row "cuda vs reference" "$status" "$ok_count primitives ok, $fail_count failed, $absent_count not provided, $(seconds $start)"
+fi
 grep -q 'backend cuda: compiled in but cannot run' "$log/tests.txt" && row "cuda vs reference" FAIL "the GPU was not usable by the tests"
 
 start=$SECONDS
@@ -59,17 +105,31 @@ else
   row "compute-sanitizer memcheck" skip "compute-sanitizer not installed"
 fi
 
+# Benchmarks of the GPU backends, if bench/ has any (and Google Benchmark was found).
 start=$SECONDS
-if timeout 45 "$build/bench/ganforge_bench" --benchmark_filter='cuda|cudnn' --benchmark_min_time=0.05 \
-     --benchmark_format=console >"$log/bench.txt" 2>&1; then
-  ran="$(grep -cE '^BM_' "$log/bench.txt" || true)"
-  row "kernel benchmarks" ok "$ran runs, $(seconds $start), see $log/bench.txt"
+bench="$build/bench/ganforge_bench"
+filter='cuda|cudnn'
+listed=""
+if ! timeout 30 cmake --build "$build" -j"$(nproc)" --target ganforge_bench >"$log/bench-build.txt" 2>&1; then
+  row "kernel benchmarks" skip "ganforge_bench did not build (no Google Benchmark?), see $log/bench-build.txt"
+elif ! listed="$(timeout 10 "$bench" --benchmark_list_tests=true --benchmark_filter="$filter" 2>/dev/null)" ||
+     [[ -z "$listed" ]]; then
+  row "kernel benchmarks" skip "bench/ has no benchmark matching '$filter'"
+elif timeout 20 "$bench" --benchmark_filter="$filter" --benchmark_min_time=0.05 \
+       --benchmark_format=console >"$log/bench.txt" 2>&1; then
+  row "kernel benchmarks" ok "$(wc -l <<<"$listed") runs, $(seconds $start), see $log/bench.txt"
 else
   row "kernel benchmarks" FAIL "see $log/bench.txt"
 fi
 
 printf '\n%s\n' "gpu-check on $gpu${cudnn_root:+ (cuDNN: $cudnn_root)}"
 printf '%s\n' "${rows[@]}"
-grep -E '^BM_' "$log/bench.txt" 2>/dev/null | awk '{ printf "  %-60s %s %s\n", $1, $2, $3 }' | head -20
+if [[ -n "$primitives" ]]; then
+  echo "cuda vs reference, per primitive (cases passed of those run; absent = cuda lacks it):"
+  printf '%s\n' "$primitives"
+fi
+if [[ -f "$log/bench.txt" ]]; then
+  grep -F -f <(printf '%s\n' "$listed") "$log/bench.txt" | awk '{ printf "  %-60s %s %s\n", $1, $2, $3 }' | head -20
+fi
 printf '%s\n' "${rows[@]}" | grep -q ' FAIL ' && exit 1
 exit 0
