@@ -67,15 +67,15 @@ __device__ int64_t pad_source(PadMode mode, int64_t q, int64_t before, int64_t s
   return i < 0 ? -i : 2 * (size - 1) - i;
 }
 
-// The padded positions q < padded that read input index i (pad_source(q) == i); returns how many.
-__device__ int pad_readers(PadMode mode, int64_t i, int64_t before, int64_t size, int64_t padded, int64_t q[3]) {
-  int count = 0;
-  q[count++] = i + before;
-  if (mode == PadMode::Zero) return count;
-  if (i >= 1 && i <= before) q[count++] = before - i;                          // mirrored in the leading pad
-  const int64_t trailing = before + 2 * (size - 1) - i;                          // mirrored in the trailing pad
-  if (trailing >= before + size && trailing < padded) q[count++] = trailing;
-  return count;
+// The r-th (r < 3) padded position q < padded that reads input index i (pad_source(q) == i),
+// or -1: r = 0 the kept position; r = 1, 2 its mirror images in the leading and the trailing
+// pad, under reflection. (Indexed by r rather than filling an array, so it stays in registers.)
+__device__ int64_t pad_reader(PadMode mode, int r, int64_t i, int64_t before, int64_t size, int64_t padded) {
+  if (r == 0) return i + before;
+  if (mode == PadMode::Zero) return -1;
+  if (r == 1) return i >= 1 && i <= before ? before - i : -1;
+  const int64_t q = before + 2 * (size - 1) - i;
+  return q >= before + size && q < padded ? q : -1;
 }
 
 struct Padding {
@@ -99,12 +99,15 @@ struct PadGrad {
   const T* dy;
   Padding d;
   __device__ T operator()(int64_t plane, int64_t i, int64_t j) const {
-    int64_t rows[3], cols[3];
-    const int nr = pad_readers(d.mode, i, d.top, d.p.h, d.p.oh, rows);
-    const int nc = pad_readers(d.mode, j, d.left, d.p.w, d.p.ow, cols);
     double sum = 0;
-    for (int a = 0; a < nr; ++a)
-      for (int b = 0; b < nc; ++b) sum += static_cast<double>(dy[(plane * d.p.oh + rows[a]) * d.p.ow + cols[b]]);
+    for (int a = 0; a < 3; ++a) {
+      const int64_t row = pad_reader(d.mode, a, i, d.top, d.p.h, d.p.oh);
+      if (row < 0) continue;
+      for (int b = 0; b < 3; ++b) {
+        const int64_t col = pad_reader(d.mode, b, j, d.left, d.p.w, d.p.ow);
+        if (col >= 0) sum += static_cast<double>(dy[(plane * d.p.oh + row) * d.p.ow + col]);
+      }
+    }
     return static_cast<T>(sum);
   }
 };
