@@ -32,6 +32,8 @@
 //   order (deterministic, no float atomics). The bias gradient is the channel sum of dy, done
 //   by the backend's own deterministic reduce primitive.
 #include <algorithm>
+#include <limits>
+#include <string>
 #include <type_traits>
 
 #include "kernels/cuda/cuda_backend.h"
@@ -50,6 +52,17 @@ constexpr int kFewRows = 4, kFewColumns = 32, kFewSlices = kThreadsPerBlock / kF
 constexpr int64_t kTargetBlocks = 264, kMinSliceK = 256, kMaxSplits = 64;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Quotient and remainder of a GEMM index (row, column, k, or a part of one) by a positive
+// extent. Every GEMM dimension is below 2^31 (checked before launching), so the division is
+// 32-bit: on a GPU, 64-bit division is a long emulated sequence, and the gathers divide per element.
+struct Divided {
+  int64_t quot, rem;
+};
+__device__ inline Divided divide(int64_t a, int64_t b) {
+  const auto ua = static_cast<uint32_t>(a), ub = static_cast<uint32_t>(b);
+  return {ua / ub, ua % ub};
+}
 
 // The underlying convolution: input [N, Ci, H, W] -> output [N, Co, Ho, Wo].
 struct ConvGeometry {
@@ -87,7 +100,10 @@ struct SegmentedMatrix {
   const T* data;
   int64_t row_stride, segment, segment_stride;
 
-  __device__ int64_t offset(int64_t r, int64_t k) const { return r * row_stride + k / segment * segment_stride + k % segment; }
+  __device__ int64_t offset(int64_t r, int64_t k) const {
+    const Divided run = divide(k, segment);
+    return r * row_stride + run.quot * segment_stride + run.rem;
+  }
   // Whole vectors never straddle a run and are aligned (K slices start at multiples of kStep).
   bool vectorizable() const {
     const int64_t v = kVectorWidth<T>;
@@ -105,13 +121,12 @@ struct ImageGather {
     int64_t image, ih, iw;  // the sample's offset in x and the window's top-left corner
   };
   __device__ Column column(int64_t col) const {
-    const int64_t ow = col % g.wo, oh = col / g.wo % g.ho, n = col / (g.wo * g.ho);
-    return {n * g.ci * g.h * g.w, oh * g.stride_h - g.pad_top, ow * g.stride_w - g.pad_left};
+    const Divided n_q = divide(col, g.ho * g.wo), oh_ow = divide(n_q.rem, g.wo);
+    return {n_q.quot * g.ci * g.h * g.w, oh_ow.quot * g.stride_h - g.pad_top, oh_ow.rem * g.stride_w - g.pad_left};
   }
   __device__ T at(int64_t k, const Column& c) const {
-    const int64_t t = k % g.taps();
-    return g.input_or_zero(x, c.image + k / g.taps() * g.h * g.w, c.ih + t / g.kw * g.dilation_h,
-                           c.iw + t % g.kw * g.dilation_w);
+    const Divided ci_t = divide(k, g.taps()), i_j = divide(ci_t.rem, g.kw);
+    return g.input_or_zero(x, c.image + ci_t.quot * g.h * g.w, c.ih + i_j.quot * g.dilation_h, c.iw + i_j.rem * g.dilation_w);
   }
 };
 
@@ -125,15 +140,16 @@ struct GradientGather {
     int64_t image, h, v;  // the sample's offset in dy; ih + pad_top, iw + pad_left
   };
   __device__ Column column(int64_t col) const {
-    const int64_t iw = col % g.w, ih = col / g.w % g.h, n = col / (g.w * g.h);
-    return {n * g.co * g.ho * g.wo, ih + g.pad_top, iw + g.pad_left};
+    const Divided n_p = divide(col, g.h * g.w), ih_iw = divide(n_p.rem, g.w);
+    return {n_p.quot * g.co * g.ho * g.wo, ih_iw.quot + g.pad_top, ih_iw.rem + g.pad_left};
   }
   __device__ T at(int64_t k, const Column& c) const {
-    const int64_t t = k % g.taps();
-    const int64_t h = c.h - t / g.kw * g.dilation_h, v = c.v - t % g.kw * g.dilation_w;
-    if (h < 0 || v < 0 || h % g.stride_h != 0 || v % g.stride_w != 0) return T(0);
-    const int64_t oh = h / g.stride_h, ow = v / g.stride_w;
-    return oh < g.ho && ow < g.wo ? dy[c.image + (k / g.taps() * g.ho + oh) * g.wo + ow] : T(0);
+    const Divided co_t = divide(k, g.taps()), i_j = divide(co_t.rem, g.kw);
+    const int64_t h = c.h - i_j.quot * g.dilation_h, v = c.v - i_j.rem * g.dilation_w;
+    if (h < 0 || v < 0) return T(0);
+    const Divided oh = divide(h, g.stride_h), ow = divide(v, g.stride_w);
+    if (oh.rem != 0 || ow.rem != 0 || oh.quot >= g.ho || ow.quot >= g.wo) return T(0);
+    return dy[c.image + (co_t.quot * g.ho + oh.quot) * g.wo + ow.quot];
   }
 };
 
@@ -146,12 +162,13 @@ struct FilterGather {
     int64_t plane, ih, iw;  // the channel's offset in a sample; the tap's offset from a window's corner
   };
   __device__ Column column(int64_t col) const {
-    const int64_t t = col % g.taps();
-    return {col / g.taps() * g.h * g.w, t / g.kw * g.dilation_h - g.pad_top, t % g.kw * g.dilation_w - g.pad_left};
+    const Divided ci_t = divide(col, g.taps()), i_j = divide(ci_t.rem, g.kw);
+    return {ci_t.quot * g.h * g.w, i_j.quot * g.dilation_h - g.pad_top, i_j.rem * g.dilation_w - g.pad_left};
   }
   __device__ T at(int64_t k, const Column& c) const {
-    const int64_t q = k % (g.ho * g.wo), n = k / (g.ho * g.wo);
-    return g.input_or_zero(x, n * g.ci * g.h * g.w + c.plane, q / g.wo * g.stride_h + c.ih, q % g.wo * g.stride_w + c.iw);
+    const Divided n_q = divide(k, g.ho * g.wo), oh_ow = divide(n_q.rem, g.wo);
+    return g.input_or_zero(x, n_q.quot * g.ci * g.h * g.w + c.plane, oh_ow.quot * g.stride_h + c.ih,
+                           oh_ow.rem * g.stride_w + c.iw);
   }
 };
 
@@ -162,7 +179,8 @@ struct ImageOutput {
   const T* bias;
   int64_t channels, positions;
   __device__ void store(int64_t r, int64_t col, unsigned, T v) const {
-    out[(col / positions * channels + r) * positions + col % positions] = bias != nullptr ? v + bias[r] : v;
+    const Divided n_q = divide(col, positions);
+    out[(n_q.quot * channels + r) * positions + n_q.rem] = bias != nullptr ? v + bias[r] : v;
   }
 };
 
@@ -330,6 +348,10 @@ int64_t output_blocks(int64_t m, int64_t n) {
 
 template <class Gemm>
 void launch_gemm(const PassKernels<Gemm>& kernels, const Gemm& p) {
+  constexpr int64_t limit = std::numeric_limits<int32_t>::max();  // see divide()
+  if (p.m > limit || p.n > limit || p.k > limit)
+    throw std::invalid_argument("cuda conv: a GEMM of " + std::to_string(p.m) + " x " + std::to_string(p.n) + " x " +
+                                std::to_string(p.k) + " exceeds the 2^31 - 1 the kernels index");
   const dim3 block(kThreadsPerBlock);
   const auto splits = static_cast<unsigned>(std::max<int64_t>(ceil_div(p.k, p.k_slice), 1));
   if (few_rows(p.m))
