@@ -134,6 +134,20 @@ TEST(PlotCurves, SmoothingDrawsTheAverageBoldOverFaintRawValues) {
   EXPECT_GT(faint, 1000);
 }
 
+TEST(PlotCurves, DenseSeriesKeepTheirExtremesInEveryColumn) {
+  // 100000 points, ~140 per pixel column, mostly 5 with a 0 and a 10 every 7 points:
+  // every column of the plot spans 0 to 10, however the points are thinned for drawing.
+  const data::Image image = plot_curves(
+      {series_of("dense", 100000, [](int i) { return i % 7 == 3 ? 0.0 : (i % 7 == 5 ? 10.0 : 5.0); })});
+  const Rgb colour = series_colour(0);
+  for (int x = 250; x < 550; ++x) {
+    int top = image.height, bottom = -1;
+    for (int y = 0; y < image.height; ++y)
+      if (pixel(image, x, y) == colour) top = std::min(top, y), bottom = std::max(bottom, y);
+    ASSERT_GT(bottom - top, 250) << "column " << x;
+  }
+}
+
 TEST(PlotCurves, TheLegendShowsTheNamesWhereTheCurvesAreNot) {
   // Rising from the lower left to the upper right: the legend's first choice, the upper
   // right corner, is covered, the upper left is free.
