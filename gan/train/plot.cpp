@@ -124,7 +124,9 @@ std::vector<double> moving_average(const std::vector<double>& v, size_t window) 
 
 struct Rect {
   int x0, y0, x1, y1;  // inclusive
-  bool contains(int x, int y) const { return x >= x0 && x <= x1 && y >= y0 && y <= y1; }
+  size_t area() const { return static_cast<size_t>(x1 - x0 + 1) * (y1 - y0 + 1); }
+  // Where pixel (x, y) is in a row-major buffer over the rectangle.
+  size_t offset(int x, int y) const { return static_cast<size_t>(y - y0) * (x1 - x0 + 1) + (x - x0); }
 };
 
 struct Point {
@@ -153,7 +155,7 @@ void outline_rect(data::Image& image, Rect r, Rgb c) {
 class Stroke {
  public:
   explicit Stroke(Rect clip)
-      : clip_(clip), coverage_(static_cast<size_t>(clip.x1 - clip.x0 + 1) * (clip.y1 - clip.y0 + 1), 0.0f) {}
+      : clip_(clip), coverage_(clip.area(), 0.0f) {}
 
   // A segment with round caps, `half_width` pixels either side of a to b (a dot if a == b).
   void segment(Point a, Point b, double half_width) {
@@ -168,7 +170,7 @@ class Stroke {
         const double t = length2 > 0 ? std::clamp(((x - a.x) * dx + (y - a.y) * dy) / length2, 0.0, 1.0) : 0.0;
         const double distance = std::hypot(x - a.x - t * dx, y - a.y - t * dy);
         const float c = static_cast<float>(std::clamp(half_width + 0.5 - distance, 0.0, 1.0));
-        float& cell = coverage_[index(x, y)];
+        float& cell = coverage_[clip_.offset(x, y)];
         cell = std::max(cell, c);
       }
   }
@@ -191,18 +193,15 @@ class Stroke {
   void paint(data::Image& image, Rgb colour, double alpha, std::vector<float>& ink) const {
     for (int y = clip_.y0; y <= clip_.y1; ++y)
       for (int x = clip_.x0; x <= clip_.x1; ++x) {
-        const float c = coverage_[index(x, y)];
+        const size_t at = clip_.offset(x, y);
+        const float c = coverage_[at];
         if (c == 0) continue;
-        ink[index(x, y)] = std::max(ink[index(x, y)], c);
+        ink[at] = std::max(ink[at], c);
         const double a = alpha * c;
         const uint8_t rgb[] = {colour.r, colour.g, colour.b};
         for (int k = 0; k < 3; ++k)
           image.at(y, x, k) = static_cast<uint8_t>(std::lround(image.at(y, x, k) * (1 - a) + rgb[k] * a));
       }
-  }
-
-  size_t index(int x, int y) const {
-    return static_cast<size_t>(y - clip_.y0) * (clip_.x1 - clip_.x0 + 1) + (x - clip_.x0);
   }
 
  private:
@@ -364,7 +363,7 @@ data::Image plot_curves(const std::vector<Series>& series, const PlotOptions& op
 
   // The curves, inside the frame: the raw values faint and thin under a bold moving average.
   const Rect inside{plot.x0 + 1, plot.y0 + 1, plot.x1 - 1, plot.y1 - 1};
-  std::vector<float> ink(static_cast<size_t>(inside.x1 - inside.x0 + 1) * (inside.y1 - inside.y0 + 1), 0.0f);
+  std::vector<float> ink(inside.area(), 0.0f);
   const auto points = [&](const Series& one, const std::vector<double>& values) {
     std::vector<Point> result;
     for (size_t j = 0; j < values.size(); ++j)
@@ -420,7 +419,7 @@ data::Image plot_curves(const std::vector<Series>& series, const PlotOptions& op
     double covered = 0;
     for (int py = std::max(candidate.y0, inside.y0); py <= std::min(candidate.y1, inside.y1); ++py)
       for (int px = std::max(candidate.x0, inside.x0); px <= std::min(candidate.x1, inside.x1); ++px)
-        covered += ink[static_cast<size_t>(py - inside.y0) * (inside.x1 - inside.x0 + 1) + (px - inside.x0)];
+        covered += ink[inside.offset(px, py)];
     if (covered < least) least = covered, box = candidate;
   }
   fill_rect(image, box, kBackground);
