@@ -38,6 +38,14 @@ TEST(Cyclegan, LayersAreNamedAsTheReference) {
                           "model.18.conv_block.5.weight", "model.19.weight", "model.26.weight", "model.26.bias"})
     EXPECT_TRUE(has_key(*g, key)) << key;
   EXPECT_TRUE(batch_norms(*g).empty());
+  int norms = 0;
+  for (auto& [name, m] : g->named_modules()) {
+    if (auto* in = dynamic_cast<nn::InstanceNorm2d*>(m.get())) {
+      ++norms;
+      EXPECT_EQ(in->options.eps, 1e-5) << name;
+    }
+  }
+  EXPECT_EQ(norms, 3 + 2 * 9 + 2);
 }
 
 TEST(Cyclegan, ResidualBlockAddsItsInput) {
