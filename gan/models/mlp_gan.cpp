@@ -32,14 +32,13 @@ Tensor MlpGanGenerator::forward(const Tensor& z) {
 }
 
 MlpGanDiscriminator::MlpGanDiscriminator(MlpGanOptions o)
-    : options(o),
-      model(register_module("model", nn::make<nn::Sequential>(std::initializer_list<std::shared_ptr<nn::Module>>{
-                                         nn::make<nn::Linear>(o.channels * o.image_size * o.image_size, 512),
-                                         nn::make<nn::LeakyReLU>(0.2),
-                                         nn::make<nn::Linear>(512, 256),
-                                         nn::make<nn::LeakyReLU>(0.2),
-                                         nn::make<nn::Linear>(256, 1),
-                                     }))) {}
+    : options(o), model(register_module("model", nn::make<nn::Sequential>())) {
+  model->push_back(nn::make<nn::Linear>(o.channels * o.image_size * o.image_size, 512));
+  model->push_back(nn::make<nn::LeakyReLU>(0.2));
+  model->push_back(nn::make<nn::Linear>(512, 256));
+  model->push_back(nn::make<nn::LeakyReLU>(0.2));
+  model->push_back(nn::make<nn::Linear>(256, 1));
+}
 
 Tensor MlpGanDiscriminator::forward(const Tensor& images) {
   check_images(type_name(), images, options.channels, options.image_size, options.image_size);

@@ -29,7 +29,7 @@ UnetSkipConnectionBlock::UnetSkipConnectionBlock(Kind k, int64_t outer, int64_t 
   if (k == Kind::Intermediate) model->push_back(nn::make<nn::BatchNorm2d>(inner_channels));
   if (inner) model->push_back(inner);
   model->push_back(nn::make<nn::ReLU>());
-  // Below the innermost level the up path sees concat(skip, inner output): twice as wide.
+  // Above the innermost level, the up path gets the inner block's concat(input, output).
   model->push_back(nn::make<nn::ConvTranspose2d>(inner ? 2 * inner_channels : inner_channels, outer, 4, up));
   if (k == Kind::Outermost) {
     model->push_back(nn::make<nn::Tanh>());
