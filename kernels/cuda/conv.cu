@@ -11,16 +11,19 @@
 // output swapped (its forward is dgrad plus a bias, its backward-data fprop, its
 // backward-filter wgrad of (dy, x)). dgrad gathers rather than scatters (each dX element reads
 // the dY elements whose windows cover it), so no pass needs atomics and every result is
-// deterministic. GEMM rows are channels; columns are pixels (filter taps for wgrad). The first
-// operand A is always a "segmented" matrix, element (r, k) at r·row_stride + (k / segment)·
-// segment_stride + k % segment: W, Wᵀ (runs of T taps) and dY (runs of Ho·Wo pixels).
+// deterministic; with stride s it runs as s_h·s_w GEMMs, one per residue class of input pixels,
+// each over only the taps that reach that class (a k4 s2 layer: 4 of 16), instead of
+// multiplying the zeros of the other taps (CUTLASS's strided dgrad). GEMM rows are channels,
+// columns are pixels (filter taps for wgrad); the first operand A is W (fprop), Wᵀ over a
+// phase's taps (dgrad) or dY (wgrad), read in place.
 //
 // - conv2d_{fprop,dgrad}_implicit_gemm_tiled, conv2d_wgrad_implicit_gemm_split_k: a 64x64
 //   output tile per block of 256 threads, each thread 4x4 outputs held in registers (rows
 //   ty + 16i, columns tx + 16j, as in gemm.cu). Per step of 16 along K, A's 64x16 and B's 16x64
 //   tiles are staged in shared memory. A is read 16 bytes at a time (float4 / double2) when its
-//   runs and strides are multiples of the vector and the pointer is aligned, else element by
-//   element. B's loader threads each keep one column, so a pixel is decoded once per block.
+//   contiguous runs along K (Ci·T of W, the T taps of Wᵀ at stride 1, the Ho·Wo of dY) and its
+//   strides are multiples of the vector and the pointer is aligned, else element by element.
+//   B's loader threads each keep one column, so a pixel is decoded once per block.
 // - conv2d_{fprop,dgrad,wgrad}_implicit_gemm_few_channels: GEMMs of at most 4 rows (1 or 3
 //   channels: grey / RGB images, D's single logit) would leave 60 of a tile's 64 rows idle.
 //   Instead a block takes 32 columns, one per lane, and its 8 warps split K between them, each
@@ -33,6 +36,7 @@
 //   by the backend's own deterministic reduce primitive.
 #include <algorithm>
 #include <limits>
+#include <numeric>
 #include <string>
 #include <type_traits>
 
@@ -112,6 +116,55 @@ struct SegmentedMatrix {
   }
 };
 
+// The pixels (row0 + a·row_step, col0 + b·col_step), a < rows, b < cols, of every sample, as
+// GEMM columns (n, a, b).
+struct PixelGrid {
+  int64_t row0, col0, rows, cols, row_step, col_step;
+  struct Pixel {
+    int64_t n, row, col;
+  };
+  __device__ Pixel pixel(int64_t column) const {
+    const Divided n_ab = divide(column, rows * cols), a_b = divide(n_ab.rem, cols);
+    return {n_ab.quot, row0 + a_b.quot * row_step, col0 + a_b.rem * col_step};
+  }
+};
+
+// One phase of dgrad. With stride s, input row ih receives only from the taps i with
+// i·dilation ≡ ih + pad (mod s): a gather over every tap would multiply s_h·s_w - 1 zeros for
+// each product. So dgrad runs once per residue pair (r_h, r_w): over the input pixels of that
+// class and only the taps (i0 + c·step_i, j0 + d·step_j), c < taps_i, d < taps_j, that reach
+// them. With stride 1 there is one phase holding every tap in order.
+struct DgradPhase {
+  PixelGrid pixels;
+  int64_t i0, j0, step_i, step_j, taps_i, taps_j;
+  struct Tap {
+    int64_t i, j;
+  };
+  __device__ Tap tap(int64_t t) const {  // the phase's tap t
+    const Divided c_d = divide(t, taps_j);
+    return {i0 + c_d.quot * step_i, j0 + c_d.rem * step_j};
+  }
+};
+
+// dgrad's A, Wᵀ over one phase's taps: row ci, k = (co, phase tap t).
+template <class T>
+struct PhaseWeights {
+  const T* data;
+  int64_t ci, kw, taps;  // of the weight [Co, Ci, kh, kw]
+  DgradPhase phase;
+
+  __device__ int64_t offset(int64_t r, int64_t k) const {
+    const Divided co_t = divide(k, phase.taps_i * phase.taps_j);
+    const DgradPhase::Tap tap = phase.tap(co_t.rem);
+    return (co_t.quot * ci + r) * taps + tap.i * kw + tap.j;
+  }
+  // With every tap in order (stride 1) a row is runs of `taps` contiguous elements.
+  bool vectorizable() const {
+    return phase.taps_i * phase.taps_j == taps &&
+           SegmentedMatrix<T>{data, taps, taps, ci * taps}.vectorizable();
+  }
+};
+
 // fprop's B, the im2col of the input: row k = (ci, i, j), column = output pixel (n, oh, ow).
 template <class T>
 struct ImageGather {
@@ -130,26 +183,28 @@ struct ImageGather {
   }
 };
 
-// dgrad's B: row k = (co, i, j), column = input pixel (n, ih, iw); the element is dY at the
-// output position whose window puts tap (i, j) on (ih, iw), or 0 where there is none.
+// dgrad's B: row k = (co, phase tap (i, j)), column = input pixel (n, ih, iw) of the phase;
+// the element is dY at the output position whose window puts tap (i, j) on (ih, iw) (the
+// phase makes the division by the stride exact), or 0 where that is outside dY.
 template <class T>
 struct GradientGather {
   const T* dy;
   ConvGeometry g;
+  DgradPhase phase;
   struct Column {
     int64_t image, h, v;  // the sample's offset in dy; ih + pad_top, iw + pad_left
   };
   __device__ Column column(int64_t col) const {
-    const Divided n_p = divide(col, g.h * g.w), ih_iw = divide(n_p.rem, g.w);
-    return {n_p.quot * g.co * g.ho * g.wo, ih_iw.quot + g.pad_top, ih_iw.rem + g.pad_left};
+    const PixelGrid::Pixel px = phase.pixels.pixel(col);
+    return {px.n * g.co * g.ho * g.wo, px.row + g.pad_top, px.col + g.pad_left};
   }
   __device__ T at(int64_t k, const Column& c) const {
-    const Divided co_t = divide(k, g.taps()), i_j = divide(co_t.rem, g.kw);
-    const int64_t h = c.h - i_j.quot * g.dilation_h, v = c.v - i_j.rem * g.dilation_w;
+    const Divided co_t = divide(k, phase.taps_i * phase.taps_j);
+    const DgradPhase::Tap tap = phase.tap(co_t.rem);
+    const int64_t h = c.h - tap.i * g.dilation_h, v = c.v - tap.j * g.dilation_w;
     if (h < 0 || v < 0) return T(0);
-    const Divided oh = divide(h, g.stride_h), ow = divide(v, g.stride_w);
-    if (oh.rem != 0 || ow.rem != 0 || oh.quot >= g.ho || ow.quot >= g.wo) return T(0);
-    return dy[c.image + (co_t.quot * g.ho + oh.quot) * g.wo + ow.quot];
+    const int64_t oh = divide(h, g.stride_h).quot, ow = divide(v, g.stride_w).quot;
+    return oh < g.ho && ow < g.wo ? dy[c.image + (co_t.quot * g.ho + oh) * g.wo + ow] : T(0);
   }
 };
 
@@ -172,15 +227,17 @@ struct FilterGather {
   }
 };
 
-// fprop / dgrad: GEMM element (r, (n, q)) is out[n][r][q], plus bias[r] when there is one.
+// fprop / dgrad: GEMM element (r, pixel (n, h, w) of the grid) is out[n][r][h][w], plus
+// bias[r] when there is one.
 template <class T>
 struct ImageOutput {
   T* out;
   const T* bias;
-  int64_t channels, positions;
+  int64_t channels, height, width;
+  PixelGrid pixels;
   __device__ void store(int64_t r, int64_t col, unsigned, T v) const {
-    const Divided n_q = divide(col, positions);
-    out[(n_q.quot * channels + r) * positions + n_q.rem] = bias != nullptr ? v + bias[r] : v;
+    const PixelGrid::Pixel px = pixels.pixel(col);
+    out[((px.n * channels + r) * height + px.row) * width + px.col] = bias != nullptr ? v + bias[r] : v;
   }
 };
 
@@ -200,24 +257,24 @@ struct FilterOutput {
 };
 
 // One pass as a GEMM: m x n outputs, reduction length k; blockIdx.z takes [z·k_slice, (z+1)·k_slice).
-template <class T, class Gather, class Output>
+template <class T, class AMatrix, class Gather, class Output>
 struct ConvGemm {
   int64_t m, n, k, k_slice;
-  SegmentedMatrix<T> a;
+  AMatrix a;
   Gather b;
   Output out;
 };
 
 template <class T>
-using FpropGemm = ConvGemm<T, ImageGather<T>, ImageOutput<T>>;
+using FpropGemm = ConvGemm<T, SegmentedMatrix<T>, ImageGather<T>, ImageOutput<T>>;
 template <class T>
-using DgradGemm = ConvGemm<T, GradientGather<T>, ImageOutput<T>>;
+using DgradGemm = ConvGemm<T, PhaseWeights<T>, GradientGather<T>, ImageOutput<T>>;
 template <class T>
-using WgradGemm = ConvGemm<T, FilterGather<T>, FilterOutput<T>>;
+using WgradGemm = ConvGemm<T, SegmentedMatrix<T>, FilterGather<T>, FilterOutput<T>>;
 
 // a_tile[kk][i] = A(m0 + i, k0 + kk), zero outside [0, m) x [k0, k_end).
-template <bool kVector, class T>
-__device__ void load_a_tile(const SegmentedMatrix<T>& a, T (&tile)[kStep][kTile], int64_t m0, int64_t k0, int64_t m,
+template <bool kVector, class T, class AMatrix>
+__device__ void load_a_tile(const AMatrix& a, T (&tile)[kStep][kTile], int64_t m0, int64_t k0, int64_t m,
                             int64_t k_end) {
   if constexpr (kVector) {
     using V = typename Vector<T>::type;
@@ -239,8 +296,8 @@ __device__ void load_a_tile(const SegmentedMatrix<T>& a, T (&tile)[kStep][kTile]
   }
 }
 
-template <bool kVectorA, class T, class Gather, class Output>
-__device__ void implicit_gemm_tiled(const ConvGemm<T, Gather, Output>& p) {
+template <bool kVectorA, class T, class AMatrix, class Gather, class Output>
+__device__ void implicit_gemm_tiled(const ConvGemm<T, AMatrix, Gather, Output>& p) {
   __shared__ T a_tile[kStep][kTile];
   __shared__ T b_tile[kStep][kTile];  // b_tile[kk][j] = B(k0 + kk, n0 + j)
   const int64_t m0 = int64_t{blockIdx.y} * kTile, n0 = int64_t{blockIdx.x} * kTile;
@@ -271,8 +328,8 @@ __device__ void implicit_gemm_tiled(const ConvGemm<T, Gather, Output>& p) {
     }
 }
 
-template <class T, class Gather, class Output>
-__device__ void implicit_gemm_few_rows(const ConvGemm<T, Gather, Output>& p) {
+template <class T, class AMatrix, class Gather, class Output>
+__device__ void implicit_gemm_few_rows(const ConvGemm<T, AMatrix, Gather, Output>& p) {
   __shared__ T partial[kFewSlices][kFewRows][kFewColumns];
   const int lane = threadIdx.x % kFewColumns, slice = threadIdx.x / kFewColumns;
   const int64_t col = int64_t{blockIdx.x} * kFewColumns + lane;
@@ -375,24 +432,51 @@ void fprop(const ConvParams& params, const TensorDesc& in, const TensorDesc& wei
   const int64_t k = g.ci * g.taps(), positions = g.ho * g.wo;
   const FpropGemm<T> p{g.co, g.n * positions, k, std::max<int64_t>(k, 1),
                        {data_of<T>(weight), k, std::max<int64_t>(k, 1), 0}, {data_of<T>(in), g},
-                       {data_of<T>(out), data_of<T>(bias), g.co, positions}};
+                       {data_of<T>(out), data_of<T>(bias), g.co, g.ho, g.wo, {0, 0, g.ho, g.wo, 1, 1}}};
   launch_gemm<FpropGemm<T>>({conv2d_fprop_implicit_gemm_tiled<T, true>, conv2d_fprop_implicit_gemm_tiled<T, false>,
                              conv2d_fprop_implicit_gemm_few_channels<T>},
                             p);
 }
 
-// in_grad = dgrad(out_grad, weight) + bias; A = Wᵀ: row ci, k = co·T + t.
+// Along one dim of dgrad, the phase of residue r (see DgradPhase): its first input position of
+// `size`, how many there are, and its taps of `kernel`: first, step and count.
+struct PhaseAxis {
+  int64_t first_pixel, pixels, first_tap, tap_step, taps;
+};
+
+PhaseAxis phase_axis(int64_t r, int64_t stride, int64_t pad, int64_t dilation, int64_t kernel, int64_t size) {
+  PhaseAxis a{};
+  a.first_pixel = ((r - pad) % stride + stride) % stride;
+  a.pixels = a.first_pixel < size ? ceil_div(size - a.first_pixel, stride) : 0;
+  a.tap_step = stride / std::gcd(stride, dilation);  // the taps with i·dilation ≡ r (mod stride) repeat with this period
+  for (int64_t i = 0; i < a.tap_step; ++i)
+    if (i * dilation % stride == r) {
+      a.first_tap = i;
+      a.taps = i < kernel ? ceil_div(kernel - i, a.tap_step) : 0;
+    }
+  return a;
+}
+
+// in_grad = dgrad(out_grad, weight) + bias, one GEMM per phase; A = Wᵀ: row ci, k = (co, tap).
 template <class T>
 void dgrad(const ConvParams& params, const TensorDesc& out_grad, const TensorDesc& weight, const TensorDesc& bias,
            const TensorDesc& in_grad) {
   const ConvGeometry g = geometry(params, in_grad, weight, out_grad);
-  const int64_t k = g.co * g.taps(), positions = g.h * g.w;
-  const DgradGemm<T> p{g.ci, g.n * positions, k, std::max<int64_t>(k, 1),
-                       {data_of<T>(weight), g.taps(), g.taps(), g.ci * g.taps()}, {data_of<T>(out_grad), g},
-                       {data_of<T>(in_grad), data_of<T>(bias), g.ci, positions}};
-  launch_gemm<DgradGemm<T>>({conv2d_dgrad_implicit_gemm_tiled<T, true>, conv2d_dgrad_implicit_gemm_tiled<T, false>,
-                             conv2d_dgrad_implicit_gemm_few_channels<T>},
-                            p);
+  const PassKernels<DgradGemm<T>> kernels{conv2d_dgrad_implicit_gemm_tiled<T, true>,
+                                          conv2d_dgrad_implicit_gemm_tiled<T, false>,
+                                          conv2d_dgrad_implicit_gemm_few_channels<T>};
+  for (int64_t r_h = 0; r_h < g.stride_h; ++r_h)
+    for (int64_t r_w = 0; r_w < g.stride_w; ++r_w) {
+      const PhaseAxis y = phase_axis(r_h, g.stride_h, g.pad_top, g.dilation_h, g.kh, g.h);
+      const PhaseAxis x = phase_axis(r_w, g.stride_w, g.pad_left, g.dilation_w, g.kw, g.w);
+      const DgradPhase phase{{y.first_pixel, x.first_pixel, y.pixels, x.pixels, g.stride_h, g.stride_w},
+                             y.first_tap, x.first_tap, y.tap_step, x.tap_step, y.taps, x.taps};
+      const int64_t k = g.co * y.taps * x.taps;
+      const DgradGemm<T> p{g.ci, g.n * y.pixels * x.pixels, k, std::max<int64_t>(k, 1),
+                           {data_of<T>(weight), g.ci, g.kw, g.taps(), phase}, {data_of<T>(out_grad), g, phase},
+                           {data_of<T>(in_grad), data_of<T>(bias), g.ci, g.h, g.w, phase.pixels}};
+      launch_gemm(kernels, p);
+    }
 }
 
 // Device memory for the split-K partial sums, from the backend's allocator; freed when the pass is done.

@@ -26,6 +26,7 @@ const std::vector<Geometry> kConv = {
     {"padding >= kernel/2", 1, 2, 5, 5, 2, 3, 3, params(1, 2)},
     {"asymmetric padding", 2, 3, 6, 7, 4, 3, 2, {1, 2, 1, 2, 0, 1, 1, 1}},
     {"dilation 2", 2, 3, 9, 8, 2, 3, 3, params(1, 2, 2)},
+    {"stride 2, dilation 2: odd rows get no tap", 2, 6, 9, 9, 5, 3, 3, params(2, 1, 2)},
     {"DCGAN D first layer (k4 s2 p1)", 3, 3, 16, 16, 8, 4, 4, params(2, 1)},
     {"DCGAN D deep layer: 4x4 outputs, grouped", 6, 32, 8, 8, 24, 4, 4, params(2, 1)},
     {"DCGAN D last layer (k4 s1 p0 -> 1x1)", 5, 16, 4, 4, 1, 4, 4, params(1, 0)},
