@@ -4,12 +4,15 @@
 //   transposed: cols_g = Wᵀ · DY_g, then col2im adds every column back onto its window
 //   filter:     dW += DY_g · cols_gᵀ
 // G is chosen so that a group has at least kMinColumns columns: DCGAN's deep layers have
-// 4x4 outputs, and a per-sample GEMM with 16 columns runs far below Eigen's peak.
+// 4x4 outputs, and a per-sample GEMM with 16 columns runs far below Eigen's peak. The
+// columns are made and consumed a block of input channels at a time (channel_block), so
+// they stay in L2 between the GEMM and im2col / col2im. Products with a 1- or 3-channel
+// side use the register-tiled small_gemm, in place on each sample when its maps are large;
+// kernels that cover the whole input (1x1 outputs) need no columns at all.
 // Groups run in parallel with per-thread buffers; a single group lets Eigen use the threads.
 // As in kernels/reference/conv.cpp, the six primitives map onto these three routines
 // (a transposed convolution is the backward-data of the convolution that shares its weight).
 #include <algorithm>
-#include <cstring>
 #include <stdexcept>
 #include <vector>
 
@@ -37,138 +40,202 @@ Geometry geometry(const ConvParams& p, const TensorDesc& in, const TensorDesc& w
           weight.shape[2], weight.shape[3]};
 }
 
-// Output columns [lo, hi) whose tap at offset `tap` lands inside [0, size) of the input.
-void valid_range(int64_t out_size, int64_t in_size, int64_t stride, int64_t offset, int64_t* lo, int64_t* hi) {
-  // position = o·stride + offset must satisfy 0 <= position < in_size
-  *lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-  *hi = in_size - offset <= 0 ? 0 : std::min(out_size, (in_size - offset + stride - 1) / stride);
-  *lo = std::min(*lo, *hi);
-}
-
-// For small outputs (DCGAN's 4x4 and 8x8 maps) the per-row work above is mostly loop
-// overhead, so those convolutions gather through a table instead: for every tap (i, j) and
-// output position q, the offset of the input element within its channel plane, or -1 on
-// padding. The table depends on neither channel nor sample, so it is built once per call.
-constexpr int64_t kTableUpToWidth = 8;
-
-struct TapTable {
-  std::vector<int32_t> offsets;  // [kh·kw][P]
+// Stride-phase im2col / col2im. With stride s, tap t of output o reads input position
+// o·s + t·d - pad, which lies in phase (t·d - pad) mod s. Splitting an input plane into its
+// s_h·s_w phase planes (every s-th row and column) makes each output row of a tap's row of
+// columns a dense, shifted slice of one phase plane: im2col becomes vector loads of
+// contiguous slices and col2im vector sums of them, in place of strided gathers and a
+// strided scatter-add over overlapping windows; only the split (and for col2im the merge
+// back) is strided, once per input element.
+// Along one axis: tap t reads phase plane phase[t] at index o + shift[t], inside that plane
+// for outputs o in [lo[t], hi[t]).
+struct PhaseAxis {
+  int64_t stride;
+  std::vector<int64_t> phase_size;            // [stride]: positions in each phase
+  std::vector<int64_t> phase, shift, lo, hi;  // [kernel]
+  std::vector<std::vector<int64_t>> taps;     // [stride]: the taps of each phase
 };
 
-TapTable tap_table(const Geometry& g) {
-  TapTable table;
-  table.offsets.resize(static_cast<size_t>(g.kh * g.kw * g.positions()));
-  int32_t* out = table.offsets.data();
-  for (int64_t i = 0; i < g.kh; ++i)
-    for (int64_t j = 0; j < g.kw; ++j)
-      for (int64_t oh = 0; oh < g.ho; ++oh)
-        for (int64_t ow = 0; ow < g.wo; ++ow) {
-          const int64_t ih = oh * g.p.stride_h - g.p.pad_top + i * g.p.dilation_h;
-          const int64_t iw = ow * g.p.stride_w - g.p.pad_left + j * g.p.dilation_w;
-          *out++ = (ih >= 0 && ih < g.h && iw >= 0 && iw < g.w) ? static_cast<int32_t>(ih * g.w + iw) : -1;
-        }
-  return table;
+PhaseAxis phase_axis(int64_t size, int64_t out, int64_t kernel, int64_t stride, int64_t pad, int64_t dilation) {
+  PhaseAxis a{stride, {}, {}, {}, {}, {}, std::vector<std::vector<int64_t>>(static_cast<size_t>(stride))};
+  for (int64_t r = 0; r < stride; ++r) a.phase_size.push_back(size > r ? (size - r + stride - 1) / stride : 0);
+  for (int64_t t = 0; t < kernel; ++t) {
+    const int64_t position = t * dilation - pad;  // that of output 0
+    const int64_t r = (position % stride + stride) % stride, shift = (position - r) / stride;
+    const int64_t hi = std::clamp<int64_t>(a.phase_size[static_cast<size_t>(r)] - shift, 0, out);
+    a.phase.push_back(r);
+    a.shift.push_back(shift);
+    a.lo.push_back(std::min(std::max<int64_t>(-shift, 0), hi));
+    a.hi.push_back(hi);
+    a.taps[static_cast<size_t>(r)].push_back(t);
+  }
+  return a;
 }
 
-template <class T>
-void im2col_gather(const Geometry& g, const TapTable& table, const T* in, T* cols, int64_t ld, int64_t column) {
-  const int64_t taps = g.kh * g.kw, positions = g.positions(), plane = g.h * g.w;
-  for (int64_t c = 0; c < g.ci; ++c)
-    for (int64_t t = 0; t < taps; ++t) {
-      const int32_t* offsets = table.offsets.data() + t * positions;
-      const T* src = in + c * plane;
-      T* dst = cols + (c * taps + t) * ld + column;
-      for (int64_t q = 0; q < positions; ++q) dst[q] = offsets[q] >= 0 ? src[offsets[q]] : T(0);
-    }
-}
-
-template <class T>
-void col2im_scatter(const Geometry& g, const TapTable& table, const T* cols, int64_t ld, int64_t column, T* in_grad) {
-  const int64_t taps = g.kh * g.kw, positions = g.positions(), plane = g.h * g.w;
-  for (int64_t c = 0; c < g.ci; ++c)
-    for (int64_t t = 0; t < taps; ++t) {
-      const int32_t* offsets = table.offsets.data() + t * positions;
-      const T* src = cols + (c * taps + t) * ld + column;
-      T* dst = in_grad + c * plane;
-      for (int64_t q = 0; q < positions; ++q)
-        if (offsets[q] >= 0) dst[offsets[q]] += src[q];
-    }
-}
-
-// Writes sample `in` (one [Ci, H, W] image) as columns [column, column + P) of the K-row
-// matrix `cols` with row length ld; taps that fall on padding become 0.
-template <class T>
-void im2col(const Geometry& g, const T* in, T* cols, int64_t ld, int64_t column) {
-  const ConvParams& p = g.p;
-  for (int64_t c = 0; c < g.ci; ++c)
-    for (int64_t i = 0; i < g.kh; ++i)
-      for (int64_t j = 0; j < g.kw; ++j) {
-        T* row = cols + ((c * g.kh + i) * g.kw + j) * ld + column;
-        const int64_t col_offset = j * p.dilation_w - p.pad_left;
-        int64_t ow_lo, ow_hi;
-        valid_range(g.wo, g.w, p.stride_w, col_offset, &ow_lo, &ow_hi);
-        for (int64_t oh = 0; oh < g.ho; ++oh) {
-          T* dst = row + oh * g.wo;
-          const int64_t ih = oh * p.stride_h - p.pad_top + i * p.dilation_h;
-          if (ih < 0 || ih >= g.h) {
-            std::fill(dst, dst + g.wo, T(0));
-            continue;
-          }
-          const T* src = in + (c * g.h + ih) * g.w + col_offset;
-          std::fill(dst, dst + ow_lo, T(0));
-          if (p.stride_w == 1)
-            std::copy(src + ow_lo, src + ow_hi, dst + ow_lo);
-          else
-            for (int64_t ow = ow_lo; ow < ow_hi; ++ow) dst[ow] = src[ow * p.stride_w];
-          std::fill(dst + ow_hi, dst + g.wo, T(0));
-        }
-      }
-}
-
-// The adjoint of im2col: adds columns [column, column + P) back onto the image `in_grad`.
-template <class T>
-void col2im(const Geometry& g, const T* cols, int64_t ld, int64_t column, T* in_grad) {
-  const ConvParams& p = g.p;
-  for (int64_t c = 0; c < g.ci; ++c)
-    for (int64_t i = 0; i < g.kh; ++i)
-      for (int64_t j = 0; j < g.kw; ++j) {
-        const T* row = cols + ((c * g.kh + i) * g.kw + j) * ld + column;
-        const int64_t col_offset = j * p.dilation_w - p.pad_left;
-        int64_t ow_lo, ow_hi;
-        valid_range(g.wo, g.w, p.stride_w, col_offset, &ow_lo, &ow_hi);
-        for (int64_t oh = 0; oh < g.ho; ++oh) {
-          const int64_t ih = oh * p.stride_h - p.pad_top + i * p.dilation_h;
-          if (ih < 0 || ih >= g.h) continue;
-          const T* src = row + oh * g.wo;
-          T* dst = in_grad + (c * g.h + ih) * g.w + col_offset;
-          for (int64_t ow = ow_lo; ow < ow_hi; ++ow) dst[ow * p.stride_w] += src[ow];
-        }
-      }
-}
-
-// im2col / col2im for one geometry, through the tap table when the output rows are short.
+// im2col / col2im of one geometry, a channel at a time; `scratch` holds one channel's phase
+// planes (H·W elements) and is unused when both strides are 1 (the plane is its own phase).
 template <class T>
 class Unfolder {
  public:
-  explicit Unfolder(const Geometry& g) : g_(g) {
-    if (g.wo <= kTableUpToWidth) table_ = tap_table(g);
+  explicit Unfolder(const Geometry& g)
+      : g_(g),
+        rows_(phase_axis(g.h, g.ho, g.kh, g.p.stride_h, g.p.pad_top, g.p.dilation_h)),
+        cols_(phase_axis(g.w, g.wo, g.kw, g.p.stride_w, g.p.pad_left, g.p.dilation_w)),
+        strided_(g.p.stride_h > 1 || g.p.stride_w > 1) {
+    int64_t offset = 0;
+    for (int64_t rh = 0; rh < rows_.stride; ++rh)
+      for (int64_t rw = 0; rw < cols_.stride; ++rw) {
+        plane_offset_.push_back(offset);
+        offset += rows_.phase_size[static_cast<size_t>(rh)] * cols_.phase_size[static_cast<size_t>(rw)];
+      }
+    plan_unfold();
+    plan_fold();
   }
-  void unfold(const T* in, T* cols, int64_t ld, int64_t column) const {
-    if (table_.offsets.empty())
-      im2col(g_, in, cols, ld, column);
-    else
-      im2col_gather(g_, table_, in, cols, ld, column);
+
+  // Writes channels [c_begin, c_end) of sample `in` (one [Ci, H, W] image) as columns
+  // [column, column + P) of the matrix `cols` (row length ld, row 0 the first tap of channel
+  // c_begin); taps that fall on padding become 0. Each vector-sized piece of a row of the
+  // columns is gathered from its output rows' phase-plane slices (masked loads into disjoint
+  // lanes) and stored once, following a plan made once per geometry: one piece covers
+  // several of the 4- and 8-wide output rows of DCGAN's deep layers.
+  void unfold(const T* in, T* cols, int64_t ld, int64_t column, T* scratch, int64_t c_begin, int64_t c_end) const {
+    const int64_t taps = g_.kh * g_.kw;
+    for (int64_t c = c_begin; c < c_end; ++c) {
+      const T* plane = in + c * g_.h * g_.w;
+      if (strided_) convert_phases<false>(plane, scratch);
+      const T* phases = strided_ ? scratch : plane;
+      T* channel = cols + (c - c_begin) * taps * ld + column;
+      const Term* term = unfold_terms_.data();
+      for (const Piece& piece : unfold_pieces_) {
+        cpu::Vector64<T> v = {};
+        for (const Term* end = term + piece.terms; term != end; ++term) v += cpu::load_lanes(phases + term->source, term->lo, term->hi);
+        cpu::store_first(channel + piece.tap * ld + piece.offset, v, piece.count);
+      }
+    }
   }
-  void fold_add(const T* cols, int64_t ld, int64_t column, T* in_grad) const {
-    if (table_.offsets.empty())
-      col2im(g_, cols, ld, column, in_grad);
-    else
-      col2im_scatter(g_, table_, cols, ld, column, in_grad);
+
+  // The adjoint of unfold: sums columns [column, column + P) onto their windows and writes
+  // the result as channels [c_begin, c_end) of the image `in_grad` (overwriting them).
+  // Each vector-sized piece of a phase-plane row is summed over its taps in a register and
+  // stored once, following a plan made once per geometry: accumulating tap by
+  // tap in memory would reload, shifted by one element, what the previous tap just stored,
+  // which defeats store-to-load forwarding.
+  void fold(const T* cols, int64_t ld, int64_t column, T* in_grad, T* scratch, int64_t c_begin, int64_t c_end) const {
+    const int64_t taps = g_.kh * g_.kw;
+    for (int64_t c = c_begin; c < c_end; ++c) {
+      T* plane = in_grad + c * g_.h * g_.w;
+      T* phases = strided_ ? scratch : plane;
+      const T* channel = cols + (c - c_begin) * taps * ld + column;
+      const Term* term = fold_terms_.data();
+      for (const Piece& piece : fold_pieces_) {
+        cpu::Vector64<T> sum = {};
+        for (const Term* end = term + piece.terms; term != end; ++term)
+          sum += cpu::load_lanes(channel + term->tap * ld + term->source, term->lo, term->hi);
+        cpu::store_first(phases + piece.offset, sum, piece.count);
+      }
+      if (strided_) convert_phases<true>(plane, scratch);
+    }
   }
 
  private:
+  // Splits one H x W plane into its phase planes at `phases` (kMerge: the reverse).
+  template <bool kMerge, class Image>
+  void convert_phases(Image* plane, T* phases) const {
+    auto move = [](Image& image, T& phase) {
+      if constexpr (kMerge) image = phase; else phase = image;
+    };
+    const int64_t sw = cols_.stride;
+    for (int64_t ih = 0; ih < g_.h; ++ih) {
+      const int64_t rh = ih % rows_.stride, a = ih / rows_.stride;
+      Image* row = plane + ih * g_.w;
+      auto phase_row = [&](int64_t rw) {
+        return phases + plane_offset_[static_cast<size_t>(rh * sw + rw)] + a * cols_.phase_size[static_cast<size_t>(rw)];
+      };
+      if (sw == 2) {  // DCGAN's stride: an even/odd (de)interleave g++ vectorises
+        T* even = phase_row(0);
+        T* odd = phase_row(1);
+        for (int64_t b = 0; b < g_.w / 2; ++b) {
+          move(row[2 * b], even[b]);
+          move(row[2 * b + 1], odd[b]);
+        }
+        if (g_.w % 2 != 0) move(row[g_.w - 1], even[g_.w / 2]);
+      } else {
+        for (int64_t iw = 0; iw < g_.w; ++iw) move(row[iw], phase_row(iw % sw)[iw / sw]);
+      }
+    }
+  }
+
+  // A plan: `pieces` in order, each the sum of its next `terms` terms. A term loads lanes
+  // [lo, hi) from `source` on (an index into the phase planes, or into tap row `tap` of the
+  // columns for folding); a piece stores `count` lanes at `offset` (into tap row `tap` of
+  // the columns, or into the phase planes for folding).
+  struct Piece {
+    int64_t tap, offset, count, terms;
+  };
+  struct Term {
+    int64_t tap, source, lo, hi;
+  };
+
+  // The phase-plane index of output (oh, ow) of tap (i, j), for oh, ow inside the plane.
+  int64_t phase_index(size_t i, size_t j, int64_t oh, int64_t ow) const {
+    const int64_t width = cols_.phase_size[static_cast<size_t>(cols_.phase[j])];
+    return plane_offset_[static_cast<size_t>(rows_.phase[i] * cols_.stride + cols_.phase[j])] +
+           (oh + rows_.shift[i]) * width + ow + cols_.shift[j];
+  }
+
+  // Each piece of a tap's row of columns (positions q0 + [0, lanes)) gathers the slice of
+  // every output row it meets that lies inside the phase plane.
+  void plan_unfold() {
+    constexpr int64_t kLanes = cpu::kVectorLanes<T>;
+    for (size_t i = 0; i < static_cast<size_t>(g_.kh); ++i)
+      for (size_t j = 0; j < static_cast<size_t>(g_.kw); ++j)
+        for (int64_t q0 = 0; q0 < g_.positions(); q0 += kLanes) {
+          const int64_t count = std::min(kLanes, g_.positions() - q0);
+          const size_t first = unfold_terms_.size();
+          for (int64_t oh = q0 / g_.wo; oh * g_.wo < q0 + count; ++oh) {
+            if (oh < rows_.lo[i] || oh >= rows_.hi[i]) continue;
+            const int64_t ow_lo = std::max(cols_.lo[j], q0 - oh * g_.wo);
+            const int64_t ow_hi = std::min(cols_.hi[j], q0 + count - oh * g_.wo);
+            if (ow_lo < ow_hi)
+              unfold_terms_.push_back({0, phase_index(i, j, oh, ow_lo), oh * g_.wo + ow_lo - q0, oh * g_.wo + ow_hi - q0});
+          }
+          unfold_pieces_.push_back({static_cast<int64_t>(i) * g_.kw + static_cast<int64_t>(j), q0, count,
+                                    static_cast<int64_t>(unfold_terms_.size() - first)});
+        }
+  }
+
+  // Each piece of a phase-plane row (elements b + [0, lanes) of row a) sums, over the taps of
+  // that phase, the slice of the tap's row of columns that lands on it.
+  void plan_fold() {
+    constexpr int64_t kLanes = cpu::kVectorLanes<T>;
+    for (int64_t rh = 0; rh < rows_.stride; ++rh)
+      for (int64_t rw = 0; rw < cols_.stride; ++rw) {
+        const int64_t width = cols_.phase_size[static_cast<size_t>(rw)];
+        for (int64_t a = 0; a < rows_.phase_size[static_cast<size_t>(rh)]; ++a)
+          for (int64_t b = 0; b < width; b += kLanes) {
+            const size_t first = fold_terms_.size();
+            for (int64_t i : rows_.taps[static_cast<size_t>(rh)]) {
+              const int64_t oh = a - rows_.shift[static_cast<size_t>(i)];
+              if (oh < 0 || oh >= g_.ho) continue;
+              for (int64_t j : cols_.taps[static_cast<size_t>(rw)]) {
+                // lane l holds ow = b + l - shift, those inside [0, Wo)
+                const int64_t shift = cols_.shift[static_cast<size_t>(j)];
+                const int64_t lo = std::max<int64_t>(shift - b, 0), hi = std::min(kLanes, shift + g_.wo - b);
+                if (lo < hi) fold_terms_.push_back({i * g_.kw + j, oh * g_.wo + b + lo - shift, lo, hi});
+              }
+            }
+            fold_pieces_.push_back({0, plane_offset_[static_cast<size_t>(rh * cols_.stride + rw)] + a * width + b,
+                                    std::min(kLanes, width - b), static_cast<int64_t>(fold_terms_.size() - first)});
+          }
+      }
+  }
+
   const Geometry& g_;
-  TapTable table_;
+  PhaseAxis rows_, cols_;
+  bool strided_;
+  std::vector<int64_t> plane_offset_;  // [s_h·s_w]: where each phase plane starts in scratch
+  std::vector<Piece> unfold_pieces_, fold_pieces_;
+  std::vector<Term> unfold_terms_, fold_terms_;
 };
 
 // Row-major matrix operand of a GEMM; `transposed` reads it as its transpose.
@@ -190,11 +257,29 @@ void gemm(int64_t m, int64_t n, int64_t k, MatrixDesc a, MatrixDesc b, MatrixDes
   cpu::gemm_single(d);
 }
 
-// Calls f(first_sample, samples, buffer) for every group, spreading groups over threads;
-// each thread's buffer holds `buffer_size` elements.
+// The products with a 1- or 3-channel side go through small_gemm, the rest through Eigen,
+// both over groups of samples (Geometry::group) gathered into one matrix. A small product
+// whose samples have enough positions to fill its register tiles runs one sample at a time
+// instead, reading the sample's input and writing its output in place (no gather, no copy).
+constexpr int64_t kInPlacePositions = 64;
+
+// A kernel that covers the whole unpadded input (DCGAN's 4x4 -> 1x1 discriminator head and,
+// transposed, the generator's 1x1 -> 4x4 first layer) unfolds each sample into exactly its
+// image: the columns are the input read as [N, K], so each routine is one GEMM on the
+// tensors in place, over the whole batch.
+bool unfold_is_identity(const Geometry& g) {
+  return g.ho == 1 && g.wo == 1 && g.kh == g.h && g.kw == g.w && g.p.pad_top == 0 && g.p.pad_left == 0 &&
+         (g.p.dilation_h == 1 || g.kh == 1) && (g.p.dilation_w == 1 || g.kw == 1);
+}
+
+bool small_product(const Geometry& g) { return std::min(g.co, g.k()) <= cpu::kSmallGemmDim; }
+bool in_place(const Geometry& g) { return small_product(g) && g.positions() >= kInPlacePositions; }
+
+// Calls f(first_sample, samples, buffer) for every group of `group` samples, spreading groups
+// over threads; each thread's buffer holds `buffer_size` elements.
 template <class T, class F>
-void for_each_group(const Geometry& g, int64_t buffer_size, F&& f) {
-  const int64_t group = g.group(), groups = (g.n + group - 1) / group;
+void for_each_group(const Geometry& g, int64_t group, int64_t buffer_size, F&& f) {
+  const int64_t groups = (g.n + group - 1) / group;
   const int64_t flops = 2 * g.co * g.k() * group * g.positions();
   cpu::parallel_for(groups, flops / 16, [&](int64_t begin, int64_t end) {
     std::vector<T> buffer(static_cast<size_t>(buffer_size));
@@ -213,19 +298,50 @@ void add_bias(const TensorDesc& bias, T* out, int64_t channels, int64_t position
     for (int64_t q = 0; q < positions; ++q) out[c * positions + q] += b[c];
 }
 
+// The grouped products run over blocks of input channels, each block's rows of the columns
+// (about kColumnBlockBytes) staying in L2 between the GEMM and the unfold / fold; the whole
+// column matrix of a deep layer is 4 MiB (DCGAN's 128->256 layer: 2048 x 512).
+constexpr int64_t kColumnBlockBytes = 256 << 10;
+
+template <class T>
+int64_t channel_block(const Geometry& g, int64_t columns) {
+  return std::clamp<int64_t>(kColumnBlockBytes / static_cast<int64_t>(g.kh * g.kw * columns * sizeof(T)), 1, g.ci);
+}
+
 // out = direct(in, weight) + bias
 template <class T>
 void direct(const Geometry& g, const T* in, const T* weight, const TensorDesc& bias, T* out) {
-  const int64_t k = g.k(), positions = g.positions(), columns = g.group() * positions;
+  if (unfold_is_identity(g)) {  // out [N, Co] = in [N, K] · Wᵀ
+    gemm<T>(g.n, g.co, g.k(), matrix(in, g.k()), matrix(weight, g.k(), true), matrix(out, g.co), 0);
+    for (int64_t s = 0; s < g.n; ++s) add_bias(bias, out + s * g.co, g.co, 1);
+    return;
+  }
+  const bool small = small_product(g), one = in_place(g);
+  const int64_t k = g.k(), taps = g.kh * g.kw, positions = g.positions(), image = g.ci * g.h * g.w;
+  const int64_t group = one ? 1 : g.group(), columns = group * positions;
+  const int64_t block = small ? g.ci : channel_block<T>(g, columns);
   const Unfolder<T> unfolder(g);
-  for_each_group<T>(g, k * columns + g.co * columns, [&](int64_t first, int64_t samples, T* buffer) {
+  const int64_t buffer_size = block * taps * columns + (one ? 0 : g.co * columns) + g.h * g.w;
+  for_each_group<T>(g, group, buffer_size, [&](int64_t first, int64_t samples, T* buffer) {
     T* cols = buffer;
-    T* product = buffer + k * columns;
-    for (int64_t s = 0; s < samples; ++s) unfolder.unfold(in + (first + s) * g.ci * g.h * g.w, cols, columns, s * positions);
-    if (std::min(g.co, k) <= cpu::kSmallGemmDim)
-      cpu::small_gemm<T>(g.co, samples * positions, k, weight, k, 1, cols, columns, product, columns);
-    else
-      gemm<T>(g.co, samples * positions, k, matrix(weight, k), matrix(cols, columns), matrix(product, columns), 0);
+    T* scratch = buffer + buffer_size - g.h * g.w;
+    if (one) {
+      unfolder.unfold(in + first * image, cols, positions, 0, scratch, 0, g.ci);
+      cpu::small_gemm<T>(g.co, positions, k, weight, k, 1, cols, positions, out + first * g.co * positions, positions);
+      add_bias(bias, out + first * g.co * positions, g.co, positions);
+      return;
+    }
+    T* product = buffer + block * taps * columns;
+    for (int64_t c0 = 0; c0 < g.ci; c0 += block) {
+      const int64_t c1 = std::min(g.ci, c0 + block);
+      for (int64_t s = 0; s < samples; ++s)
+        unfolder.unfold(in + (first + s) * image, cols, columns, s * positions, scratch, c0, c1);
+      if (small)  // a single block
+        cpu::small_gemm<T>(g.co, samples * positions, k, weight, k, 1, cols, columns, product, columns);
+      else
+        gemm<T>(g.co, samples * positions, (c1 - c0) * taps, matrix(weight + c0 * taps, k), matrix(cols, columns),
+                matrix(product, columns), c0 == 0 ? 0 : 1);
+    }
     for (int64_t s = 0; s < samples; ++s) {
       T* dst = out + (first + s) * g.co * positions;
       for (int64_t c = 0; c < g.co; ++c)
@@ -238,27 +354,42 @@ void direct(const Geometry& g, const T* in, const T* weight, const TensorDesc& b
 // in_grad = transposed(out_grad, weight) + bias
 template <class T>
 void transposed(const Geometry& g, const T* out_grad, const T* weight, const TensorDesc& bias, T* in_grad) {
-  const int64_t k = g.k(), positions = g.positions(), columns = g.group() * positions;
-  const int64_t image = g.ci * g.h * g.w;
+  if (unfold_is_identity(g)) {  // in_grad [N, K] = out_grad [N, Co] · W
+    gemm<T>(g.n, g.k(), g.co, matrix(out_grad, g.co), matrix(weight, g.k()), matrix(in_grad, g.k()), 0);
+    for (int64_t s = 0; s < g.n; ++s) add_bias(bias, in_grad + s * g.k(), g.ci, g.h * g.w);
+    return;
+  }
+  const bool small = small_product(g), one = in_place(g);
+  const int64_t k = g.k(), taps = g.kh * g.kw, positions = g.positions(), image = g.ci * g.h * g.w;
+  const int64_t group = one ? 1 : g.group(), columns = group * positions;
+  const int64_t block = small ? g.ci : channel_block<T>(g, columns);
   const Unfolder<T> unfolder(g);
-  for_each_group<T>(g, k * columns + g.co * columns, [&](int64_t first, int64_t samples, T* buffer) {
+  const int64_t buffer_size = block * taps * columns + (one ? 0 : g.co * columns) + g.h * g.w;
+  for_each_group<T>(g, group, buffer_size, [&](int64_t first, int64_t samples, T* buffer) {
     T* cols = buffer;
-    T* gathered = buffer + k * columns;  // out_grad of the group as [Co, samples·P]
-    for (int64_t s = 0; s < samples; ++s)
-      for (int64_t c = 0; c < g.co; ++c) {
-        const T* src = out_grad + ((first + s) * g.co + c) * positions;
-        std::copy(src, src + positions, gathered + c * columns + s * positions);
+    T* scratch = buffer + buffer_size - g.h * g.w;
+    if (one) {
+      cpu::small_gemm<T>(k, positions, g.co, weight, 1, k, out_grad + first * g.co * positions, positions, cols, positions);
+      unfolder.fold(cols, positions, 0, in_grad + first * image, scratch, 0, g.ci);
+    } else {
+      T* gathered = buffer + block * taps * columns;  // out_grad of the group as [Co, samples·P]
+      for (int64_t s = 0; s < samples; ++s)
+        for (int64_t c = 0; c < g.co; ++c) {
+          const T* src = out_grad + ((first + s) * g.co + c) * positions;
+          std::copy(src, src + positions, gathered + c * columns + s * positions);
+        }
+      for (int64_t c0 = 0; c0 < g.ci; c0 += block) {
+        const int64_t c1 = std::min(g.ci, c0 + block);
+        if (small)  // a single block
+          cpu::small_gemm<T>(k, samples * positions, g.co, weight, 1, k, gathered, columns, cols, columns);
+        else
+          gemm<T>((c1 - c0) * taps, samples * positions, g.co, matrix(weight + c0 * taps, k, true),
+                  matrix(gathered, columns), matrix(cols, columns), 0);
+        for (int64_t s = 0; s < samples; ++s)
+          unfolder.fold(cols, columns, s * positions, in_grad + (first + s) * image, scratch, c0, c1);
       }
-    if (std::min(k, g.co) <= cpu::kSmallGemmDim)
-      cpu::small_gemm<T>(k, samples * positions, g.co, weight, 1, k, gathered, columns, cols, columns);
-    else
-      gemm<T>(k, samples * positions, g.co, matrix(weight, k, true), matrix(gathered, columns), matrix(cols, columns), 0);
-    for (int64_t s = 0; s < samples; ++s) {
-      T* dst = in_grad + (first + s) * image;
-      std::fill(dst, dst + image, T(0));
-      unfolder.fold_add(cols, columns, s * positions, dst);
-      add_bias(bias, dst, g.ci, g.h * g.w);
     }
+    for (int64_t s = 0; s < samples; ++s) add_bias(bias, in_grad + (first + s) * image, g.ci, g.h * g.w);
   });
 }
 
@@ -266,28 +397,37 @@ void transposed(const Geometry& g, const T* out_grad, const T* weight, const Ten
 // slice summing into its own partial weight gradient, and the partials are added at the end.
 template <class T>
 void filter(const Geometry& g, const T* in, const T* out_grad, T* weight_grad) {
-  const int64_t k = g.k(), positions = g.positions(), columns = g.group() * positions;
-  const int64_t groups = (g.n + g.group() - 1) / g.group();
+  if (unfold_is_identity(g)) {  // weight_grad [Co, K] = out_gradᵀ · in [N, K]
+    gemm<T>(g.co, g.k(), g.n, matrix(out_grad, g.co, true), matrix(in, g.k()), matrix(weight_grad, g.k()), 0);
+    return;
+  }
+  const int64_t k = g.k(), taps = g.kh * g.kw, positions = g.positions(), columns = g.group() * positions;
+  const int64_t groups = (g.n + g.group() - 1) / g.group(), block = channel_block<T>(g, columns);
   const int64_t flops = 2 * g.co * k * columns * groups;
   const int64_t slices = std::clamp<int64_t>(flops / (16 * cpu::kMinWorkPerThread), 1, std::min<int64_t>(groups, cpu::max_threads()));
   std::vector<std::vector<T>> partials(static_cast<size_t>(slices), std::vector<T>(static_cast<size_t>(g.co * k), T(0)));
   const Unfolder<T> unfolder(g);
   cpu::parallel_for(slices, cpu::kMinWorkPerThread, [&](int64_t begin, int64_t end) {
-    std::vector<T> buffer(static_cast<size_t>(k * columns + g.co * columns));
+    std::vector<T> buffer(static_cast<size_t>(block * taps * columns + g.co * columns + g.h * g.w));
     T* cols = buffer.data();
-    T* gathered = cols + k * columns;
+    T* gathered = cols + block * taps * columns;
+    T* scratch = gathered + g.co * columns;
     for (int64_t slice = begin; slice < end; ++slice) {
       T* sum = partials[static_cast<size_t>(slice)].data();
       for (int64_t index = groups * slice / slices; index < groups * (slice + 1) / slices; ++index) {
         const int64_t first = index * g.group(), samples = std::min(g.group(), g.n - first);
-        for (int64_t s = 0; s < samples; ++s) {
-          unfolder.unfold(in + (first + s) * g.ci * g.h * g.w, cols, columns, s * positions);
+        for (int64_t s = 0; s < samples; ++s)
           for (int64_t c = 0; c < g.co; ++c) {
             const T* src = out_grad + ((first + s) * g.co + c) * positions;
             std::copy(src, src + positions, gathered + c * columns + s * positions);
           }
+        for (int64_t c0 = 0; c0 < g.ci; c0 += block) {
+          const int64_t c1 = std::min(g.ci, c0 + block);
+          for (int64_t s = 0; s < samples; ++s)
+            unfolder.unfold(in + (first + s) * g.ci * g.h * g.w, cols, columns, s * positions, scratch, c0, c1);
+          gemm<T>(g.co, (c1 - c0) * taps, samples * positions, matrix(gathered, columns), matrix(cols, columns, true),
+                  matrix(sum + c0 * taps, k), 1);
         }
-        gemm<T>(g.co, k, samples * positions, matrix(gathered, columns), matrix(cols, columns, true), matrix(sum, k), 1);
       }
     }
   });

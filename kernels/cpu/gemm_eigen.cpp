@@ -47,7 +47,7 @@ void gemm_one(const GemmDesc& g, int64_t batch) {
         } else if (g.beta == 0) {
           c.noalias() = alpha * (a * b);
         } else {
-          c *= beta;
+          if (g.beta != 1) c *= beta;
           c.noalias() += alpha * (a * b);
         }
       });
