@@ -29,16 +29,20 @@ const std::vector<Geometry> kConv = {
     {"stride 2, dilation 2: odd rows get no tap", 2, 6, 9, 9, 5, 3, 3, params(2, 1, 2)},
     {"DCGAN D first layer (k4 s2 p1)", 3, 3, 16, 16, 8, 4, 4, params(2, 1)},
     {"DCGAN D deep layer: 4x4 outputs, grouped", 6, 32, 8, 8, 24, 4, 4, params(2, 1)},
-    {"DCGAN D last layer (k4 s1 p0 -> 1x1)", 5, 16, 4, 4, 1, 4, 4, params(1, 0)},
+    {"DCGAN D last layer (k4 s1 p0 -> 1x1)", 5, 32, 4, 4, 1, 4, 4, params(1, 0)},
     {"threaded: batch 16", 16, 8, 16, 16, 16, 3, 3, params(1, 1)},
-    // the cuda backend's weight gradient splits K = N·Ho·Wo in slices of whole 16-steps: 2 and 3
-    // slices whose last one is shorter, through the tiled and the few-channel kernel
+    // the cuda backend splits a long K over slices of whole 16-steps when it has few output
+    // blocks (also D's last layer and G's first above): here 2 and 3 slices of the weight
+    // gradient's K = N·Ho·Wo, the last one shorter, through the tiled and the few-channel kernel
     {"split-K wgrad, ragged last slice", 4, 5, 13, 13, 8, 3, 3, params(1, 1)},
     {"split-K wgrad, 3 filters, ragged last slice", 5, 3, 13, 13, 3, 3, 3, params(1, 1)},
+    // the cpu backend makes the columns of 64 (f32) or 32 (f64) channels at a time here
+    {"im2col over several channel blocks", 4, 80, 8, 8, 56, 4, 4, params(2, 1)},
+    {"strides 3 x 1, uneven padding", 2, 2, 10, 7, 3, 3, 3, {3, 1, 1, 0, 2, 1, 1, 1}},
 };
 
 const std::vector<Geometry> kTransposed = {
-    {"DCGAN G first layer (1x1 -> 4x4)", 2, 16, 1, 1, 8, 4, 4, params(1, 0)},
+    {"DCGAN G first layer (1x1 -> 4x4)", 2, 32, 1, 1, 8, 4, 4, params(1, 0)},
     {"DCGAN G upsampling (k4 s2 p1)", 2, 8, 4, 4, 4, 4, 4, params(2, 1)},
     {"DCGAN-MNIST k3 s2 p1 (4 -> 7)", 2, 4, 4, 4, 2, 3, 3, params(2, 1)},
     {"CycleGAN output_padding 1", 1, 3, 5, 5, 2, 3, 3, params(2, 1), 1},
