@@ -290,6 +290,18 @@ void for_each_group(const Geometry& g, int64_t group, int64_t buffer_size, F&& f
   });
 }
 
+// Copies samples [first, first + samples) of out_grad [N, Co, P] into `gathered` as the
+// matrix [Co, samples·P] with row length ld.
+template <class T>
+void gather_group(const Geometry& g, const T* out_grad, int64_t first, int64_t samples, int64_t ld, T* gathered) {
+  const int64_t positions = g.positions();
+  for (int64_t s = 0; s < samples; ++s)
+    for (int64_t c = 0; c < g.co; ++c) {
+      const T* src = out_grad + ((first + s) * g.co + c) * positions;
+      std::copy(src, src + positions, gathered + c * ld + s * positions);
+    }
+}
+
 template <class T>
 void add_bias(const TensorDesc& bias, T* out, int64_t channels, int64_t positions) {
   if (bias.data == nullptr) return;
@@ -372,12 +384,8 @@ void transposed(const Geometry& g, const T* out_grad, const T* weight, const Ten
       cpu::small_gemm<T>(k, positions, g.co, weight, 1, k, out_grad + first * g.co * positions, positions, cols, positions);
       unfolder.fold(cols, positions, 0, in_grad + first * image, scratch, 0, g.ci);
     } else {
-      T* gathered = buffer + block * taps * columns;  // out_grad of the group as [Co, samples·P]
-      for (int64_t s = 0; s < samples; ++s)
-        for (int64_t c = 0; c < g.co; ++c) {
-          const T* src = out_grad + ((first + s) * g.co + c) * positions;
-          std::copy(src, src + positions, gathered + c * columns + s * positions);
-        }
+      T* gathered = buffer + block * taps * columns;
+      gather_group(g, out_grad, first, samples, columns, gathered);
       for (int64_t c0 = 0; c0 < g.ci; c0 += block) {
         const int64_t c1 = std::min(g.ci, c0 + block);
         if (small)  // a single block
@@ -416,11 +424,7 @@ void filter(const Geometry& g, const T* in, const T* out_grad, T* weight_grad) {
       T* sum = partials[static_cast<size_t>(slice)].data();
       for (int64_t index = groups * slice / slices; index < groups * (slice + 1) / slices; ++index) {
         const int64_t first = index * g.group(), samples = std::min(g.group(), g.n - first);
-        for (int64_t s = 0; s < samples; ++s)
-          for (int64_t c = 0; c < g.co; ++c) {
-            const T* src = out_grad + ((first + s) * g.co + c) * positions;
-            std::copy(src, src + positions, gathered + c * columns + s * positions);
-          }
+        gather_group(g, out_grad, first, samples, columns, gathered);
         for (int64_t c0 = 0; c0 < g.ci; c0 += block) {
           const int64_t c1 = std::min(g.ci, c0 + block);
           for (int64_t s = 0; s < samples; ++s)
