@@ -29,11 +29,13 @@
 //   Instead a block takes 32 columns, one per lane, and its 8 warps split K between them, each
 //   lane keeping one sum per row; the warps' partial sums are added in shared memory in a
 //   fixed order.
-// - split K (wgrad, either kernel): a weight gradient has few output tiles (DCGAN's 3->64 layer
-//   has one) and K = N·Ho·Wo in the tens of thousands, so blockIdx.z takes one slice of K and
-//   writes its partial sums to a workspace; conv2d_wgrad_split_k_reduce adds the slices in
-//   order (deterministic, no float atomics). The bias gradient is the channel sum of dy, done
-//   by the backend's own deterministic reduce primitive.
+// - split K (any pass, either kernel; named in wgrad's, where it matters most): a weight
+//   gradient has few output tiles (DCGAN's 3->64 layer has one) and K = N·Ho·Wo in the tens of
+//   thousands; D's last layer (512->1 on 4x4) has one row and K = 8192. When the grid would be
+//   small, blockIdx.z takes one slice of K and writes its partial sums to a workspace, and
+//   conv2d_split_k_reduce adds the slices in order (deterministic, no float atomics) and stores
+//   the total. The bias gradient is the channel sum of dy, done by the backend's own
+//   deterministic reduce primitive.
 #include <algorithm>
 #include <limits>
 #include <numeric>
@@ -49,10 +51,10 @@ constexpr int kTile = 64, kStep = 16, kPerThread = 4, kThreadsPerSide = kTile / 
 static_assert(kThreadsPerSide * kThreadsPerSide == kThreadsPerBlock, "one 4x4 sub-tile per thread");
 constexpr int kFewRows = 4, kFewColumns = 32, kFewSlices = kThreadsPerBlock / kFewColumns;
 
-// Split K so that the grid has about kTargetBlocks blocks (two waves on a 132-SM H200 or a
-// 108-SM A100), with no slice shorter than kMinSliceK (each slice pays for writing its
-// partial tile and reading it back). A constant, not the device's SM count, so the order of
-// the sums, hence the result, is the same on every GPU and on cuda-sim.
+// launch_gemm splits K so that the grid has about kTargetBlocks blocks (two waves on a 132-SM
+// H200 or a 108-SM A100), with no slice shorter than kMinSliceK (each slice pays for writing
+// its partial tile and reading it back). A constant, not the device's SM count, so the order
+// of the sums, hence the result, is the same on every GPU and on cuda-sim.
 constexpr int64_t kTargetBlocks = 264, kMinSliceK = 256, kMaxSplits = 64;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -235,34 +237,40 @@ struct ImageOutput {
   const T* bias;
   int64_t channels, height, width;
   PixelGrid pixels;
-  __device__ void store(int64_t r, int64_t col, unsigned, T v) const {
+  __device__ void store(int64_t r, int64_t col, T v) const {
     const PixelGrid::Pixel px = pixels.pixel(col);
     out[((px.n * channels + r) * height + px.row) * width + px.col] = bias != nullptr ? v + bias[r] : v;
   }
 };
 
-// wgrad: GEMM element (r, c) is dW[r][c]; with split K, slice z's partial sum goes to
-// workspace[z][r][c] instead.
+// wgrad: GEMM element (r, c) is dW[r][c].
 template <class T>
 struct FilterOutput {
   T* dw;
-  T* workspace;
-  int64_t columns, elements;  // Ci·T, and Co·Ci·T
-  __device__ void store(int64_t r, int64_t c, unsigned z, T v) const {
-    if (workspace != nullptr)
-      workspace[z * elements + r * columns + c] = v;
-    else
-      dw[r * columns + c] = v;
-  }
+  int64_t columns;  // Ci·T
+  __device__ void store(int64_t r, int64_t c, T v) const { dw[r * columns + c] = v; }
 };
 
 // One pass as a GEMM: m x n outputs, reduction length k; blockIdx.z takes [z·k_slice, (z+1)·k_slice).
+// With more than one slice, slice z's partial sums go to partials[z][r][c] and
+// conv2d_split_k_reduce stores their total; a single slice stores its result.
 template <class T, class AMatrix, class Gather, class Output>
 struct ConvGemm {
+  using Element = T;
+  using Destination = Output;
   int64_t m, n, k, k_slice;
   AMatrix a;
   Gather b;
   Output out;
+  T* partials;
+
+  __device__ int64_t slice_end(int64_t begin) const { return begin + k_slice < k ? begin + k_slice : k; }
+  __device__ void store(int64_t r, int64_t c, T v) const {
+    if (partials != nullptr)
+      partials[(int64_t{blockIdx.z} * m + r) * n + c] = v;
+    else
+      out.store(r, c, v);
+  }
 };
 
 template <class T>
@@ -301,7 +309,7 @@ __device__ void implicit_gemm_tiled(const ConvGemm<T, AMatrix, Gather, Output>& 
   __shared__ T a_tile[kStep][kTile];
   __shared__ T b_tile[kStep][kTile];  // b_tile[kk][j] = B(k0 + kk, n0 + j)
   const int64_t m0 = int64_t{blockIdx.y} * kTile, n0 = int64_t{blockIdx.x} * kTile;
-  const int64_t k_begin = int64_t{blockIdx.z} * p.k_slice, k_end = k_begin + p.k_slice < p.k ? k_begin + p.k_slice : p.k;
+  const int64_t k_begin = int64_t{blockIdx.z} * p.k_slice, k_end = p.slice_end(k_begin);
   const int tx = threadIdx.x % kThreadsPerSide, ty = threadIdx.x / kThreadsPerSide;
   const int b_col = threadIdx.x % kTile;  // the B column this thread loads, every step
   const bool b_valid = n0 + b_col < p.n;
@@ -324,7 +332,7 @@ __device__ void implicit_gemm_tiled(const ConvGemm<T, AMatrix, Gather, Output>& 
   for (int i = 0; i < kPerThread; ++i)
     for (int j = 0; j < kPerThread; ++j) {
       const int64_t row = m0 + ty + kThreadsPerSide * i, col = n0 + tx + kThreadsPerSide * j;
-      if (row < p.m && col < p.n) p.out.store(row, col, blockIdx.z, acc[i][j]);
+      if (row < p.m && col < p.n) p.store(row, col, acc[i][j]);
     }
 }
 
@@ -333,7 +341,7 @@ __device__ void implicit_gemm_few_rows(const ConvGemm<T, AMatrix, Gather, Output
   __shared__ T partial[kFewSlices][kFewRows][kFewColumns];
   const int lane = threadIdx.x % kFewColumns, slice = threadIdx.x / kFewColumns;
   const int64_t col = int64_t{blockIdx.x} * kFewColumns + lane;
-  const int64_t k_begin = int64_t{blockIdx.z} * p.k_slice, k_end = k_begin + p.k_slice < p.k ? k_begin + p.k_slice : p.k;
+  const int64_t k_begin = int64_t{blockIdx.z} * p.k_slice, k_end = p.slice_end(k_begin);
   T acc[kFewRows] = {};
   if (col < p.n) {
     const typename Gather::Column column = p.b.column(col);
@@ -349,7 +357,7 @@ __device__ void implicit_gemm_few_rows(const ConvGemm<T, AMatrix, Gather, Output
   for (int r = 0; r < p.m; ++r) {
     T sum = partial[0][r][lane];
     for (int s = 1; s < kFewSlices; ++s) sum += partial[s][r][lane];
-    p.out.store(r, col, blockIdx.z, sum);
+    p.store(r, col, sum);
   }
 }
 
@@ -378,14 +386,14 @@ __global__ void conv2d_wgrad_implicit_gemm_few_channels(WgradGemm<T> p) {
   implicit_gemm_few_rows(p);
 }
 
-// dW = the sum of the splits' partial weight gradients, added in split order.
-template <class T>
-__global__ void conv2d_wgrad_split_k_reduce(const T* workspace, int64_t splits, int64_t elements, T* dw) {
-  const int64_t stride = int64_t{gridDim.x} * blockDim.x;
+// out = the sum of the slices' partial sums, added in slice order.
+template <class T, class Output>
+__global__ void conv2d_split_k_reduce(Output out, const T* partials, int64_t slices, int64_t m, int64_t n) {
+  const int64_t elements = m * n, stride = int64_t{gridDim.x} * blockDim.x;
   for (int64_t e = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; e < elements; e += stride) {
-    T sum = workspace[e];
-    for (int64_t z = 1; z < splits; ++z) sum += workspace[z * elements + e];
-    dw[e] = sum;
+    T sum = partials[e];
+    for (int64_t z = 1; z < slices; ++z) sum += partials[z * elements + e];
+    out.store(e / n, e % n, sum);
   }
 }
 
@@ -403,20 +411,56 @@ int64_t output_blocks(int64_t m, int64_t n) {
   return few_rows(m) ? ceil_div(n, kFewColumns) : ceil_div(m, kTile) * ceil_div(n, kTile);
 }
 
+// Device memory for the split-K partial sums, from the backend's allocator; freed when the pass is done.
+class Workspace {
+ public:
+  Workspace(Backend& backend, size_t bytes) : backend_(backend), data_(backend.allocate(bytes)) {}
+  ~Workspace() { backend_.deallocate(data_); }
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+  template <class T>
+  T* as() const {
+    return static_cast<T*>(data_);
+  }
+
+ private:
+  Backend& backend_;
+  void* data_;
+};
+
+// Runs one pass: the few-channel or the tiled kernel, over as many K slices as split K gives.
 template <class Gemm>
-void launch_gemm(const PassKernels<Gemm>& kernels, const Gemm& p) {
+void launch_gemm(Backend& backend, const PassKernels<Gemm>& kernels, Gemm p) {
+  using T = typename Gemm::Element;
   constexpr int64_t limit = std::numeric_limits<int32_t>::max();  // see divide()
   if (p.m > limit || p.n > limit || p.k > limit)
     throw std::invalid_argument("cuda conv: a GEMM of " + std::to_string(p.m) + " x " + std::to_string(p.n) + " x " +
                                 std::to_string(p.k) + " exceeds the 2^31 - 1 the kernels index");
-  const dim3 block(kThreadsPerBlock);
-  const auto splits = static_cast<unsigned>(std::max<int64_t>(ceil_div(p.k, p.k_slice), 1));
-  if (few_rows(p.m))
-    launch(kernels.few_channels, dim3(static_cast<unsigned>(ceil_div(p.n, kFewColumns)), 1, splits), block, 0, nullptr, p);
-  else
-    launch(p.a.vectorizable() ? kernels.tiled_vector : kernels.tiled_scalar,
-           dim3(static_cast<unsigned>(ceil_div(p.n, kTile)), static_cast<unsigned>(ceil_div(p.m, kTile)), splits), block, 0,
-           nullptr, p);
+  if (p.m == 0 || p.n == 0) return;
+  const int64_t blocks = output_blocks(p.m, p.n);
+  const int64_t splits = std::clamp<int64_t>(std::min(ceil_div(kTargetBlocks, blocks), p.k / kMinSliceK), 1, kMaxSplits);
+  p.k_slice = std::max<int64_t>(ceil_div(ceil_div(p.k, splits), kStep) * kStep, 1);  // whole steps keep vectors aligned
+  const int64_t slices = std::max<int64_t>(ceil_div(p.k, p.k_slice), 1);
+  auto run = [&] {
+    const dim3 block(kThreadsPerBlock);
+    const auto z = static_cast<unsigned>(slices);
+    if (few_rows(p.m))
+      launch(kernels.few_channels, dim3(static_cast<unsigned>(ceil_div(p.n, kFewColumns)), 1, z), block, 0, nullptr, p);
+    else
+      launch(p.a.vectorizable() ? kernels.tiled_vector : kernels.tiled_scalar,
+             dim3(static_cast<unsigned>(ceil_div(p.n, kTile)), static_cast<unsigned>(ceil_div(p.m, kTile)), z), block, 0,
+             nullptr, p);
+  };
+  if (slices == 1) {
+    p.partials = nullptr;
+    run();
+    return;
+  }
+  const Workspace workspace(backend, static_cast<size_t>(slices * p.m * p.n) * sizeof(T));
+  p.partials = workspace.as<T>();
+  run();
+  launch(conv2d_split_k_reduce<T, typename Gemm::Destination>, dim3(grid_for(p.m * p.n)), dim3(kThreadsPerBlock), 0,
+         nullptr, p.out, static_cast<const T*>(p.partials), slices, p.m, p.n);
 }
 
 template <class T>
@@ -426,14 +470,20 @@ T* data_of(const TensorDesc& t) {
 
 // out = fprop(in, weight) + bias
 template <class T>
-void fprop(const ConvParams& params, const TensorDesc& in, const TensorDesc& weight, const TensorDesc& bias,
-           const TensorDesc& out) {
+void fprop(Backend& backend, const ConvParams& params, const TensorDesc& in, const TensorDesc& weight,
+           const TensorDesc& bias, const TensorDesc& out) {
   const ConvGeometry g = geometry(params, in, weight, out);
-  const int64_t k = g.ci * g.taps(), positions = g.ho * g.wo;
-  const FpropGemm<T> p{g.co, g.n * positions, k, std::max<int64_t>(k, 1),
-                       {data_of<T>(weight), k, std::max<int64_t>(k, 1), 0}, {data_of<T>(in), g},
-                       {data_of<T>(out), data_of<T>(bias), g.co, g.ho, g.wo, {0, 0, g.ho, g.wo, 1, 1}}};
-  launch_gemm<FpropGemm<T>>({conv2d_fprop_implicit_gemm_tiled<T, true>, conv2d_fprop_implicit_gemm_tiled<T, false>,
+  const int64_t k = g.ci * g.taps();
+  const FpropGemm<T> p{g.co,
+                       g.n * g.ho * g.wo,
+                       k,
+                       0,
+                       {data_of<T>(weight), k, std::max<int64_t>(k, 1), 0},
+                       {data_of<T>(in), g},
+                       {data_of<T>(out), data_of<T>(bias), g.co, g.ho, g.wo, {0, 0, g.ho, g.wo, 1, 1}},
+                       nullptr};
+  launch_gemm<FpropGemm<T>>(backend,
+                            {conv2d_fprop_implicit_gemm_tiled<T, true>, conv2d_fprop_implicit_gemm_tiled<T, false>,
                              conv2d_fprop_implicit_gemm_few_channels<T>},
                             p);
 }
@@ -459,8 +509,8 @@ PhaseAxis phase_axis(int64_t r, int64_t stride, int64_t pad, int64_t dilation, i
 
 // in_grad = dgrad(out_grad, weight) + bias, one GEMM per phase; A = Wᵀ: row ci, k = (co, tap).
 template <class T>
-void dgrad(const ConvParams& params, const TensorDesc& out_grad, const TensorDesc& weight, const TensorDesc& bias,
-           const TensorDesc& in_grad) {
+void dgrad(Backend& backend, const ConvParams& params, const TensorDesc& out_grad, const TensorDesc& weight,
+           const TensorDesc& bias, const TensorDesc& in_grad) {
   const ConvGeometry g = geometry(params, in_grad, weight, out_grad);
   const PassKernels<DgradGemm<T>> kernels{conv2d_dgrad_implicit_gemm_tiled<T, true>,
                                           conv2d_dgrad_implicit_gemm_tiled<T, false>,
@@ -471,55 +521,36 @@ void dgrad(const ConvParams& params, const TensorDesc& out_grad, const TensorDes
       const PhaseAxis x = phase_axis(r_w, g.stride_w, g.pad_left, g.dilation_w, g.kw, g.w);
       const DgradPhase phase{{y.first_pixel, x.first_pixel, y.pixels, x.pixels, g.stride_h, g.stride_w},
                              y.first_tap, x.first_tap, y.tap_step, x.tap_step, y.taps, x.taps};
-      const int64_t k = g.co * y.taps * x.taps;
-      const DgradGemm<T> p{g.ci, g.n * y.pixels * x.pixels, k, std::max<int64_t>(k, 1),
-                           {data_of<T>(weight), g.ci, g.kw, g.taps(), phase}, {data_of<T>(out_grad), g, phase},
-                           {data_of<T>(in_grad), data_of<T>(bias), g.ci, g.h, g.w, phase.pixels}};
-      launch_gemm(kernels, p);
+      const DgradGemm<T> p{g.ci,
+                           g.n * y.pixels * x.pixels,
+                           g.co * y.taps * x.taps,
+                           0,
+                           {data_of<T>(weight), g.ci, g.kw, g.taps(), phase},
+                           {data_of<T>(out_grad), g, phase},
+                           {data_of<T>(in_grad), data_of<T>(bias), g.ci, g.h, g.w, phase.pixels},
+                           nullptr};
+      launch_gemm(backend, kernels, p);
     }
 }
-
-// Device memory for the split-K partial sums, from the backend's allocator; freed when the pass is done.
-class Workspace {
- public:
-  Workspace(Backend& backend, size_t bytes) : backend_(backend), data_(backend.allocate(bytes)) {}
-  ~Workspace() { backend_.deallocate(data_); }
-  Workspace(const Workspace&) = delete;
-  Workspace& operator=(const Workspace&) = delete;
-  template <class T>
-  T* as() const {
-    return static_cast<T*>(data_);
-  }
-
- private:
-  Backend& backend_;
-  void* data_;
-};
 
 // weight_grad = wgrad(in, out_grad); A = dY: row co, k = n·Ho·Wo + q.
 template <class T>
 void wgrad(Backend& backend, const ConvParams& params, const TensorDesc& in, const TensorDesc& out_grad,
            const TensorDesc& weight_grad) {
   const ConvGeometry g = geometry(params, in, weight_grad, out_grad);
-  const int64_t positions = g.ho * g.wo, columns = g.ci * g.taps(), k = g.n * positions, elements = g.co * columns;
-  WgradGemm<T> p{g.co, columns, k, 0, {data_of<T>(out_grad), positions, std::max<int64_t>(positions, 1), g.co * positions},
-                 {data_of<T>(in), g}, {data_of<T>(weight_grad), nullptr, columns, elements}};
-  const int64_t blocks = std::max<int64_t>(output_blocks(p.m, p.n), 1);
-  const int64_t splits = std::clamp<int64_t>(std::min(ceil_div(kTargetBlocks, blocks), k / kMinSliceK), 1, kMaxSplits);
-  p.k_slice = std::max<int64_t>(ceil_div(ceil_div(k, splits), kStep) * kStep, 1);  // whole steps keep vectors aligned
-  const int64_t slices = ceil_div(k, p.k_slice);
-  const PassKernels<WgradGemm<T>> kernels{conv2d_wgrad_implicit_gemm_split_k<T, true>,
-                                          conv2d_wgrad_implicit_gemm_split_k<T, false>,
-                                          conv2d_wgrad_implicit_gemm_few_channels<T>};
-  if (slices <= 1) {
-    launch_gemm(kernels, p);
-    return;
-  }
-  const Workspace workspace(backend, static_cast<size_t>(slices * elements) * sizeof(T));
-  p.out.workspace = workspace.as<T>();
-  launch_gemm(kernels, p);
-  launch(conv2d_wgrad_split_k_reduce<T>, dim3(grid_for(elements)), dim3(kThreadsPerBlock), 0, nullptr,
-         static_cast<const T*>(workspace.as<T>()), slices, elements, p.out.dw);
+  const int64_t positions = g.ho * g.wo, columns = g.ci * g.taps();
+  const WgradGemm<T> p{g.co,
+                       columns,
+                       g.n * positions,
+                       0,
+                       {data_of<T>(out_grad), positions, std::max<int64_t>(positions, 1), g.co * positions},
+                       {data_of<T>(in), g},
+                       {data_of<T>(weight_grad), columns},
+                       nullptr};
+  launch_gemm<WgradGemm<T>>(backend,
+                            {conv2d_wgrad_implicit_gemm_split_k<T, true>, conv2d_wgrad_implicit_gemm_split_k<T, false>,
+                             conv2d_wgrad_implicit_gemm_few_channels<T>},
+                            p);
 }
 
 // The bias gradient of either convolution: dy summed over N, H, W, by the reduce primitive.
@@ -550,11 +581,11 @@ void floating(DType dtype, F&& f) {
 // As in kernels/reference/conv.cpp: conv_transpose2d is the convolution with input and output swapped.
 void CudaBackend::conv2d_forward(const ConvParams& p, const TensorDesc& x, const TensorDesc& w, const TensorDesc& bias,
                                  const TensorDesc& y) {
-  floating(x.dtype, [&](auto t) { fprop<decltype(t)>(p, x, w, bias, y); });
+  floating(x.dtype, [&](auto t) { fprop<decltype(t)>(*this, p, x, w, bias, y); });
 }
 void CudaBackend::conv2d_backward_data(const ConvParams& p, const TensorDesc& dy, const TensorDesc& w,
                                        const TensorDesc& dx) {
-  floating(dy.dtype, [&](auto t) { dgrad<decltype(t)>(p, dy, w, TensorDesc{}, dx); });
+  floating(dy.dtype, [&](auto t) { dgrad<decltype(t)>(*this, p, dy, w, TensorDesc{}, dx); });
 }
 void CudaBackend::conv2d_backward_filter(const ConvParams& p, const TensorDesc& x, const TensorDesc& dy,
                                          const TensorDesc& dw, const TensorDesc& dbias) {
@@ -563,11 +594,11 @@ void CudaBackend::conv2d_backward_filter(const ConvParams& p, const TensorDesc& 
 }
 void CudaBackend::conv_transpose2d_forward(const ConvParams& p, const TensorDesc& x, const TensorDesc& w,
                                            const TensorDesc& bias, const TensorDesc& y) {
-  floating(x.dtype, [&](auto t) { dgrad<decltype(t)>(p, x, w, bias, y); });
+  floating(x.dtype, [&](auto t) { dgrad<decltype(t)>(*this, p, x, w, bias, y); });
 }
 void CudaBackend::conv_transpose2d_backward_data(const ConvParams& p, const TensorDesc& dy, const TensorDesc& w,
                                                  const TensorDesc& dx) {
-  floating(dy.dtype, [&](auto t) { fprop<decltype(t)>(p, dy, w, TensorDesc{}, dx); });
+  floating(dy.dtype, [&](auto t) { fprop<decltype(t)>(*this, p, dy, w, TensorDesc{}, dx); });
 }
 void CudaBackend::conv_transpose2d_backward_filter(const ConvParams& p, const TensorDesc& x, const TensorDesc& dy,
                                                    const TensorDesc& dw, const TensorDesc& dbias) {
