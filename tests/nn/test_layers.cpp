@@ -98,6 +98,12 @@ TEST(Layers, Conv2dGeometryCountsAndReference) {
   EXPECT_EQ(rect(randn({1, 2, 7, 6})).shape(), (Shape{1, 3, 5, 3}));
   expect_cpu_matches_reference(rect, randn({1, 2, 7, 6}), 6);
   expect_mentions(message_of<std::invalid_argument>([&] { conv(randn({2, 4, 9, 9})); }), {"Conv2d", "[N, 3, H, W]", "[2, 4, 9, 9]"});
+  // Default options (GCC 12's SLP vectorizer once turned this padding into (1, 0)).
+  Conv2d plain(3, 2, 7);
+  EXPECT_EQ(plain.options.padding.h, 0);
+  EXPECT_EQ(plain.options.padding.w, 0);
+  EXPECT_EQ(plain.options.stride.w, 1);
+  EXPECT_EQ(plain(randn({1, 3, 9, 9})).shape(), (Shape{1, 2, 3, 3}));
   EXPECT_THROW(Conv2d(3, 8, 0), std::invalid_argument);
 }
 
