@@ -160,8 +160,7 @@ void Adam::step() {
         exp_avg_sqs.push_back(state_[i].exp_avg_sq);
       }
       const AdamOptions& o = group.options;
-      for (size_t k = 0; k < params.size(); ++k)
-        adam_step(params[k], grads[k], exp_avgs[k], exp_avg_sqs[k], AdamParams{o.lr, o.beta1, o.beta2, o.eps, o.weight_decay, step});
+      adam_step(params, grads, exp_avgs, exp_avg_sqs, AdamParams{o.lr, o.beta1, o.beta2, o.eps, o.weight_decay, step});
     }
   }
 }
@@ -252,13 +251,12 @@ void SGD::step() {
       if (o.momentum != 0 && first) momentum_buffers_[i] = zeros_like(all[i]);
       params[first].push_back(all[i]);
       grads[first].push_back(all[i].grad().contiguous());
-      buffers[first].push_back(o.momentum != 0 ? momentum_buffers_[i] : Tensor());
+      if (o.momentum != 0) buffers[first].push_back(momentum_buffers_[i]);
     }
     for (int first = 0; first < 2; ++first) {
       if (params[first].empty()) continue;
-      for (size_t k = 0; k < params[first].size(); ++k)
-        sgd_step(params[first][k], grads[first][k], buffers[first][k],
-                 SgdParams{o.lr, o.momentum, o.dampening, o.weight_decay, o.nesterov, first == 1});
+      sgd_step(params[first], grads[first], buffers[first],
+               SgdParams{o.lr, o.momentum, o.dampening, o.weight_decay, o.nesterov, first == 1});
     }
   }
 }
