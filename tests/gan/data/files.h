@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gan/data/image.h"
+#include "gan/data/locations.h"
 
 namespace ganforge::data::testing {
 
@@ -34,9 +35,5 @@ void expect_data_error(const std::function<void()>& action, const std::filesyste
                        const std::string& phrase);
 
 // Where the real data sets are: the environment variable if set, else the documented default.
-std::filesystem::path shared_data_dir();  // GANFORGE_SHARED_DATA, else <repo>/../shared/data
-std::filesystem::path cache_dir();        // GANFORGE_DATA_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/ganforge
-std::filesystem::path mnist_dir();        // GANFORGE_MNIST_DIR, else <cache>/mnist/package/data
-std::filesystem::path fashion_mnist_dir();  // GANFORGE_FASHION_MNIST_DIR, else Debian's folder
 
 }  // namespace ganforge::data::testing
