@@ -58,7 +58,7 @@ struct Adam {
 }  // namespace
 
 int demo_mlp(const std::vector<std::string>& argv) {
-  Args args(argv, {{"steps", "N"}, {"seed", "S"}, {"kernels", "cpu|reference"}});
+  const Args args(argv, {.flags = {{"steps", "N"}, {"seed", "S"}, {"kernels", "cpu|reference"}}});
   const int64_t steps = args.integer("steps", 600, 1, 1000000);
   const int64_t seed = args.integer("seed", 0, 0, INT64_MAX);
   set_kernels(args.text("kernels", "cpu"));

@@ -1,0 +1,35 @@
+// Checkpoints of a training run, each a folder <run>/checkpoints/step-NNNNNNNN/ holding
+//   weights.safetensors         every network's state dict, keys "<network>.<key>" ("G.main.0.weight"),
+//                               loadable by PyTorch's safetensors;
+//   training_state.safetensors  optimizer moments, schedules and other state ("optimizer.G.state.0.exp_avg", ...);
+//   state.json                  the run's options, the step, and the random generator's state.
+// A checkpoint is written into a temporary folder and renamed into place, then
+// <run>/latest_checkpoint (written atomically) names it; so an interrupted write never
+// replaces the last good checkpoint. The newest few are kept.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+
+#include "gan/train/options.h"
+#include "gan/train/recipe.h"
+
+namespace ganforge::gan {
+
+struct CheckpointState {
+  TrainOptions options;
+  int64_t step = 0;  // optimisation steps done
+  uint64_t rng_seed = 0, rng_offset = 0;
+};
+
+std::filesystem::path save_checkpoint(const std::filesystem::path& run, Recipe& recipe, const CheckpointState& state,
+                                      int keep = 2);
+
+// The checkpoint folder `path` names: a checkpoint folder itself, or a run folder (its latest).
+std::filesystem::path find_checkpoint(const std::filesystem::path& path);
+CheckpointState read_checkpoint_state(const std::filesystem::path& checkpoint);
+// Loads the networks' weights only (sampling, translating), or everything (resuming).
+void load_weights(const std::filesystem::path& checkpoint, Recipe& recipe);
+void load_training_state(const std::filesystem::path& checkpoint, Recipe& recipe);
+
+}  // namespace ganforge::gan

@@ -1,0 +1,265 @@
+#include "gan/train/trainer.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "core/dispatch.h"
+#include "gan/data/grid.h"
+#include "gan/train/checkpoint.h"
+#include "gan/train/data_source.h"
+#include "gan/train/plot.h"
+
+namespace fs = std::filesystem;
+
+namespace ganforge::gan {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "?";
+  char text[32];
+  const long s = std::lround(seconds);
+  if (s >= 3600)
+    std::snprintf(text, sizeof text, "%ldh%02ldm", s / 3600, s / 60 % 60);
+  else
+    std::snprintf(text, sizeof text, "%ldm%02lds", s / 60, s % 60);
+  return text;
+}
+
+std::string padded(int64_t value, int width) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%0*lld", width, static_cast<long long>(value));
+  return text;
+}
+
+// The log of a run: kept in memory for the loss curve, appended to log.jsonl.
+class RunLog {
+ public:
+  // Reads what an earlier part of this run logged, dropping entries past `step` (written
+  // after the checkpoint that the run resumes from).
+  RunLog(const fs::path& path, int64_t step) : path_(path) {
+    std::ifstream in(path);
+    std::string line, kept;
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      nlohmann::json entry = nlohmann::json::parse(line, nullptr, false);
+      if (entry.is_discarded() || !entry.contains("step") || entry["step"].get<int64_t>() > step) continue;
+      remember(entry);
+      kept += line + "\n";
+    }
+    nn::write_file_atomically(path.string(), kept);
+    file_.open(path, std::ios::app);
+    if (!file_) throw std::runtime_error("cannot write the log " + path.string());
+  }
+
+  void add(int64_t step, int64_t epoch, const StepValues& values, double images_per_second) {
+    nlohmann::json entry;
+    entry["step"] = step;
+    entry["epoch"] = epoch;
+    for (const auto& [name, v] : values) entry[name] = v;
+    entry["images_per_s"] = images_per_second;
+    file_ << entry.dump() << "\n";
+    file_.flush();
+    remember(entry);
+  }
+
+  void plot(const fs::path& png, const std::string& title) const {
+    std::vector<Series> series;
+    for (const auto& [name, points] : curves_) {
+      if (name.rfind("loss", 0) != 0) continue;  // the curve shows losses; D(x) and D(G(z)) are in the log
+      Series s{name, {}, {}};
+      for (const auto& [step, v] : points) {
+        s.steps.push_back(static_cast<double>(step));
+        s.values.push_back(v);
+      }
+      series.push_back(std::move(s));
+    }
+    const size_t points = series.empty() ? 0 : series.front().steps.size();
+    data::write_png(png, plot_curves(series, {.title = title, .smoothing = points > 40 ? static_cast<int>(points / 20) : 0}));
+  }
+
+ private:
+  void remember(const nlohmann::json& entry) {
+    const int64_t step = entry["step"].get<int64_t>();
+    for (const auto& [key, value] : entry.items())
+      if (key != "step" && key != "epoch" && key != "images_per_s" && value.is_number())
+        curves_[key].emplace_back(step, value.get<double>());
+  }
+
+  fs::path path_;
+  std::ofstream file_;
+  std::map<std::string, std::vector<std::pair<int64_t, double>>> curves_;
+};
+
+// The live progress line.
+class Progress {
+ public:
+  Progress(std::ostream& out, int64_t total_steps, int64_t steps_per_epoch, int64_t batch)
+      : out_(out), total_(total_steps), per_epoch_(steps_per_epoch), batch_(batch),
+        terminal_(&out == &std::cout && ::isatty(STDOUT_FILENO)) {}
+
+  double images_per_second() const { return rate_; }
+
+  void update(int64_t step, const StepValues& values, double step_seconds, bool log_line) {
+    rate_ = rate_ == 0 ? batch_ / step_seconds : 0.9 * rate_ + 0.1 * batch_ / step_seconds;
+    if (!terminal_ && !log_line) return;
+    const auto now = Clock::now();
+    if (terminal_ && !log_line && step != total_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
+    last_draw_ = now;
+    std::string line = "epoch " + std::to_string((step - 1) / per_epoch_ + 1) + "/" +
+                       std::to_string((total_ + per_epoch_ - 1) / per_epoch_) + "  step " + std::to_string(step) + "/" +
+                       std::to_string(total_);
+    char field[64];
+    for (const auto& [name, v] : values) {
+      std::snprintf(field, sizeof field, "  %s %.4f", name.c_str(), v);
+      line += field;
+    }
+    std::snprintf(field, sizeof field, "  %.1f img/s  ETA %s", rate_,
+                  duration(static_cast<double>(total_ - step) * batch_ / rate_).c_str());
+    line += field;
+    if (terminal_)
+      out_ << "\r" << line << "\033[K" << (step == total_ ? "\n" : "") << std::flush;
+    else
+      out_ << line << "\n" << std::flush;
+  }
+
+  // Prints a message on its own line (above the live line on a terminal).
+  void note(const std::string& message) {
+    if (terminal_) out_ << "\r\033[K";
+    out_ << message << "\n" << std::flush;
+  }
+
+ private:
+  std::ostream& out_;
+  int64_t total_, per_epoch_, batch_;
+  bool terminal_;
+  double rate_ = 0;
+  Clock::time_point last_draw_{};
+};
+
+void write_samples(Recipe& recipe, const fs::path& run, const std::string& stem) {
+  fs::create_directories(run / "samples");
+  for (const SampleGrid& grid : recipe.sample_grids())
+    data::write_png(run / "samples" / (stem + (grid.name.empty() ? "" : "-" + grid.name) + ".png"), grid.image);
+}
+
+data::Batch fixed_examples(const data::Dataset& dataset, uint64_t seed, int64_t count) {
+  std::vector<data::Example> examples;
+  std::vector<int64_t> indices;
+  const int64_t n = std::min<int64_t>(count, dataset.size());
+  for (int64_t i = 0; i < n; ++i) {
+    data::SampleRng rng(seed, ~uint64_t{0} - static_cast<uint64_t>(i));  // a stream no epoch uses
+    examples.push_back(dataset.get(i * (dataset.size() / n), rng));
+    indices.push_back(i * (dataset.size() / n));
+  }
+  return data::collate(examples, indices);
+}
+
+}  // namespace
+
+TrainResult train(const TrainOptions& requested, std::ostream& out, const std::optional<fs::path>& resume) {
+  TrainOptions options = resume ? requested : resolve_options(requested);
+  if (!options.kernels.empty()) set_kernels(options.kernels);
+  const Device device = parse_device(options.device);
+  const fs::path run = options.out;
+  fs::create_directories(run);
+
+  DataSource source = open_training_data(options);
+  if (resume && (source.channels != options.channels || source.classes != options.classes))
+    throw std::invalid_argument("the data set has " + std::to_string(source.channels) + " channels and " +
+                                std::to_string(source.classes) + " classes, but the checkpoint was trained on " +
+                                std::to_string(options.channels) + " and " + std::to_string(options.classes));
+  options.channels = source.channels;
+  options.classes = source.classes;
+  nn::write_file_atomically((run / "options.json").string(), options_to_json(options) + "\n");
+
+  data::DataLoader loader(source.train, {.batch_size = options.batch, .shuffle = true, .drop_last = true,
+                                         .seed = options.seed, .workers = options.workers});
+  const int64_t per_epoch = loader.batches_per_epoch();
+  if (per_epoch == 0)
+    throw std::invalid_argument("the data set has " + std::to_string(source.train->size()) +
+                                " examples, fewer than one batch of " + std::to_string(options.batch));
+  const int64_t total = options.steps > 0 ? options.steps : options.epochs * per_epoch;
+
+  manual_seed(options.seed);
+  data::Batch fixed = fixed_examples(*source.train, options.seed, 4);
+  for (Tensor& t : fixed.images) t = t.to(device);
+  std::unique_ptr<Recipe> recipe = make_recipe(options, device, fixed);
+  int64_t step = 0;
+  if (resume) {
+    const CheckpointState state = read_checkpoint_state(*resume);
+    load_training_state(*resume, *recipe);
+    step = state.step;
+    default_generator().set_state(state.rng_seed, state.rng_offset);
+  }
+  RunLog log(run / "log.jsonl", step);
+
+  std::string counts;
+  for (auto& [name, net] : recipe->networks())
+    counts += std::string(counts.empty() ? "" : ", ") + name + " " + std::to_string(net->num_parameters());
+  out << (resume ? "resuming " : "training ") << arch_name(options.arch) << " (" << counts << " parameters) on "
+      << source.description << "\n"
+      << "device " << device_name(device) << " with '" << current_kernels(device.type) << "' kernels, batch "
+      << options.batch << ", " << per_epoch << " steps an epoch, " << total << " steps"
+      << (resume ? " (from step " + std::to_string(step) + ")" : "") << " -> " << run.string() << "\n"
+      << std::flush;
+
+  Progress progress(out, total, per_epoch, options.batch);
+  const std::string title = std::string(arch_name(options.arch)) + " on " + options.data;
+  TrainResult result;
+  result.steps = step;
+  auto checkpoint = [&] {
+    result.checkpoint =
+        save_checkpoint(run, *recipe, {options, step, default_generator().seed(), default_generator().offset()});
+  };
+  while (step < total) {
+    const int64_t epoch = step / per_epoch;
+    data::DataLoader::Epoch batches = loader.epoch(static_cast<uint64_t>(epoch));
+    for (int64_t skip = step % per_epoch; skip > 0; --skip) batches.next();  // resuming mid-epoch
+    while (step < total) {
+      std::optional<data::Batch> batch = batches.next();
+      if (!batch) break;
+      for (Tensor& t : batch->images) t = t.to(device);
+      if (batch->labels.defined()) batch->labels = batch->labels.to(device);
+      const auto started = Clock::now();
+      StepValues values = recipe->train_step(*batch);
+      const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+      ++step;
+      for (const auto& [name, v] : values)
+        if (!std::isfinite(v))
+          throw TrainingDiverged("step " + std::to_string(step) + ": " + name + " is " + std::to_string(v) +
+                                 "; training stopped" +
+                                 (result.checkpoint.empty() ? std::string("") : "; the last good checkpoint is " + result.checkpoint.string()));
+      result.last = values;
+      const bool log_line = step % options.log_every == 0 || step == total;
+      progress.update(step, values, seconds, log_line);
+      if (log_line) log.add(step, epoch + 1, values, progress.images_per_second());
+      const bool epoch_end = step % per_epoch == 0;
+      if (epoch_end) recipe->end_epoch();
+      if (options.sample_every > 0 && step % options.sample_every == 0) write_samples(*recipe, run, "step-" + padded(step, 6));
+      if (epoch_end) write_samples(*recipe, run, "epoch-" + padded(epoch + 1, 3));
+      if ((options.checkpoint_every > 0 && step % options.checkpoint_every == 0) || epoch_end || step == total) {
+        checkpoint();
+        log.plot(run / "loss_curve.png", title);
+      }
+      if (epoch_end) break;
+    }
+  }
+  if (result.checkpoint.empty()) checkpoint();  // a resume with nothing left to do
+  write_samples(*recipe, run, "final");
+  log.plot(run / "loss_curve.png", title);
+  progress.note("done: " + std::to_string(step) + " steps; samples in " + (run / "samples").string() + ", checkpoint " +
+                result.checkpoint.string());
+  result.steps = step;
+  return result;
+}
+
+}  // namespace ganforge::gan

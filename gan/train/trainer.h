@@ -1,0 +1,35 @@
+// The training loop shared by every model: data loading, the recipe's steps, a live progress
+// line, JSON-lines logs and a loss curve, sample sheets, and checkpoints that resume exactly.
+//
+// A run folder holds: options.json, log.jsonl (one JSON object per logged step),
+// loss_curve.png, samples/*.png, checkpoints/ and latest_checkpoint (see checkpoint.h).
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
+#include <stdexcept>
+
+#include "gan/train/options.h"
+#include "gan/train/recipe.h"
+
+namespace ganforge::gan {
+
+// A loss became NaN or infinite: training stopped, the last good checkpoint is kept.
+struct TrainingDiverged : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct TrainResult {
+  int64_t steps = 0;
+  std::filesystem::path checkpoint;  // the final one
+  StepValues last;                   // the last step's values
+};
+
+// Trains from scratch, or continues from `resume` (a checkpoint folder: its state, with the
+// given options, which may extend the run). Progress goes to `out`: a line redrawn in place
+// when it is a terminal, plain lines every log_every steps otherwise.
+TrainResult train(const TrainOptions& options, std::ostream& out,
+                  const std::optional<std::filesystem::path>& resume = std::nullopt);
+
+}  // namespace ganforge::gan
