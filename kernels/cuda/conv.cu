@@ -101,6 +101,9 @@ struct Vector<double> {
 template <class T>
 constexpr int kVectorWidth = static_cast<int>(sizeof(typename Vector<T>::type) / sizeof(T));
 
+// An A operand read in place, with contiguous runs along K: element (r, k) at r·row_stride +
+// (k / segment)·segment_stride + k % segment. fprop's W is one run of Ci·T per row; wgrad's dY
+// has a run of Ho·Wo per sample.
 template <class T>
 struct SegmentedMatrix {
   const T* data;
