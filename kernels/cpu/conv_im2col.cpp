@@ -108,7 +108,7 @@ class Unfolder {
       const Term* term = unfold_terms_.data();
       for (const Piece& piece : unfold_pieces_) {
         cpu::Vector64<T> v = {};
-        for (const Term* end = term + piece.terms; term != end; ++term) v += cpu::load_lanes(phases + term->source, term->lo, term->hi);
+        for (const Term* end = term + piece.terms; term != end; ++term) cpu::add_lanes(v, phases + term->source, term->lo, term->hi);
         cpu::store_first(channel + piece.tap * ld + piece.offset, v, piece.count);
       }
     }
@@ -130,7 +130,7 @@ class Unfolder {
       for (const Piece& piece : fold_pieces_) {
         cpu::Vector64<T> sum = {};
         for (const Term* end = term + piece.terms; term != end; ++term)
-          sum += cpu::load_lanes(channel + term->tap * ld + term->source, term->lo, term->hi);
+          cpu::add_lanes(sum, channel + term->tap * ld + term->source, term->lo, term->hi);
         cpu::store_first(phases + piece.offset, sum, piece.count);
       }
       if (strided_) convert_phases<true>(plane, scratch);

@@ -32,8 +32,8 @@ inline void small_gemm_tile(int64_t k, const T* a, int64_t a_row, int64_t a_col,
       __builtin_memcpy(&b0, b + p * ldb, sizeof(Vector));
       __builtin_memcpy(&b1, b + p * ldb + kLanes, sizeof(Vector));
     } else {
-      b0 = load_first(b + p * ldb, cols0);
-      b1 = load_first(b + p * ldb + kLanes, cols1);
+      load_first(b0, b + p * ldb, cols0);
+      load_first(b1, b + p * ldb + kLanes, cols1);
     }
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
