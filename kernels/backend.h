@@ -126,8 +126,9 @@ struct SgdTensors {
   TensorDesc param, grad, momentum_buffer;
 };
 
-// Thrown by a primitive that a backend does not provide (yet). `reference` and `cpu` provide
-// every primitive; the consistency test lists each backend x primitive pair that throws this.
+// Thrown by a primitive that a backend does not provide. `reference`, `cpu`, `cuda` and
+// `cuda-sim` provide every primitive (the consistency test fails otherwise); it lists each
+// other backend x primitive pair that throws this.
 struct UnsupportedPrimitive : std::runtime_error {
   UnsupportedPrimitive(const std::string& backend, const std::string& primitive)
       : std::runtime_error("backend '" + backend + "' does not provide the primitive " + primitive) {}
