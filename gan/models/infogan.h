@@ -40,8 +40,9 @@ struct QOutput {
   Tensor continuous_means;  // [N, continuous]; unit variance, so their loss is a squared error
 };
 
-// D and Q share `body`. Parameter groups: `body` + `d_head` train with D; `q_head` trains
-// with G (the mutual-information term is minimised by both, the Q head only sees it).
+// D and Q share `body`. As in the authors' code (every "d_" variable in D's optimizer), the
+// whole module trains with D's optimizer on adv_D + λ·L_I, and G's optimizer minimises
+// adv_G + λ·L_I through it (gan/train/recipe_infogan.cpp).
 class InfoganDiscriminator : public nn::Module {
  public:
   using QOutput = gan::QOutput;
