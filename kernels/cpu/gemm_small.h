@@ -59,7 +59,8 @@ void small_gemm_rows(int64_t n, int64_t k, const T* a, int64_t a_row, int64_t a_
                      int64_t ldc) {
   constexpr int64_t NR = 2 * kVectorLanes<T>;
   const int64_t full_cols = n / NR * NR;
-  for (int64_t j = 0; j < full_cols; j += NR) small_gemm_tile<T, MR, true>(k, a, a_row, a_col, b + j, ldb, c + j, ldc, NR);
+  for (int64_t j = 0; j < full_cols; j += NR)
+    small_gemm_tile<T, MR, true>(k, a, a_row, a_col, b + j, ldb, c + j, ldc, NR);
   if (full_cols < n)
     small_gemm_tile<T, MR, false>(k, a, a_row, a_col, b + full_cols, ldb, c + full_cols, ldc, n - full_cols);
 }

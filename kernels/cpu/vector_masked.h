@@ -63,7 +63,7 @@ inline void add_lanes(Vector64<T>& sum, const T* p, int64_t lo, int64_t hi) {
     sum += (Vector64<T>)_mm512_maskz_loadu_pd(static_cast<__mmask8>(mask), base);
 #else
   Vector64<T> v = {};
-  std::memcpy(reinterpret_cast<char*>(&v) + lo * static_cast<int64_t>(sizeof(T)), p, static_cast<size_t>(hi - lo) * sizeof(T));
+  std::memcpy(reinterpret_cast<T*>(&v) + lo, p, static_cast<size_t>(hi - lo) * sizeof(T));
   sum += v;
 #endif
 }
