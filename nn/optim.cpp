@@ -55,27 +55,6 @@ class StateReader {
   std::vector<std::string> problems_;
 };
 
-template <class Group>
-void check_groups(const char* optimizer, const std::vector<Group>& groups) {
-  if (groups.empty()) throw std::invalid_argument(std::string(optimizer) + ": needs at least one parameter group");
-  for (size_t g = 0; g < groups.size(); ++g)
-    for (const Tensor& p : groups[g].params) {
-      if (!p.defined() || !p.requires_grad() || !p.is_leaf())
-        throw std::invalid_argument(std::string(optimizer) + ": group " + std::to_string(g) +
-                                    " holds a tensor that is not a leaf requiring grad (a module's parameter)");
-      if (!p.is_contiguous())
-        throw std::invalid_argument(std::string(optimizer) + ": parameters must be contiguous; group " + std::to_string(g) +
-                                    " holds one of shape " + shape_str(p.shape()) + " that is not");
-    }
-}
-
-template <class Group>
-std::vector<Tensor> flatten(const std::vector<Group>& groups) {
-  std::vector<Tensor> all;
-  for (const Group& g : groups) all.insert(all.end(), g.params.begin(), g.params.end());
-  return all;
-}
-
 void check_lr(const char* optimizer, double lr) {
   if (!(lr >= 0)) throw std::invalid_argument(std::string(optimizer) + ": learning rate must be >= 0; got " + std::to_string(lr));
 }
@@ -118,20 +97,44 @@ void Optimizer::zero_grad() {
   for (const Tensor& p : all_parameters()) p.set_grad(Tensor());
 }
 
+template <class Options>
+GroupedOptimizer<Options>::GroupedOptimizer(const char* name, std::vector<ParamGroup<Options>> groups)
+    : name_(name), groups_(std::move(groups)) {
+  if (groups_.empty()) throw std::invalid_argument(std::string(name) + ": needs at least one parameter group");
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    check(groups_[g].options);
+    for (const Tensor& p : groups_[g].params) {
+      if (!p.defined() || !p.requires_grad() || !p.is_leaf())
+        throw std::invalid_argument(std::string(name) + ": group " + std::to_string(g) +
+                                    " holds a tensor that is not a leaf requiring grad (a module's parameter)");
+      if (!p.is_contiguous())
+        throw std::invalid_argument(std::string(name) + ": parameters must be contiguous; group " + std::to_string(g) +
+                                    " holds one of shape " + shape_str(p.shape()) + " that is not");
+    }
+  }
+}
+
+template <class Options>
+void GroupedOptimizer<Options>::set_lr(size_t group, double lr) {
+  check_lr(name_, lr);
+  groups_.at(group).options.lr = lr;
+}
+
+template <class Options>
+std::vector<Tensor> GroupedOptimizer<Options>::all_parameters() const {
+  std::vector<Tensor> all;
+  for (const auto& g : groups_) all.insert(all.end(), g.params.begin(), g.params.end());
+  return all;
+}
+
+template class GroupedOptimizer<AdamOptions>;
+template class GroupedOptimizer<SgdOptions>;
+
 // ------------------------------------------------------------------------------ Adam
 Adam::Adam(std::vector<Tensor> params, AdamOptions options) : Adam(std::vector<AdamGroup>{{std::move(params), options}}) {}
 
-Adam::Adam(std::vector<AdamGroup> groups) : groups_(std::move(groups)) {
-  check_groups("Adam", groups_);
-  for (const AdamGroup& g : groups_) check(g.options);
-  state_.resize(flatten(groups_).size());
-}
-
-std::vector<Tensor> Adam::all_parameters() const { return flatten(groups_); }
-
-void Adam::set_lr(size_t group, double lr) {
-  check_lr("Adam", lr);
-  groups_.at(group).options.lr = lr;
+Adam::Adam(std::vector<AdamGroup> groups) : GroupedOptimizer("Adam", std::move(groups)) {
+  state_.resize(all_parameters().size());
 }
 
 void Adam::step() {
@@ -223,17 +226,8 @@ void Adam::load_state_dict(const StateDict& state) {
 // ------------------------------------------------------------------------------- SGD
 SGD::SGD(std::vector<Tensor> params, SgdOptions options) : SGD(std::vector<SgdGroup>{{std::move(params), options}}) {}
 
-SGD::SGD(std::vector<SgdGroup> groups) : groups_(std::move(groups)) {
-  check_groups("SGD", groups_);
-  for (const SgdGroup& g : groups_) check(g.options);
-  momentum_buffers_.resize(flatten(groups_).size());
-}
-
-std::vector<Tensor> SGD::all_parameters() const { return flatten(groups_); }
-
-void SGD::set_lr(size_t group, double lr) {
-  check_lr("SGD", lr);
-  groups_.at(group).options.lr = lr;
+SGD::SGD(std::vector<SgdGroup> groups) : GroupedOptimizer("SGD", std::move(groups)) {
+  momentum_buffers_.resize(all_parameters().size());
 }
 
 void SGD::step() {

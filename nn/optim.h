@@ -34,23 +34,40 @@ class Optimizer {
   virtual std::vector<Tensor> all_parameters() const = 0;
 };
 
+// A parameter group: parameters and the settings they are updated with.
+template <class Options>
+struct ParamGroup {
+  std::vector<Tensor> params;
+  Options options;
+};
+
+// What Adam and SGD share: their groups, each with its own settings and learning rate.
+template <class Options>
+class GroupedOptimizer : public Optimizer {
+ public:
+  size_t num_groups() const override { return groups_.size(); }
+  double lr(size_t group) const override { return groups_.at(group).options.lr; }
+  void set_lr(size_t group, double lr) override;
+  const Options& options(size_t group) const { return groups_.at(group).options; }
+
+ protected:
+  // Throws unless every group holds leaf parameters requiring grad and valid settings.
+  GroupedOptimizer(const char* name, std::vector<ParamGroup<Options>> groups);
+  std::vector<Tensor> all_parameters() const override;
+  const char* name_;
+  std::vector<ParamGroup<Options>> groups_;
+};
+
 struct AdamOptions {
   double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0;
 };
-struct AdamGroup {
-  std::vector<Tensor> params;
-  AdamOptions options;
-};
+using AdamGroup = ParamGroup<AdamOptions>;
 
-class Adam : public Optimizer {
+class Adam : public GroupedOptimizer<AdamOptions> {
  public:
   Adam(std::vector<Tensor> params, AdamOptions options = {});
   explicit Adam(std::vector<AdamGroup> groups);
   void step() override;
-  size_t num_groups() const override { return groups_.size(); }
-  double lr(size_t group) const override { return groups_.at(group).options.lr; }
-  void set_lr(size_t group, double lr) override;
-  const AdamOptions& options(size_t group) const { return groups_.at(group).options; }
   StateDict state_dict() const override;
   void load_state_dict(const StateDict& state) override;
 
@@ -59,8 +76,6 @@ class Adam : public Optimizer {
     int64_t step = 0;
     Tensor exp_avg, exp_avg_sq;  // made at the parameter's first update
   };
-  std::vector<Tensor> all_parameters() const override;
-  std::vector<AdamGroup> groups_;
   std::vector<State> state_;  // one per parameter, over all groups
 };
 
@@ -68,26 +83,17 @@ struct SgdOptions {
   double lr = 1e-2, momentum = 0, dampening = 0, weight_decay = 0;
   bool nesterov = false;
 };
-struct SgdGroup {
-  std::vector<Tensor> params;
-  SgdOptions options;
-};
+using SgdGroup = ParamGroup<SgdOptions>;
 
-class SGD : public Optimizer {
+class SGD : public GroupedOptimizer<SgdOptions> {
  public:
   SGD(std::vector<Tensor> params, SgdOptions options = {});
   explicit SGD(std::vector<SgdGroup> groups);
   void step() override;
-  size_t num_groups() const override { return groups_.size(); }
-  double lr(size_t group) const override { return groups_.at(group).options.lr; }
-  void set_lr(size_t group, double lr) override;
-  const SgdOptions& options(size_t group) const { return groups_.at(group).options; }
   StateDict state_dict() const override;
   void load_state_dict(const StateDict& state) override;
 
  private:
-  std::vector<Tensor> all_parameters() const override;
-  std::vector<SgdGroup> groups_;
   std::vector<Tensor> momentum_buffers_;  // one per parameter; undefined until its first update
 };
 

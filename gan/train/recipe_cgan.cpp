@@ -8,7 +8,7 @@
 namespace ganforge::gan {
 namespace {
 
-class CganRecipe : public Recipe {
+class CganRecipe : public GeneratorDiscriminatorRecipe<CganGenerator, CganDiscriminator> {
  public:
   CganRecipe(const TrainOptions& o, Device device)
       : adversarial_(parse_loss(o.loss), o.label_smoothing), g_first_(o.order == "g-first"), classes_(o.classes) {
@@ -16,12 +16,7 @@ class CganRecipe : public Recipe {
       throw std::invalid_argument("cgan needs a labelled data set with at least 2 classes; '" + o.data + "' has " +
                                   std::to_string(classes_));
     const CganOptions c{.latent_dim = latent_dim_, .classes = classes_, .channels = o.channels, .image_size = o.image_size};
-    g_ = std::make_shared<CganGenerator>(c);
-    d_ = std::make_shared<CganDiscriminator>(c);
-    g_->to(device);
-    d_->to(device);
-    opt_g_ = adam_for({g_.get()}, o.lr);
-    opt_d_ = adam_for({d_.get()}, o.lr);
+    set_networks(std::make_shared<CganGenerator>(c), std::make_shared<CganDiscriminator>(c), device, o.lr, o.lr);
     // The sheet: one row per noise vector, column j = class j (a 10 x 10 grid for MNIST).
     Generator fixed(o.seed ^ 0x5eed5eedULL);
     const TensorOptions on = TensorOptions{}.with_device(device);
@@ -30,10 +25,6 @@ class CganRecipe : public Recipe {
     fixed_labels_ = arange(classes_).unsqueeze(0).expand({classes_, classes_}).reshape({classes_ * classes_}).to(device);
   }
 
-  std::vector<std::pair<std::string, nn::Module*>> networks() override { return {{"G", g_.get()}, {"D", d_.get()}}; }
-  std::vector<std::pair<std::string, nn::Optimizer*>> optimizers() override {
-    return {{"G", opt_g_.get()}, {"D", opt_d_.get()}};
-  }
 
   StepValues train_step(const data::Batch& batch) override {
     const Tensor& real = batch.images[0];
@@ -93,9 +84,6 @@ class CganRecipe : public Recipe {
   Adversarial adversarial_;
   bool g_first_;
   int64_t classes_;
-  std::shared_ptr<CganGenerator> g_;
-  std::shared_ptr<CganDiscriminator> d_;
-  std::unique_ptr<nn::Adam> opt_g_, opt_d_;
   Tensor fixed_noise_, fixed_labels_;
 };
 

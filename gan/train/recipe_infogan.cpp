@@ -12,25 +12,17 @@ namespace {
 
 constexpr int64_t kSheetColumns = 10;  // noise vectors shared by a sheet's columns
 
-class InfoganRecipe : public Recipe {
+class InfoganRecipe : public GeneratorDiscriminatorRecipe<InfoganGenerator, InfoganDiscriminator> {
  public:
   InfoganRecipe(const TrainOptions& o, Device device)
       : adversarial_(parse_loss(o.loss), o.label_smoothing), lambda_(o.lambda_info), g_first_(o.order == "g-first"),
         model_{.channels = o.channels, .image_size = o.image_size} {
-    g_ = std::make_shared<InfoganGenerator>(model_);
-    d_ = std::make_shared<InfoganDiscriminator>(model_);
-    g_->to(device);
-    d_->to(device);
-    opt_g_ = adam_for({g_.get()}, 5 * o.lr);  // the paper's 1e-3 against D's 2e-4
-    opt_d_ = adam_for({d_.get()}, o.lr);
+    // G's lr is 5x D's: the paper's 1e-3 against 2e-4.
+    set_networks(std::make_shared<InfoganGenerator>(model_), std::make_shared<InfoganDiscriminator>(model_), device, 5 * o.lr, o.lr);
     Generator fixed(o.seed ^ 0x5eed5eedULL);
     fixed_noise_ = rand({kSheetColumns, model_.noise_dim}, TensorOptions{}.with_device(device), &fixed, -1, 1);
   }
 
-  std::vector<std::pair<std::string, nn::Module*>> networks() override { return {{"G", g_.get()}, {"D", d_.get()}}; }
-  std::vector<std::pair<std::string, nn::Optimizer*>> optimizers() override {
-    return {{"G", opt_g_.get()}, {"D", opt_d_.get()}};
-  }
 
   StepValues train_step(const data::Batch& batch) override {
     const Tensor& real = batch.images[0];
@@ -124,9 +116,6 @@ class InfoganRecipe : public Recipe {
   double lambda_;
   bool g_first_;
   InfoganOptions model_;
-  std::shared_ptr<InfoganGenerator> g_;
-  std::shared_ptr<InfoganDiscriminator> d_;
-  std::unique_ptr<nn::Adam> opt_g_, opt_d_;
   Tensor fixed_noise_;
 };
 

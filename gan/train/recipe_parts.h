@@ -7,6 +7,7 @@
 #include "core/ganforge.h"
 #include "gan/data/grid.h"
 #include "gan/train/options.h"
+#include "gan/train/recipe.h"
 #include "nn/nn.h"
 
 namespace ganforge::gan {
@@ -76,6 +77,32 @@ void in_order(bool g_first, DStep&& d_step, GStep&& g_step) {
 
 // An Adam per network set with the recipe's betas (0.5, 0.999).
 std::unique_ptr<nn::Adam> adam_for(const std::vector<nn::Module*>& modules, double lr);
+
+// A recipe of one generator and one discriminator ("G" and "D" in checkpoints), each with
+// its own Adam of betas (0.5, 0.999).
+template <class G, class D>
+class GeneratorDiscriminatorRecipe : public Recipe {
+ public:
+  std::vector<std::pair<std::string, nn::Module*>> networks() override { return {{"G", g_.get()}, {"D", d_.get()}}; }
+  std::vector<std::pair<std::string, nn::Optimizer*>> optimizers() override {
+    return {{"G", opt_g_.get()}, {"D", opt_d_.get()}};
+  }
+
+ protected:
+  // Takes the initialised networks, moves them to `device` and makes their optimizers.
+  void set_networks(std::shared_ptr<G> g, std::shared_ptr<D> d, Device device, double lr_g, double lr_d) {
+    g_ = std::move(g);
+    d_ = std::move(d);
+    g_->to(device);
+    d_->to(device);
+    opt_g_ = adam_for({g_.get()}, lr_g);
+    opt_d_ = adam_for({d_.get()}, lr_d);
+  }
+
+  std::shared_ptr<G> g_;
+  std::shared_ptr<D> d_;
+  std::unique_ptr<nn::Adam> opt_g_, opt_d_;
+};
 
 // [rows·columns, C, H, W] images, row by row, as one sheet with `columns` per row.
 data::Image sheet(const Tensor& images, int columns);

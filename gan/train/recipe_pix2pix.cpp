@@ -10,19 +10,16 @@
 namespace ganforge::gan {
 namespace {
 
-class Pix2pixRecipe : public Recipe {
+class Pix2pixRecipe : public GeneratorDiscriminatorRecipe<UnetGenerator, PatchGanDiscriminator> {
  public:
   Pix2pixRecipe(const TrainOptions& o, Device device, const data::Batch& fixed)
       : adversarial_(parse_loss(o.loss), o.label_smoothing), lambda_l1_(o.lambda_l1), g_first_(o.order == "g-first") {
-    g_ = std::make_shared<UnetGenerator>(
+    auto g = std::make_shared<UnetGenerator>(
         UnetOptions{.input_channels = o.channels, .output_channels = o.channels, .depth = o.depth, .ngf = o.ngf, .dropout = true});
-    d_ = std::make_shared<PatchGanDiscriminator>(PatchGanOptions{.input_channels = 2 * o.channels, .ndf = o.ndf});
-    pix2pix_init(*g_);
-    pix2pix_init(*d_);
-    g_->to(device);
-    d_->to(device);
-    opt_g_ = adam_for({g_.get()}, o.lr);
-    opt_d_ = adam_for({d_.get()}, o.lr);
+    auto d = std::make_shared<PatchGanDiscriminator>(PatchGanOptions{.input_channels = 2 * o.channels, .ndf = o.ndf});
+    pix2pix_init(*g);
+    pix2pix_init(*d);
+    set_networks(g, d, device, o.lr, o.lr);
     schedule_g_ = std::make_unique<nn::LinearDecayLR>(*opt_g_, o.epochs - o.decay_epochs, o.decay_epochs);
     schedule_d_ = std::make_unique<nn::LinearDecayLR>(*opt_d_, o.epochs - o.decay_epochs, o.decay_epochs);
     if (fixed.images.size() == 2) {
@@ -31,10 +28,6 @@ class Pix2pixRecipe : public Recipe {
     }
   }
 
-  std::vector<std::pair<std::string, nn::Module*>> networks() override { return {{"G", g_.get()}, {"D", d_.get()}}; }
-  std::vector<std::pair<std::string, nn::Optimizer*>> optimizers() override {
-    return {{"G", opt_g_.get()}, {"D", opt_d_.get()}};
-  }
   std::vector<std::pair<std::string, nn::LRScheduler*>> schedules() override {
     return {{"G", schedule_g_.get()}, {"D", schedule_d_.get()}};
   }
@@ -87,9 +80,6 @@ class Pix2pixRecipe : public Recipe {
   Adversarial adversarial_;
   double lambda_l1_;
   bool g_first_;
-  std::shared_ptr<UnetGenerator> g_;
-  std::shared_ptr<PatchGanDiscriminator> d_;
-  std::unique_ptr<nn::Adam> opt_g_, opt_d_;
   std::unique_ptr<nn::LinearDecayLR> schedule_g_, schedule_d_;
   Tensor fixed_input_, fixed_target_;
 };

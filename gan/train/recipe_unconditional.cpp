@@ -12,34 +12,26 @@ namespace {
 
 constexpr int64_t kSheetSide = 8;  // 8 x 8 samples a sheet
 
-class UnconditionalRecipe : public Recipe {
+class UnconditionalRecipe : public GeneratorDiscriminatorRecipe<nn::Module, nn::Module> {
  public:
   UnconditionalRecipe(const TrainOptions& o, Device device)
       : adversarial_(parse_loss(o.loss), o.label_smoothing), g_first_(o.order == "g-first"),
         halve_d_loss_(o.arch == Arch::Gan) {
     if (o.arch == Arch::Gan) {
       const MlpGanOptions mlp{.latent_dim = latent_dim_, .channels = o.channels, .image_size = o.image_size};
-      g_ = std::make_shared<MlpGanGenerator>(mlp);
-      d_ = std::make_shared<MlpGanDiscriminator>(mlp);
+      set_networks(std::make_shared<MlpGanGenerator>(mlp), std::make_shared<MlpGanDiscriminator>(mlp), device, o.lr, o.lr);
     } else {
       const DcganOptions dc{.image_size = o.image_size, .channels = o.channels, .latent_dim = latent_dim_, .ngf = o.ngf, .ndf = o.ndf};
-      g_ = std::make_shared<DcganGenerator>(dc);
-      d_ = std::make_shared<DcganDiscriminator>(dc);
-      dcgan_init(*g_);
-      dcgan_init(*d_);
+      auto g = std::make_shared<DcganGenerator>(dc);
+      auto d = std::make_shared<DcganDiscriminator>(dc);
+      dcgan_init(*g);
+      dcgan_init(*d);
+      set_networks(g, d, device, o.lr, o.lr);
     }
-    g_->to(device);
-    d_->to(device);
-    opt_g_ = adam_for({g_.get()}, o.lr);
-    opt_d_ = adam_for({d_.get()}, o.lr);
     Generator fixed(o.seed ^ 0x5eed5eedULL);  // the same sample noise for the whole run
     fixed_noise_ = randn({kSheetSide * kSheetSide, latent_dim_}, TensorOptions{}.with_device(device), &fixed);
   }
 
-  std::vector<std::pair<std::string, nn::Module*>> networks() override { return {{"G", g_.get()}, {"D", d_.get()}}; }
-  std::vector<std::pair<std::string, nn::Optimizer*>> optimizers() override {
-    return {{"G", opt_g_.get()}, {"D", opt_d_.get()}};
-  }
 
   StepValues train_step(const data::Batch& batch) override {
     const Tensor& real = batch.images[0];
@@ -85,8 +77,6 @@ class UnconditionalRecipe : public Recipe {
   const int64_t latent_dim_ = 100;
   Adversarial adversarial_;
   bool g_first_, halve_d_loss_;
-  std::shared_ptr<nn::Module> g_, d_;
-  std::unique_ptr<nn::Adam> opt_g_, opt_d_;
   Tensor fixed_noise_;
 };
 
