@@ -68,7 +68,7 @@ void apply_run_flags(const Args& args, gan::TrainOptions& o) {
 
 void apply_model_flags(const Args& args, gan::TrainOptions& o) {
   o.batch = args.integer("batch", 0, 1, 1 << 20);
-  o.lr = args.number("lr", 0, 1e-12, 10);
+  o.lr = args.number("lr", 0, 1e-12, 1e38);
   o.image_size = args.integer("image-size", 0, 2, 1 << 14);
   o.seed = static_cast<uint64_t>(args.integer("seed", 0, 0, INT64_MAX));
   o.limit = args.integer("limit", 0, 0, kMax);

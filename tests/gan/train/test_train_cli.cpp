@@ -214,6 +214,18 @@ TEST(TrainCli, ResumeContinuesBitExactly) {
                          " --batch 1 --image-size 32 --ngf 4 --ndf 4 --blocks 1 --epochs 4 --pool-size 3", 8);
 }
 
+TEST(TrainCli, ANonFiniteLossStopsTrainingAndKeepsTheLastGoodCheckpoint) {
+  // An absurd learning rate: after the first update the weights overflow and the losses are NaN.
+  const fs::path run = temp("diverged");
+  const Outcome o = ganforge("train gan --data " + tiny_mnist().string() + " --batch 8 --lr 1e30 --steps 30 --log-every 1 " +
+                             "--checkpoint-every 1 --out " + run.string());
+  EXPECT_EQ(o.status, 1) << o.output;
+  EXPECT_NE(o.output.find("step 2: loss_D is"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("the last good checkpoint is " + (run / "checkpoints" / "step-00000001").string()), std::string::npos)
+      << o.output;
+  EXPECT_EQ(read(run / "latest_checkpoint"), "checkpoints/step-00000001\n");
+}
+
 TEST(TrainCli, BadInputIsOneClearError) {
   Outcome o = ganforge("train dcgan --stepz 3");
   EXPECT_EQ(o.status, 2);
