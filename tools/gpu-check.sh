@@ -115,9 +115,13 @@ if ! timeout 30 cmake --build "$build" -j"$(nproc)" --target ganforge_bench >"$l
 elif ! listed="$(timeout 10 "$bench" --benchmark_list_tests=true --benchmark_filter="$filter" 2>/dev/null)" ||
      [[ -z "$listed" ]]; then
   row "kernel benchmarks" skip "bench/ has no benchmark matching '$filter'"
-elif timeout 20 "$bench" --benchmark_filter="$filter" --benchmark_min_time=0.05 \
+elif timeout 90 "$bench" --benchmark_filter="$filter" --benchmark_min_time=0.05 \
        --benchmark_format=console >"$log/bench.txt" 2>&1; then
   row "kernel benchmarks" ok "$(wc -l <<<"$listed") runs, $(seconds $start), see $log/bench.txt"
+  # The whole DCGAN-64 training step (batch 64), from bench/bench_train_step.cpp.
+  while read -r name time unit _; do
+    row "DCGAN-64 step (${name##*/})" ok "$time $unit a step of 64 images"
+  done < <(grep -E '^train_step/dcgan64/cud' "$log/bench.txt" | sed 's#/real_time##' | awk '{ print $1, $2, $3 }')
 else
   row "kernel benchmarks" FAIL "see $log/bench.txt"
 fi
@@ -129,7 +133,7 @@ if [[ -n "$primitives" ]]; then
   printf '%s\n' "$primitives"
 fi
 if [[ -f "$log/bench.txt" ]]; then
-  grep -F -f <(printf '%s\n' "$listed") "$log/bench.txt" | awk '{ printf "  %-60s %s %s\n", $1, $2, $3 }' | head -20
+  grep -F -f <(printf '%s\n' "$listed") "$log/bench.txt" | awk '{ printf "  %-60s %s %s\n", $1, $2, $3 }' | head -80
 fi
 printf '%s\n' "${rows[@]}" | grep -q ' FAIL ' && exit 1
 exit 0
