@@ -64,7 +64,11 @@ void AtomicFile::commit() {
     fail("cannot rename the temporary file onto", path_);
   }
   // The rename is durable only once the folder's entry is on disk too.
-  const int dir = ::open(folder_of(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  sync_folder(folder_of(path_));
+}
+
+void sync_folder(const std::string& folder) {
+  const int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir >= 0) {
     ::fsync(dir);
     ::close(dir);

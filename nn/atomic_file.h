@@ -25,6 +25,10 @@ class AtomicFile {
   int fd_ = -1;
 };
 
+// Flushes a folder's entries (a rename into it, say) to disk; errors are ignored, as some file
+// systems cannot sync folders.
+void sync_folder(const std::string& folder);
+
 // The whole of `text` as the new content of `path`, atomically.
 void write_file_atomically(const std::string& path, const std::string& text);
 

@@ -101,6 +101,7 @@ template <class Options>
 GroupedOptimizer<Options>::GroupedOptimizer(const char* name, std::vector<ParamGroup<Options>> groups)
     : name_(name), groups_(std::move(groups)) {
   if (groups_.empty()) throw std::invalid_argument(std::string(name) + ": needs at least one parameter group");
+  std::set<const TensorImpl*> seen;
   for (size_t g = 0; g < groups_.size(); ++g) {
     check(groups_[g].options);
     for (const Tensor& p : groups_[g].params) {
@@ -110,6 +111,9 @@ GroupedOptimizer<Options>::GroupedOptimizer(const char* name, std::vector<ParamG
       if (!p.is_contiguous())
         throw std::invalid_argument(std::string(name) + ": parameters must be contiguous; group " + std::to_string(g) +
                                     " holds one of shape " + shape_str(p.shape()) + " that is not");
+      if (!seen.insert(p.impl()).second)  // it would be updated twice a step
+        throw std::invalid_argument(std::string(name) + ": a parameter of shape " + shape_str(p.shape()) +
+                                    " appears more than once (group " + std::to_string(g) + ")");
     }
   }
 }

@@ -122,6 +122,7 @@ SafetensorsFile decode_safetensors(const std::string& bytes, const std::string& 
     uint64_t numel = 1;
     for (const auto& d : shape_json) {
       const uint64_t size = checked_uint(file, what + " shape entries", d);
+      if (size > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) bad(file, what + ": shape " + shape_json.dump() + " is too large");
       if (size != 0 && numel > std::numeric_limits<uint64_t>::max() / 16 / size)
         bad(file, what + ": shape " + shape_json.dump() + " is too large");
       numel *= size;

@@ -53,8 +53,11 @@ fs::path save_checkpoint(const fs::path& run, Recipe& recipe, const CheckpointSt
   const fs::path folder = run / "checkpoints";
   fs::create_directories(folder);
   const std::string name = step_name(state.step);
+  // Temporary folders of runs that died while writing a checkpoint.
+  for (const auto& entry : fs::directory_iterator(folder))
+    if (entry.path().filename().string().rfind(".step-", 0) == 0 && entry.path().filename().string().find(".tmp-") != std::string::npos)
+      fs::remove_all(entry.path());
   const fs::path temp = folder / ("." + name + ".tmp-" + std::to_string(::getpid()));
-  fs::remove_all(temp);
   fs::create_directories(temp);
 
   nn::StateDict weights, training;
@@ -67,19 +70,27 @@ fs::path save_checkpoint(const fs::path& run, Recipe& recipe, const CheckpointSt
   nlohmann::json meta;
   meta["options"] = nlohmann::json::parse(options_to_json(state.options));
   meta["step"] = state.step;
+  meta["steps_per_epoch"] = state.steps_per_epoch;
   meta["rng"] = {{"seed", state.rng_seed}, {"offset", state.rng_offset}};
   nn::write_file_atomically((temp / "state.json").string(), meta.dump(2) + "\n");
 
-  const fs::path final_path = folder / name;
-  fs::remove_all(final_path);  // a checkpoint of the same step from an earlier, interrupted run
+  // A checkpoint of the same step (from an interrupted earlier attempt) is moved aside, not
+  // deleted, until the new one is in place and named.
+  const fs::path final_path = folder / name, aside = folder / (".step-old-" + name);
+  if (fs::exists(final_path)) fs::rename(final_path, aside);
   fs::rename(temp, final_path);
+  nn::sync_folder(folder.string());
   nn::write_file_atomically((run / kLatest).string(), "checkpoints/" + name + "\n");
+  fs::remove_all(aside);
 
-  std::vector<fs::path> all;
-  for (const auto& entry : fs::directory_iterator(folder))
-    if (entry.is_directory() && entry.path().filename().string().rfind("step-", 0) == 0) all.push_back(entry.path());
-  std::sort(all.begin(), all.end());
-  for (size_t i = 0; i + static_cast<size_t>(keep) < all.size(); ++i) fs::remove_all(all[i]);
+  // Keep this one and the newest keep - 1 before it.
+  std::vector<fs::path> older;
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    const std::string file = entry.path().filename().string();
+    if (entry.is_directory() && file.rfind("step-", 0) == 0 && file < name) older.push_back(entry.path());
+  }
+  std::sort(older.begin(), older.end());
+  for (size_t i = 0; i + static_cast<size_t>(keep - 1) < older.size(); ++i) fs::remove_all(older[i]);
   return final_path;
 }
 
@@ -104,6 +115,7 @@ CheckpointState read_checkpoint_state(const fs::path& checkpoint) {
     CheckpointState state;
     state.options = options_from_json(meta.at("options").dump());
     state.step = meta.at("step").get<int64_t>();
+    state.steps_per_epoch = meta.at("steps_per_epoch").get<int64_t>();
     state.rng_seed = meta.at("rng").at("seed").get<uint64_t>();
     state.rng_offset = meta.at("rng").at("offset").get<uint64_t>();
     return state;

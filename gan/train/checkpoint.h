@@ -5,7 +5,7 @@
 //   state.json                  the run's options, the step, and the random generator's state.
 // A checkpoint is written into a temporary folder and renamed into place, then
 // <run>/latest_checkpoint (written atomically) names it; so an interrupted write never
-// replaces the last good checkpoint. The newest few are kept.
+// replaces the last good checkpoint. A checkpoint and the one before it are kept.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +19,7 @@ namespace ganforge::gan {
 struct CheckpointState {
   TrainOptions options;
   int64_t step = 0;  // optimisation steps done
+  int64_t steps_per_epoch = 0;  // of the data the run trains on (a resume must see the same)
   uint64_t rng_seed = 0, rng_offset = 0;
 };
 

@@ -69,10 +69,16 @@ TrainOptions resolve_options(TrainOptions o) {
       if (o.image_size < 32)
         throw std::invalid_argument(std::string(arch_name(o.arch)) + "'s PatchGAN discriminator needs images of at least 32x32; got --image-size " +
                                     std::to_string(o.image_size));
+      if (o.decay_epochs > o.epochs)
+        throw std::invalid_argument("--decay-epochs " + std::to_string(o.decay_epochs) + " exceeds --epochs " +
+                                    std::to_string(o.epochs) + " (the decay is the last part of the epochs)");
       if (o.arch == Arch::Cyclegan) {
         set_text(o.loss, "lsgan");
         set_text(o.order, "g-first");
         set(o.blocks, o.image_size >= 256 ? 9 : 6);
+        if (o.image_size % 4 != 0)
+          throw std::invalid_argument("cyclegan's ResNet generator needs an image size that is a multiple of 4; got --image-size " +
+                                      std::to_string(o.image_size));
       } else {
         int64_t depth = 0;
         for (int64_t s = o.image_size; s > 1 && s % 2 == 0; s /= 2) ++depth;
@@ -80,6 +86,9 @@ TrainOptions resolve_options(TrainOptions o) {
           throw std::invalid_argument("pix2pix's U-Net needs an image size that is a power of two (256: unet_256, 128: "
                                       "unet_128); got --image-size " + std::to_string(o.image_size));
         set(o.depth, depth);
+        if (o.depth != depth)
+          throw std::invalid_argument("--depth " + std::to_string(o.depth) + " does not reach a 1x1 bottleneck from --image-size " +
+                                      std::to_string(o.image_size) + "; that needs --depth " + std::to_string(depth));
       }
       break;
   }

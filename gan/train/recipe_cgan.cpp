@@ -1,5 +1,5 @@
 // Conditional GAN (PyTorch-GAN `cgan`): G(z, y) and D(x, y), least squares by default.
-//   G step (first): y' ~ U{0..9}; loss_G = adv(D(G(z, y'), y'), real)
+//   G step (first): y' ~ U{0..9}; loss_G = adv(D(G(z, y'), y'), 1)
 //   D step: loss_D = ½[adv(D(x, y), real) + adv(D(G(z, y').detach, y'), fake)]
 #include "gan/models/cgan.h"
 #include "gan/train/recipe_parts.h"

@@ -1,7 +1,7 @@
 // CycleGAN (junyanz/pytorch-CycleGAN-and-pix2pix): G_A: A -> B and G_B: B -> A (ResNet
 // generators), D_A judges B-domain images and D_B A-domain ones (PatchGANs with instance
 // norm), least squares. G step first, then both D steps:
-//   loss_G = adv(D_A(G_A(A)), real) + adv(D_B(G_B(B)), real)
+//   loss_G = adv(D_A(G_A(A)), 1) + adv(D_B(G_B(B)), 1)
 //          + λ_cyc·(|G_B(G_A(A)) - A|₁ + |G_A(G_B(B)) - B|₁)
 //          + λ_cyc·λ_idt·(|G_A(B) - B|₁ + |G_B(A) - A|₁)
 //   loss_D_A = ½[adv(D_A(B), real) + adv(D_A(pool_B(G_A(A))), fake)], likewise D_B.

@@ -27,34 +27,29 @@ class InfoganRecipe : public GeneratorDiscriminatorRecipe<InfoganGenerator, Info
   StepValues train_step(const data::Batch& batch) override {
     const Tensor& real = batch.images[0];
     const int64_t n = real.size(0);
-    const TensorOptions on = TensorOptions{}.with_device(real.device());
-    const Tensor noise = rand({n, model_.noise_dim}, on, nullptr, -1, 1);
-    const Tensor category = randint(0, model_.categories, {n}, on.with_dtype(DType::I64));
-    const Tensor continuous = rand({n, model_.continuous}, on, nullptr, -1, 1);
-    const Tensor fake = (*g_)(latent(noise, category, continuous));
-    auto info_loss = [&](const Tensor& features) {
-      const QOutput q = d_->q(features);
-      return cross_entropy(q.category_logits, category) +
-             mse_loss(q.continuous_means, continuous, Reduction::Sum) * (0.5 / static_cast<double>(n));
-    };
     double loss_d = 0, loss_g = 0, loss_info = 0, d_real = 0, d_fake = 0;
+    // Each half draws its own codes and fakes, as the reference's two trainer runs sample the
+    // prior inside the graph.
     auto d_step = [&] {
+      const Codes c = draw_codes(n, real.device());
+      const Tensor fake = (*g_)(latent(c.noise, c.category, c.continuous)).detach();
       opt_d_->zero_grad();
       const Tensor real_out = d_->d_logits(d_->features(real));
-      const Tensor fake_features = d_->features(fake.detach());
+      const Tensor fake_features = d_->features(fake);
       const Tensor loss = adversarial_.real(real_out) + adversarial_.fake(d_->d_logits(fake_features)) +
-                          info_loss(fake_features) * lambda_;
+                          info_loss(fake_features, c) * lambda_;
       loss.backward();
       opt_d_->step();
       loss_d = loss.item<double>();
       d_real = adversarial_.mean_output(real_out);
     };
     auto g_step = [&] {
+      const Codes c = draw_codes(n, real.device());
       opt_g_->zero_grad();
       FrozenGuard frozen({d_.get()});
-      const Tensor features = d_->features(fake);
+      const Tensor features = d_->features((*g_)(latent(c.noise, c.category, c.continuous)));
       const Tensor out = d_->d_logits(features);
-      const Tensor info = info_loss(features);
+      const Tensor info = info_loss(features, c);
       const Tensor loss = adversarial_.fooled(out) + info * lambda_;
       loss.backward();
       opt_g_->step();
@@ -104,6 +99,22 @@ class InfoganRecipe : public GeneratorDiscriminatorRecipe<InfoganGenerator, Info
   }
 
  private:
+  struct Codes {
+    Tensor noise, category, continuous;
+  };
+
+  Codes draw_codes(int64_t n, Device device) const {
+    const TensorOptions on = TensorOptions{}.with_device(device);
+    return {rand({n, model_.noise_dim}, on, nullptr, -1, 1), randint(0, model_.categories, {n}, on.with_dtype(DType::I64)),
+            rand({n, model_.continuous}, on, nullptr, -1, 1)};
+  }
+
+  Tensor info_loss(const Tensor& features, const Codes& c) {
+    const QOutput q = d_->q(features);
+    return cross_entropy(q.category_logits, c.category) +
+           mse_loss(q.continuous_means, c.continuous, Reduction::Sum) * (0.5 / static_cast<double>(features.size(0)));
+  }
+
   Tensor latent(const Tensor& noise, const Tensor& category, const Tensor& continuous) const {
     return cat({noise, one_hot(category, model_.categories).to(DType::F32), continuous}, 1);
   }

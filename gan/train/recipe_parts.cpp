@@ -15,6 +15,7 @@ double Adversarial::mean_output(const Tensor& d_out) const {
 FrozenGuard::FrozenGuard(std::vector<nn::Module*> modules) {
   for (nn::Module* m : modules)
     for (Tensor& p : m->parameters()) {
+      if (!p.requires_grad()) continue;  // frozen by someone else: left so
       p.requires_grad_(false);
       params_.push_back(p);
     }

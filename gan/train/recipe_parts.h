@@ -31,7 +31,7 @@ class Adversarial {
 };
 
 // While G trains through D, D's weights need no gradients: switching them off skips D's
-// weight-gradient kernels (restored when the guard ends).
+// weight-gradient kernels (those that required grad are restored when the guard ends).
 class FrozenGuard {
  public:
   explicit FrozenGuard(std::vector<nn::Module*> modules);

@@ -1,7 +1,7 @@
 // pix2pix (junyanz/pytorch-CycleGAN-and-pix2pix): a U-Net G(A) and a PatchGAN D on
 // concat(A, image), D step first:
 //   loss_D = ½[adv(D(A, B), real) + adv(D(A, G(A)).detach, fake)]
-//   loss_G = adv(D(A, G(A)), real) + λ_L1·|G(A) - B|₁
+//   loss_G = adv(D(A, G(A)), 1) + λ_L1·|G(A) - B|₁
 // Adam 2e-4 (0.5, 0.999); the lr is constant, then decays linearly to 0.
 #include "gan/models/pix2pix.h"
 #include "gan/train/recipe_parts.h"
@@ -39,8 +39,9 @@ class Pix2pixRecipe : public GeneratorDiscriminatorRecipe<UnetGenerator, PatchGa
     double loss_d = 0, loss_g = 0, loss_l1 = 0, d_real = 0, d_fake = 0;
     auto d_step = [&] {
       opt_d_->zero_grad();
+      const Tensor out_fake = (*d_)(cat({input, fake.detach()}, 1));  // fake pair first, as the reference
       const Tensor out_real = (*d_)(cat({input, target}, 1));
-      const Tensor loss = (adversarial_.real(out_real) + adversarial_.fake((*d_)(cat({input, fake.detach()}, 1)))) * 0.5;
+      const Tensor loss = (adversarial_.fake(out_fake) + adversarial_.real(out_real)) * 0.5;
       loss.backward();
       opt_d_->step();
       loss_d = loss.item<double>();

@@ -1,6 +1,6 @@
 // GAN (MLP, PyTorch-GAN) and DCGAN (pytorch/examples): z ~ N(0, 1) -> G -> D.
 //   D step: loss_D = adv(D(x), real) + adv(D(G(z)).detach, fake)   (the MLP GAN halves it)
-//   G step: loss_G = adv(D(G(z)), real) on the same fakes, non-saturating.
+//   G step: loss_G = adv(D(G(z)), 1) on the same fakes, non-saturating.
 // DCGAN steps D first, so G's step sees the updated D; the MLP GAN's reference steps G first.
 #include "gan/models/dcgan.h"
 #include "gan/models/mlp_gan.h"

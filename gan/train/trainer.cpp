@@ -51,7 +51,9 @@ class RunLog {
     while (std::getline(in, line)) {
       if (line.empty()) continue;
       nlohmann::json entry = nlohmann::json::parse(line, nullptr, false);
-      if (entry.is_discarded() || !entry.contains("step") || entry["step"].get<int64_t>() > step) continue;
+      if (entry.is_discarded() || !entry.contains("step") || !entry["step"].is_number_integer() ||
+          entry["step"].get<int64_t>() > step)
+        continue;
       remember(entry);
       kept += line + "\n";
     }
@@ -170,6 +172,8 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
   if (!options.kernels.empty()) set_kernels(options.kernels);
   const Device device = parse_device(options.device);
   const fs::path run = options.out;
+  if (!resume && fs::exists(run / "latest_checkpoint"))
+    throw std::invalid_argument(run.string() + " already holds a training run; continue it with --resume, or train into another --out");
   fs::create_directories(run);
 
   DataSource source = open_training_data(options);
@@ -194,11 +198,16 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
   for (Tensor& t : fixed.images) t = t.to(device);
   std::unique_ptr<Recipe> recipe = make_recipe(options, device, fixed);
   int64_t step = 0;
+  TrainResult result;
   if (resume) {
     const CheckpointState state = read_checkpoint_state(*resume);
+    if (state.steps_per_epoch != per_epoch)
+      throw std::invalid_argument("the data now gives " + std::to_string(per_epoch) + " steps an epoch, but the run was trained with " +
+                                  std::to_string(state.steps_per_epoch) + ": resuming would not continue it exactly");
     load_training_state(*resume, *recipe);
     step = state.step;
     default_generator().set_state(state.rng_seed, state.rng_offset);
+    result.checkpoint = *resume;
   }
   RunLog log(run / "log.jsonl", step);
 
@@ -214,11 +223,10 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
 
   Progress progress(out, total, per_epoch, options.batch);
   const std::string title = std::string(arch_name(options.arch)) + " on " + options.data;
-  TrainResult result;
   result.steps = step;
   auto checkpoint = [&] {
-    result.checkpoint =
-        save_checkpoint(run, *recipe, {options, step, default_generator().seed(), default_generator().offset()});
+    result.checkpoint = save_checkpoint(run, *recipe,
+                                        {options, step, per_epoch, default_generator().seed(), default_generator().offset()});
   };
   while (step < total) {
     const int64_t epoch = step / per_epoch;
@@ -253,7 +261,6 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
       if (epoch_end) break;
     }
   }
-  if (result.checkpoint.empty()) checkpoint();  // a resume with nothing left to do
   write_samples(*recipe, run, "final");
   log.plot(run / "loss_curve.png", title);
   progress.note("done: " + std::to_string(step) + " steps; samples in " + (run / "samples").string() + ", checkpoint " +

@@ -89,6 +89,9 @@ TEST(Optimizers, RejectWhatIsNotAParameter) {
   expect_mentions(message_of<std::invalid_argument>([] { Adam({zeros({2})}); }), {"Adam", "leaf requiring grad"});
   expect_mentions(message_of<std::invalid_argument>([] { Adam({parameter({1})}, {.beta1 = 1.0}); }), {"betas", "[0, 1)"});
   expect_mentions(message_of<std::invalid_argument>([] { SGD({parameter({1})}, {.lr = -1}); }), {"learning rate"});
+  const Tensor twice = parameter({1, 2});
+  expect_mentions(message_of<std::invalid_argument>([&] { Adam(std::vector<AdamGroup>{{{twice}, {}}, {{twice}, {}}}); }),
+                  {"more than once", "group 1"});
 }
 
 // Resuming from a saved state gives exactly the updates an uninterrupted run makes.

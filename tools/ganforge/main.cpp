@@ -30,7 +30,7 @@ commands:
                --n N (64) --class K (cGAN digit / InfoGAN category) --seed S --per-row N --out FILE.png
   translate CKPT IMAGE...
                pix2pix or CycleGAN on your own images (sizes the model accepts)
-               --out DIR (translated/) --reverse (CycleGAN: B -> A)
+               --out DIR (translated/) --reverse (CycleGAN: the other way than it was trained)
   info         version, build type, SIMD level, compiled-in backends and visible devices
   demo         train a small MLP with the engine on a synthetic 3-class spiral problem
                --steps N (600) --seed S (0) --kernels cpu|reference

@@ -104,11 +104,15 @@ int train(const std::vector<std::string>& argv) {
   if (!args.has("out")) throw UsageError("--resume needs --out DIR, the folder of the run to continue");
   for (const std::string& flag : kModelFlags)
     if (args.has(flag)) throw UsageError("--" + flag + " cannot change when resuming: it is fixed by the run's checkpoint");
-  const std::filesystem::path checkpoint = gan::find_checkpoint(args.text("out", ""));
+  const std::filesystem::path run = args.text("out", "");
+  if (!std::filesystem::exists(run / "latest_checkpoint"))
+    throw UsageError("--resume --out " + run.string() + ": expected the folder of a run (one that holds latest_checkpoint)");
+  const std::filesystem::path checkpoint = gan::find_checkpoint(run);
   gan::TrainOptions options = gan::read_checkpoint_state(checkpoint).options;
   if (options.arch != arch)
     throw UsageError(std::string("the run in ") + args.text("out", "") + " trains " + gan::arch_name(options.arch) + ", not " +
                      gan::arch_name(arch));
+  if (args.has("epochs") && !args.has("steps")) options.steps = 0;  // a new epoch count replaces a step count
   apply_run_flags(args, options);
   gan::train(options, std::cout, checkpoint);
   return 0;

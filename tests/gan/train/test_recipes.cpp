@@ -150,6 +150,19 @@ TEST(Options, ReferenceDefaults) {
   pix.image_size = 100;
   pix.depth = 0;
   expect_mentions(message_of<std::invalid_argument>([&] { resolve_options(pix); }), {"power of two", "100"});
+  TrainOptions odd = cycle;
+  odd.image_size = 250;
+  odd.blocks = 0;
+  expect_mentions(message_of<std::invalid_argument>([&] { resolve_options(odd); }), {"multiple of 4", "250"});
+  odd.image_size = 64;
+  odd.epochs = 4;
+  odd.decay_epochs = 5;
+  expect_mentions(message_of<std::invalid_argument>([&] { resolve_options(odd); }), {"--decay-epochs 5", "--epochs 4"});
+  TrainOptions deep;
+  deep.arch = Arch::Pix2pix;
+  deep.image_size = 64;
+  deep.depth = 8;
+  expect_mentions(message_of<std::invalid_argument>([&] { resolve_options(deep); }), {"--depth 8", "--depth 6"});
   TrainOptions round_trip = options_from_json(options_to_json(cycle));
   EXPECT_EQ(options_to_json(round_trip), options_to_json(cycle));
   expect_mentions(message_of<std::invalid_argument>([] { options_from_json(R"({"arch": "dcgan", "bogus": 1})"); }),

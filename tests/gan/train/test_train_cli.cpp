@@ -135,6 +135,9 @@ void expect_valid_run(const fs::path& run, int64_t steps) {
     EXPECT_GT(data::read_image(png).width, 16) << png;
   }
   EXPECT_TRUE(fs::exists(run / "options.json"));
+  int checkpoints = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(run / "checkpoints")) ++checkpoints;
+  EXPECT_LE(checkpoints, 2) << "a checkpoint and the one before it are kept";
 }
 
 struct ModelRun {
@@ -243,8 +246,17 @@ TEST(TrainCli, BadInputIsOneClearError) {
   EXPECT_EQ(o.status, 2);
   EXPECT_NE(o.output.find("--resume needs --out"), std::string::npos) << o.output;
   o = ganforge("train dcgan --resume --out /nonexistent/run");
+  EXPECT_EQ(o.status, 2);
+  EXPECT_NE(o.output.find("/nonexistent/run: expected the folder of a run"), std::string::npos) << o.output;
+  // A finished run is neither overwritten by a fresh one nor resumed through one of its checkpoint folders.
+  const fs::path run = temp("occupied");
+  ASSERT_EQ(ganforge("train gan --data " + tiny_mnist().string() + " --batch 8 --steps 1 --out " + run.string()).status, 0);
+  o = ganforge("train gan --data " + tiny_mnist().string() + " --batch 8 --steps 1 --out " + run.string());
   EXPECT_EQ(o.status, 1);
-  EXPECT_NE(o.output.find("is not a checkpoint"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("already holds a training run"), std::string::npos) << o.output;
+  o = ganforge("train gan --resume --steps 2 --out " + (run / "checkpoints" / "step-00000001").string());
+  EXPECT_EQ(o.status, 2);
+  EXPECT_NE(o.output.find("expected the folder of a run"), std::string::npos) << o.output;
   o = ganforge("sample /nonexistent/run");
   EXPECT_EQ(o.status, 1);
   EXPECT_NE(o.output.find("/nonexistent/run"), std::string::npos) << o.output;
