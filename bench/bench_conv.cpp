@@ -1,6 +1,7 @@
 // Every convolution and transposed-convolution layer of DCGAN-64 and DCGAN-MNIST at batch
 // 64: forward, backward-data and backward-filter on the cpu backend and on oneDNN, 1 and 2
-// threads, in GFLOP/s. The closing table of ganforge_bench gives the ratios.
+// threads, in GFLOP/s; and on the cuda backend when a GPU is visible (".../gpu/cuda"). The
+// closing table of ganforge_bench gives the cpu : oneDNN ratios.
 //   build/bench/ganforge_bench --benchmark_filter=conv/
 #include <benchmark/benchmark.h>
 #include <omp.h>
@@ -10,7 +11,6 @@
 
 #include "bench/onednn_conv.h"
 #include "core/ganforge.h"
-#include "kernels/cpu/cpu_backend.h"
 #include "kernels/cpu/parallel.h"
 
 namespace ganforge::bench {
@@ -52,25 +52,29 @@ void set_threads(int threads) {
   omp_set_num_threads(threads);
 }
 
-void run_ganforge(benchmark::State& state, ConvShape s, ConvPass pass, int threads) {
+// One pass of one layer on a GANForge backend (cpu, or cuda on the GPU: there each pass is
+// waited for, so the time is the kernels').
+void run_ganforge(benchmark::State& state, ConvShape s, ConvPass pass, int threads, const char* backend_name) {
   set_threads(threads);
+  kernels::Backend& backend = kernels::find_backend(backend_name);
+  const TensorOptions on = TensorOptions{}.with_device(Device{backend.device_type()});
   Generator gen(1);
   const ConvParams p = conv_params(s.stride, s.pad);
-  Tensor x = randn({s.n, s.cin, s.h, s.w}, {}, &gen);
-  Tensor y = randn({s.n, s.cout, s.out_h(), s.out_w()}, {}, &gen);
-  Tensor w = s.transposed ? randn({s.cin, s.cout, s.k, s.k}, {}, &gen) : randn({s.cout, s.cin, s.k, s.k}, {}, &gen);
-  kernels::Backend& cpu = kernels::cpu_backend();
+  Tensor x = randn({s.n, s.cin, s.h, s.w}, on, &gen);
+  Tensor y = randn({s.n, s.cout, s.out_h(), s.out_w()}, on, &gen);
+  Tensor w = s.transposed ? randn({s.cin, s.cout, s.k, s.k}, on, &gen) : randn({s.cout, s.cin, s.k, s.k}, on, &gen);
   const kernels::TensorDesc none{};
   for (auto _ : state) {
     if (!s.transposed) {
-      if (pass == ConvPass::Forward) cpu.conv2d_forward(p, describe(x), describe(w), none, describe(y));
-      if (pass == ConvPass::BackwardData) cpu.conv2d_backward_data(p, describe(y), describe(w), describe(x));
-      if (pass == ConvPass::BackwardFilter) cpu.conv2d_backward_filter(p, describe(x), describe(y), describe(w), none);
+      if (pass == ConvPass::Forward) backend.conv2d_forward(p, describe(x), describe(w), none, describe(y));
+      if (pass == ConvPass::BackwardData) backend.conv2d_backward_data(p, describe(y), describe(w), describe(x));
+      if (pass == ConvPass::BackwardFilter) backend.conv2d_backward_filter(p, describe(x), describe(y), describe(w), none);
     } else {
-      if (pass == ConvPass::Forward) cpu.conv_transpose2d_forward(p, describe(x), describe(w), none, describe(y));
-      if (pass == ConvPass::BackwardData) cpu.conv_transpose2d_backward_data(p, describe(y), describe(w), describe(x));
-      if (pass == ConvPass::BackwardFilter) cpu.conv_transpose2d_backward_filter(p, describe(x), describe(y), describe(w), none);
+      if (pass == ConvPass::Forward) backend.conv_transpose2d_forward(p, describe(x), describe(w), none, describe(y));
+      if (pass == ConvPass::BackwardData) backend.conv_transpose2d_backward_data(p, describe(y), describe(w), describe(x));
+      if (pass == ConvPass::BackwardFilter) backend.conv_transpose2d_backward_filter(p, describe(x), describe(y), describe(w), none);
     }
+    backend.synchronize();
   }
   state.counters["GFLOP/s"] = benchmark::Counter(s.flops() * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
@@ -83,15 +87,25 @@ void run_onednn(benchmark::State& state, ConvShape s, ConvPass pass, int threads
 }
 
 const bool registered = [] {
+  const bool gpu = [] {
+    for (const kernels::Backend* b : kernels::all_backends())
+      if (std::string(b->name()) == "cuda") return b->available();
+    return false;
+  }();
   for (const Layer& layer : kLayers)
-    for (ConvPass pass : {ConvPass::Forward, ConvPass::BackwardData, ConvPass::BackwardFilter})
+    for (ConvPass pass : {ConvPass::Forward, ConvPass::BackwardData, ConvPass::BackwardFilter}) {
       for (int threads : {1, 2}) {
         const std::string stem = std::string("conv/") + layer.name + "/" + pass_name(pass) + "/threads:" + std::to_string(threads);
-        benchmark::RegisterBenchmark((stem + "/ganforge").c_str(), run_ganforge, layer.shape, pass, threads)
+        benchmark::RegisterBenchmark((stem + "/ganforge").c_str(), run_ganforge, layer.shape, pass, threads, "cpu")
             ->Unit(benchmark::kMillisecond)->UseRealTime();
         benchmark::RegisterBenchmark((stem + "/onednn").c_str(), run_onednn, layer.shape, pass, threads)
             ->Unit(benchmark::kMillisecond)->UseRealTime();
       }
+      if (gpu)  // the hand-written CUDA kernels, when a GPU is visible (tools/gpu-check.sh runs these)
+        benchmark::RegisterBenchmark((std::string("conv/") + layer.name + "/" + pass_name(pass) + "/gpu/cuda").c_str(),
+                                     run_ganforge, layer.shape, pass, 1, "cuda")
+            ->Unit(benchmark::kMicrosecond)->UseRealTime();
+    }
   return true;
 }();
 
