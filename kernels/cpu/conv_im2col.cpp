@@ -277,6 +277,16 @@ bool unfold_is_identity(const Geometry& g) {
          (g.p.dilation_h == 1 || g.kh == 1) && (g.p.dilation_w == 1 || g.kw == 1);
 }
 
+// Calls f(begin, end) on slices of [0, n), one per thread once the product has `flops` >=
+// 1e8 (where cpu::gemm_single would give Eigen a second thread), else f(0, n).
+template <class F>
+void for_each_slice(int64_t n, int64_t flops, F&& f) {
+  if (flops < 100'000'000)
+    f(int64_t{0}, n);
+  else
+    cpu::parallel_for(n, cpu::kMinWorkPerThread, f);
+}
+
 bool small_product(const Geometry& g) { return std::min(g.co, g.k()) <= cpu::kSmallGemmDim; }
 bool in_place(const Geometry& g) { return small_product(g) && g.positions() >= kInPlacePositions; }
 
@@ -333,7 +343,7 @@ template <class T>
 void direct(const Geometry& g, const T* in, const T* weight, const TensorDesc& bias, T* out) {
   if (unfold_is_identity(g)) {  // out [N, Co] = in [N, K] · Wᵀ, a slice of samples per thread
     const int64_t k = g.k();
-    cpu::parallel_for(g.n, 2 * g.co * k / 16, [&](int64_t begin, int64_t end) {
+    for_each_slice(g.n, 2 * g.n * g.co * k, [&](int64_t begin, int64_t end) {
       gemm<T>(end - begin, g.co, k, matrix(in + begin * k, k), matrix(weight, k, true), matrix(out + begin * g.co, g.co),
               0);
       for (int64_t s = begin; s < end; ++s) add_bias(bias, out + s * g.co, g.co, 1);
@@ -380,7 +390,7 @@ template <class T>
 void transposed(const Geometry& g, const T* out_grad, const T* weight, const TensorDesc& bias, T* in_grad) {
   if (unfold_is_identity(g)) {  // in_grad [N, K] = out_grad [N, Co] · W, a slice of samples per thread
     const int64_t k = g.k();
-    cpu::parallel_for(g.n, 2 * g.co * k / 16, [&](int64_t begin, int64_t end) {
+    for_each_slice(g.n, 2 * g.n * g.co * k, [&](int64_t begin, int64_t end) {
       gemm<T>(end - begin, k, g.co, matrix(out_grad + begin * g.co, g.co), matrix(weight, k), matrix(in_grad + begin * k, k),
               0);
       for (int64_t s = begin; s < end; ++s) add_bias(bias, in_grad + s * k, g.ci, g.h * g.w);
@@ -424,7 +434,7 @@ template <class T>
 void filter(const Geometry& g, const T* in, const T* out_grad, T* weight_grad) {
   if (unfold_is_identity(g)) {  // weight_grad [Co, K] = out_gradᵀ · in [N, K], a slice of K per thread
     const int64_t k = g.k();
-    cpu::parallel_for(k, 2 * g.co * g.n / 16, [&](int64_t begin, int64_t end) {
+    for_each_slice(k, 2 * g.n * g.co * k, [&](int64_t begin, int64_t end) {
       gemm<T>(g.co, end - begin, g.n, matrix(out_grad, g.co, true), matrix(in + begin, k), matrix(weight_grad + begin, k),
               0);
     });
