@@ -43,11 +43,11 @@
 #include <type_traits>
 
 #include "kernels/cuda/cuda_backend.h"
+#include "kernels/cuda/tile_mma.h"
 
 namespace ganforge::kernels::GANFORGE_CUDA_NS {
 namespace {
 
-constexpr int kTile = 64, kStep = 16, kPerThread = 4, kThreadsPerSide = kTile / kPerThread;
 static_assert(kThreadsPerSide * kThreadsPerSide == kThreadsPerBlock, "one 4x4 sub-tile per thread");
 constexpr int kFewRows = 4, kFewColumns = 32, kFewSlices = kThreadsPerBlock / kFewColumns;
 
@@ -323,13 +323,7 @@ __device__ void implicit_gemm_tiled(const ConvGemm<T, AMatrix, Gather, Output>& 
     for (int kk = threadIdx.x / kTile; kk < kStep; kk += kThreadsPerBlock / kTile)
       b_tile[kk][b_col] = b_valid && k0 + kk < k_end ? p.b.at(k0 + kk, column) : T(0);
     __syncthreads();
-    for (int kk = 0; kk < kStep; ++kk) {
-      T a_frag[kPerThread], b_frag[kPerThread];
-      for (int i = 0; i < kPerThread; ++i) a_frag[i] = a_tile[kk][ty + kThreadsPerSide * i];
-      for (int j = 0; j < kPerThread; ++j) b_frag[j] = b_tile[kk][tx + kThreadsPerSide * j];
-      for (int i = 0; i < kPerThread; ++i)
-        for (int j = 0; j < kPerThread; ++j) acc[i][j] += a_frag[i] * b_frag[j];
-    }
+    accumulate_tile_step(a_tile, b_tile, tx, ty, acc);
     __syncthreads();
   }
   for (int i = 0; i < kPerThread; ++i)

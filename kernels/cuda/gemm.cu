@@ -1,18 +1,18 @@
 // GEMM of the cuda / cuda-sim backend (no cuBLAS: cuBLAS is the yardstick, not the code).
 //
 // - gemm_tiled_shared: C tile of 64x64 per block of 256 threads, each thread 4x4 outputs
-//   (rows ty + 16i, columns tx + 16j, so neighbouring threads read neighbouring shared words).
-//   A 64x16 tile of A (stored transposed, k-major) and a 16x64 tile of B are staged in
-//   shared memory per step of k, with zero padding at the edges, so any m, n, k and any
-//   strides (transposed, broadcast batch) work. One batch matrix per blockIdx.z.
+//   (tile_mma.h, the inner product it shares with the convolutions). A 64x16 tile of A
+//   (stored transposed, k-major) and a 16x64 tile of B are staged in shared memory per step
+//   of k, with zero padding at the edges, so any m, n, k and any strides (transposed,
+//   broadcast batch) work. One batch matrix per blockIdx.z.
 //   Accumulates in the element type (float for f32: the error bound k·u·Σ|a||b| stays within
 //   the consistency tolerance), int64 for integers.
 #include "kernels/cuda/cuda_backend.h"
+#include "kernels/cuda/tile_mma.h"
 
 namespace ganforge::kernels::GANFORGE_CUDA_NS {
 namespace {
 
-constexpr int kTile = 64, kStep = 16, kPerThread = 4, kThreadsPerSide = kTile / kPerThread;
 
 template <class T>
 struct GemmParams {
@@ -46,13 +46,7 @@ __global__ void gemm_tiled_shared(GemmParams<T> p) {
       b_tile[kk][j] = row < p.k && col < p.n ? b[row * p.b_row + col * p.b_col] : T(0);
     }
     __syncthreads();
-    for (int kk = 0; kk < kStep; ++kk) {
-      T a_frag[kPerThread], b_frag[kPerThread];
-      for (int i = 0; i < kPerThread; ++i) a_frag[i] = a_tile[kk][ty + kThreadsPerSide * i];
-      for (int j = 0; j < kPerThread; ++j) b_frag[j] = b_tile[kk][tx + kThreadsPerSide * j];
-      for (int i = 0; i < kPerThread; ++i)
-        for (int j = 0; j < kPerThread; ++j) acc[i][j] += a_frag[i] * b_frag[j];
-    }
+    accumulate_tile_step(a_tile, b_tile, tx, ty, acc);
     __syncthreads();
   }
   for (int i = 0; i < kPerThread; ++i)
