@@ -41,7 +41,8 @@ std::string read_text(const fs::path& path) {
 
 // Every key of a file must be taken by some part of the recipe, and every part must find its keys.
 void expect_all_used(const nn::StateDict& all, const std::vector<std::string>& prefixes, const fs::path& file) {
-  for (const auto& [key, t] : all) {
+  for (const auto& entry : all) {
+    const std::string& key = entry.first;
     const bool used = std::any_of(prefixes.begin(), prefixes.end(), [&](const std::string& p) { return key.rfind(p + ".", 0) == 0; });
     if (!used) throw std::invalid_argument(file.string() + ": unexpected key '" + key + "' (a checkpoint of another model?)");
   }

@@ -103,7 +103,8 @@ TrainOptions options_from_json(const std::string& text) {
   }
   if (known != j.size()) {
     std::string unknown;
-    for (const auto& [key, value] : j.items()) {
+    for (const auto& item : j.items()) {
+      const std::string key = item.key();
       bool found = key == "arch";
       for_each_field(o, [&](const char* k, auto&) { found = found || key == k; });
       if (!found) unknown += " '" + key + "'";
