@@ -75,20 +75,37 @@ void check(const SgdOptions& o) {
     throw std::invalid_argument("SGD: nesterov momentum needs momentum > 0 and dampening 0");
 }
 
-Tensor index_list(size_t first, size_t count) {
-  std::vector<int64_t> ids;
-  for (size_t i = 0; i < count; ++i) ids.push_back(static_cast<int64_t>(first + i));
-  return from_vector(ids, {static_cast<int64_t>(count)});
-}
-
 std::string group_key(size_t g, const char* field) { return "param_groups." + std::to_string(g) + "." + field; }
 std::string state_key(size_t i, const char* field) { return "state." + std::to_string(i) + "." + field; }
 
-// The parameter positions of group g must be the ones this optimizer has.
-void read_group_params(StateReader& reader, size_t g, size_t first, size_t count) {
-  Tensor ids = reader.take(group_key(g, "params"), {static_cast<int64_t>(count)}, DType::I64);
-  if (ids.defined() && ids.to_vector<int64_t>() != index_list(first, count).to_vector<int64_t>())
-    throw std::invalid_argument("load_state_dict: parameter group " + std::to_string(g) + " lists other parameters");
+// "param_groups.<g>.params": the positions, over all groups, of each group's parameters.
+template <class Options>
+std::vector<std::vector<int64_t>> param_positions(const std::vector<ParamGroup<Options>>& groups) {
+  std::vector<std::vector<int64_t>> positions;
+  int64_t next = 0;
+  for (const auto& group : groups) {
+    positions.emplace_back();
+    for (size_t i = 0; i < group.params.size(); ++i) positions.back().push_back(next++);
+  }
+  return positions;
+}
+
+template <class Options>
+void write_param_lists(StateDict& out, const std::vector<ParamGroup<Options>>& groups) {
+  const auto positions = param_positions(groups);
+  for (size_t g = 0; g < groups.size(); ++g)
+    out[group_key(g, "params")] = from_vector(positions[g], {static_cast<int64_t>(positions[g].size())});
+}
+
+// Every group of the state must list the parameters this optimizer's group has.
+template <class Options>
+void read_param_lists(StateReader& reader, const std::vector<ParamGroup<Options>>& groups) {
+  const auto positions = param_positions(groups);
+  for (size_t g = 0; g < groups.size(); ++g) {
+    Tensor ids = reader.take(group_key(g, "params"), {static_cast<int64_t>(positions[g].size())}, DType::I64);
+    if (ids.defined() && ids.to_vector<int64_t>() != positions[g])
+      throw std::invalid_argument("load_state_dict: parameter group " + std::to_string(g) + " lists other parameters");
+  }
 }
 
 }  // namespace
@@ -143,6 +160,7 @@ Adam::Adam(std::vector<AdamGroup> groups) : GroupedOptimizer("Adam", std::move(g
 
 void Adam::step() {
   NoGradGuard no_grad;
+  const std::vector<Tensor> all = all_parameters();
   size_t index = 0;
   for (const AdamGroup& group : groups_) {
     // Parameters at the same step count share one multi-tensor update.
@@ -157,7 +175,6 @@ void Adam::step() {
       }
       by_step[++s.step].push_back(i);
     }
-    const std::vector<Tensor> all = all_parameters();
     for (const auto& [step, members] : by_step) {
       std::vector<Tensor> params, grads, exp_avgs, exp_avg_sqs;
       for (size_t i : members) {
@@ -174,15 +191,13 @@ void Adam::step() {
 
 StateDict Adam::state_dict() const {
   StateDict out;
-  size_t first = 0;
+  write_param_lists(out, groups_);
   for (size_t g = 0; g < groups_.size(); ++g) {
     const AdamOptions& o = groups_[g].options;
     out[group_key(g, "lr")] = f64_scalar(o.lr);
     out[group_key(g, "betas")] = from_vector(std::vector<double>{o.beta1, o.beta2}, {2});
     out[group_key(g, "eps")] = f64_scalar(o.eps);
     out[group_key(g, "weight_decay")] = f64_scalar(o.weight_decay);
-    out[group_key(g, "params")] = index_list(first, groups_[g].params.size());
-    first += groups_[g].params.size();
   }
   for (size_t i = 0; i < state_.size(); ++i) {
     if (!state_[i].exp_avg.defined()) continue;
@@ -196,7 +211,7 @@ StateDict Adam::state_dict() const {
 void Adam::load_state_dict(const StateDict& state) {
   StateReader reader("Adam", state);
   std::vector<AdamGroup> groups = groups_;
-  size_t first = 0;
+  read_param_lists(reader, groups);
   for (size_t g = 0; g < groups.size(); ++g) {
     AdamOptions& o = groups[g].options;
     o.lr = reader.number(group_key(g, "lr"));
@@ -206,8 +221,6 @@ void Adam::load_state_dict(const StateDict& state) {
     }
     o.eps = reader.number(group_key(g, "eps"));
     o.weight_decay = reader.number(group_key(g, "weight_decay"));
-    read_group_params(reader, g, first, groups[g].params.size());
-    first += groups[g].params.size();
   }
   const std::vector<Tensor> params = all_parameters();
   std::vector<State> states(params.size());
@@ -261,7 +274,7 @@ void SGD::step() {
 
 StateDict SGD::state_dict() const {
   StateDict out;
-  size_t first = 0;
+  write_param_lists(out, groups_);
   for (size_t g = 0; g < groups_.size(); ++g) {
     const SgdOptions& o = groups_[g].options;
     out[group_key(g, "lr")] = f64_scalar(o.lr);
@@ -269,8 +282,6 @@ StateDict SGD::state_dict() const {
     out[group_key(g, "dampening")] = f64_scalar(o.dampening);
     out[group_key(g, "weight_decay")] = f64_scalar(o.weight_decay);
     out[group_key(g, "nesterov")] = f64_scalar(o.nesterov ? 1 : 0);
-    out[group_key(g, "params")] = index_list(first, groups_[g].params.size());
-    first += groups_[g].params.size();
   }
   for (size_t i = 0; i < momentum_buffers_.size(); ++i)
     if (momentum_buffers_[i].defined()) out[state_key(i, "momentum_buffer")] = momentum_buffers_[i].detach();
@@ -280,7 +291,7 @@ StateDict SGD::state_dict() const {
 void SGD::load_state_dict(const StateDict& state) {
   StateReader reader("SGD", state);
   std::vector<SgdGroup> groups = groups_;
-  size_t first = 0;
+  read_param_lists(reader, groups);
   for (size_t g = 0; g < groups.size(); ++g) {
     SgdOptions& o = groups[g].options;
     o.lr = reader.number(group_key(g, "lr"));
@@ -288,8 +299,6 @@ void SGD::load_state_dict(const StateDict& state) {
     o.dampening = reader.number(group_key(g, "dampening"));
     o.weight_decay = reader.number(group_key(g, "weight_decay"));
     o.nesterov = reader.number(group_key(g, "nesterov")) != 0;
-    read_group_params(reader, g, first, groups[g].params.size());
-    first += groups[g].params.size();
   }
   const std::vector<Tensor> params = all_parameters();
   std::vector<Tensor> buffers(params.size());
