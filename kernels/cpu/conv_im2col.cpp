@@ -20,6 +20,7 @@
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/gemm_small.h"
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/workspace.h"
 
 namespace ganforge::kernels {
 namespace {
@@ -297,10 +298,10 @@ void for_each_group(const Geometry& g, int64_t group, int64_t buffer_size, F&& f
   const int64_t groups = (g.n + group - 1) / group;
   const int64_t flops = 2 * g.co * g.k() * group * g.positions();
   cpu::parallel_for(groups, flops / 16, [&](int64_t begin, int64_t end) {
-    std::vector<T> buffer(static_cast<size_t>(buffer_size));
+    T* buffer = cpu::thread_workspace<T>(cpu::WorkspaceSlot::kColumns, buffer_size);
     for (int64_t index = begin; index < end; ++index) {
       const int64_t first = index * group;
-      f(first, std::min(group, g.n - first), buffer.data());
+      f(first, std::min(group, g.n - first), buffer);
     }
   });
 }
@@ -428,48 +429,52 @@ void transposed(const Geometry& g, const T* out_grad, const T* weight, const Ten
   });
 }
 
-// weight_grad = filter(in, out_grad): the groups are split into one slice per thread, each
-// slice summing into its own partial weight gradient, and the partials are added at the end.
+// weight_grad = filter(in, out_grad): the groups are split into one slice per thread. The
+// first thread sums straight into weight_grad, each other one into its own partial weight
+// gradient, and the partials are added at the end.
 template <class T>
 void filter(const Geometry& g, const T* in, const T* out_grad, T* weight_grad) {
+  const int64_t k = g.k();
   if (unfold_is_identity(g)) {  // weight_grad [Co, K] = out_gradᵀ · in [N, K], a slice of K per thread
-    const int64_t k = g.k();
     for_each_slice(k, 2 * g.n * g.co * k, [&](int64_t begin, int64_t end) {
       gemm<T>(g.co, end - begin, g.n, matrix(out_grad, g.co, true), matrix(in + begin, k), matrix(weight_grad + begin, k),
               0);
     });
     return;
   }
-  const int64_t k = g.k(), taps = g.kh * g.kw, positions = g.positions(), columns = g.group() * positions;
+  const int64_t taps = g.kh * g.kw, positions = g.positions(), columns = g.group() * positions;
   const int64_t groups = (g.n + g.group() - 1) / g.group();
+  if (groups == 0) {
+    std::fill(weight_grad, weight_grad + g.co * k, T(0));
+    return;
+  }
   const int64_t block = std::clamp<int64_t>((kFilterBlockRows + taps - 1) / taps, 1, g.ci);
   const int64_t flops = 2 * g.co * k * columns * groups;
   const int64_t slices = std::clamp<int64_t>(flops / (16 * cpu::kMinWorkPerThread), 1, std::min<int64_t>(groups, cpu::max_threads()));
-  std::vector<std::vector<T>> partials(static_cast<size_t>(slices), std::vector<T>(static_cast<size_t>(g.co * k), T(0)));
+  std::vector<T*> partials(static_cast<size_t>(slices), nullptr);
   const Unfolder<T> unfolder(g);
   cpu::parallel_for(slices, cpu::kMinWorkPerThread, [&](int64_t begin, int64_t end) {
-    std::vector<T> buffer(static_cast<size_t>(block * taps * columns + g.co * columns + g.h * g.w));
-    T* cols = buffer.data();
+    T* cols = cpu::thread_workspace<T>(cpu::WorkspaceSlot::kColumns, block * taps * columns + g.co * columns + g.h * g.w);
     T* gathered = cols + block * taps * columns;
     T* scratch = gathered + g.co * columns;
-    for (int64_t slice = begin; slice < end; ++slice) {
-      T* sum = partials[static_cast<size_t>(slice)].data();
-      for (int64_t index = groups * slice / slices; index < groups * (slice + 1) / slices; ++index) {
-        const int64_t first = index * g.group(), samples = std::min(g.group(), g.n - first);
-        gather_group(g, out_grad, first, samples, columns, gathered);
-        for (int64_t c0 = 0; c0 < g.ci; c0 += block) {
-          const int64_t c1 = std::min(g.ci, c0 + block);
-          for (int64_t s = 0; s < samples; ++s)
-            unfolder.unfold(in + (first + s) * g.ci * g.h * g.w, cols, columns, s * positions, scratch, c0, c1);
-          gemm<T>(g.co, (c1 - c0) * taps, samples * positions, matrix(gathered, columns), matrix(cols, columns, true),
-                  matrix(sum + c0 * taps, k), 1);
-        }
+    T* sum = begin == 0 ? weight_grad : cpu::thread_workspace<T>(cpu::WorkspaceSlot::kPartialSum, g.co * k);
+    partials[static_cast<size_t>(begin)] = sum;
+    const int64_t first_group = groups * begin / slices;
+    for (int64_t index = first_group; index < groups * end / slices; ++index) {
+      const int64_t first = index * g.group(), samples = std::min(g.group(), g.n - first);
+      gather_group(g, out_grad, first, samples, columns, gathered);
+      for (int64_t c0 = 0; c0 < g.ci; c0 += block) {
+        const int64_t c1 = std::min(g.ci, c0 + block);
+        for (int64_t s = 0; s < samples; ++s)
+          unfolder.unfold(in + (first + s) * g.ci * g.h * g.w, cols, columns, s * positions, scratch, c0, c1);
+        gemm<T>(g.co, (c1 - c0) * taps, samples * positions, matrix(gathered, columns), matrix(cols, columns, true),
+                matrix(sum + c0 * taps, k), index == first_group ? 0 : 1);
       }
     }
   });
-  std::copy(partials[0].begin(), partials[0].end(), weight_grad);
   for (size_t t = 1; t < partials.size(); ++t)
-    for (int64_t e = 0; e < g.co * k; ++e) weight_grad[e] += partials[t][static_cast<size_t>(e)];
+    if (const T* partial = partials[t])
+      for (int64_t e = 0; e < g.co * k; ++e) weight_grad[e] += partial[e];
 }
 
 template <class T>

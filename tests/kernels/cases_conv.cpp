@@ -38,6 +38,9 @@ const std::vector<Geometry> kConv = {
     {"split-K wgrad, 3 filters, ragged last slice", 5, 3, 13, 13, 3, 3, 3, params(1, 1)},
     // the cpu backend makes the columns of 64 (f32) or 32 (f64) channels at a time here
     {"im2col over several channel blocks", 4, 72, 8, 8, 49, 4, 4, params(2, 1)},
+    // two groups of 32 samples (the second ragged), whose weight gradients two threads sum
+    // into weight_grad and into a partial sum
+    {"wgrad over two thread slices", 40, 8, 8, 8, 8, 4, 4, params(2, 1)},
     {"strides 3 x 1, uneven padding", 2, 2, 10, 7, 3, 3, 3, {3, 1, 1, 0, 2, 1, 1, 1}},
 };
 
