@@ -4,12 +4,12 @@
 //   transposed: cols_g = Wᵀ · DY_g, then col2im adds every column back onto its window
 //   filter:     dW += DY_g · cols_gᵀ
 // G is chosen so that a group has at least kMinColumns columns: DCGAN's deep layers have
-// 4x4 outputs, and a per-sample GEMM with 16 columns runs far below Eigen's peak. The
+// 4x4 outputs, and a per-sample GEMM with 16 columns runs far below the GEMM's peak. The
 // columns are made and consumed a block of input channels at a time (channel_block), so
 // they stay in L2 between the GEMM and im2col / col2im. Products with a 1- or 3-channel
 // side use the register-tiled small_gemm, in place on each sample when its maps are large;
 // kernels that cover the whole input (1x1 outputs) need no columns at all.
-// Groups run in parallel with per-thread buffers; a single group lets Eigen use the threads.
+// Groups run in parallel with per-thread buffers; a single group lets the GEMM use the threads.
 // As in kernels/reference/conv.cpp, the six primitives map onto these three routines
 // (a transposed convolution is the backward-data of the convolution that shares its weight).
 #include <algorithm>
@@ -261,25 +261,27 @@ void gemm(int64_t m, int64_t n, int64_t k, MatrixDesc a, MatrixDesc b, MatrixDes
   cpu::gemm_single(d);
 }
 
-// The products with a 1- or 3-channel side go through small_gemm, the rest through Eigen,
-// both over groups of samples (Geometry::group) gathered into one matrix. A small product
-// whose samples have enough positions to fill its register tiles runs one sample at a time
-// instead, reading the sample's input and writing its output in place (no gather, no copy).
+// The products with a 1- or 3-channel side go through small_gemm, the rest through the
+// packed GEMM, both over groups of samples (Geometry::group) gathered into one matrix. A
+// small product whose samples have enough positions to fill its register tiles runs one
+// sample at a time instead, reading the sample's input and writing its output in place (no
+// gather, no copy).
 constexpr int64_t kInPlacePositions = 64;
 
 // A kernel that covers the whole unpadded input (DCGAN's 4x4 -> 1x1 discriminator head and,
 // transposed, the generator's 1x1 -> 4x4 first layer) unfolds each sample into exactly its
 // image: the columns are the input read as [N, K], so each routine is one GEMM on the
 // tensors in place, over the whole batch. Its threads take slices of it, each GEMM on one
-// thread: Eigen's own threading of these thin products (64 x 100 x 8192) spun for whole
-// scheduler slices on the shared 2-core machine (0.5 GFLOP/s on 2 threads, 130 on one).
+// thread: Eigen's threading of these thin products (64 x 100 x 8192), when it was the GEMM,
+// spun for whole scheduler slices on the shared 2-core machine (0.5 GFLOP/s on 2 threads,
+// 130 on one).
 bool unfold_is_identity(const Geometry& g) {
   return g.ho == 1 && g.wo == 1 && g.kh == g.h && g.kw == g.w && g.p.pad_top == 0 && g.p.pad_left == 0 &&
          (g.p.dilation_h == 1 || g.kh == 1) && (g.p.dilation_w == 1 || g.kw == 1);
 }
 
 // Calls f(begin, end) on slices of [0, n), one per thread once the product has `flops` >=
-// 1e8 (where cpu::gemm_single would give Eigen a second thread), else f(0, n).
+// 1e8 (where cpu::gemm_single would take a second thread), else f(0, n).
 template <class F>
 void for_each_slice(int64_t n, int64_t flops, F&& f) {
   if (flops < 100'000'000)
@@ -329,7 +331,7 @@ void add_bias(const TensorDesc& bias, T* out, int64_t channels, int64_t position
 // The grouped products run over blocks of input channels. For direct and transposed a
 // block's rows of the columns (about kColumnBlockBytes) stay in L2 between the GEMM and the
 // unfold / fold; the whole column matrix of a deep layer is 4 MiB (DCGAN's 128->256 layer:
-// 2048 x 512). The weight gradient only streams its columns into Eigen's packing, which
+// 2048 x 512). The weight gradient only streams its columns into the GEMM's packing, which
 // repacks the output gradient for every block: there blocks of kFilterBlockRows rows (2 MiB
 // at 512 columns) measured 5-25% faster than L2-sized ones, and no better unblocked.
 constexpr int64_t kColumnBlockBytes = 256 << 10, kFilterBlockRows = 1024;

@@ -1,6 +1,7 @@
 // The cpu backend: the fast path on machines without a GPU. Loops are written so that g++
 // vectorises them (contiguous inner runs get their own loop), large work is split over
-// OpenMP threads (see parallel.h), and GEMM is Eigen's.
+// OpenMP threads (see parallel.h), and GEMM is packed panels and a register-tile kernel
+// (gemm_packed.cpp).
 #pragma once
 
 #include "kernels/host_backend.h"

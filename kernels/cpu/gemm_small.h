@@ -1,6 +1,6 @@
 // C = A·B for products where one of m or k is small (<= kSmallGemmDim): the im2col GEMMs of
-// layers with 1 or 3 channels (K or M = 16 or 48). Eigen packs both operands for every
-// call, which such thin products cannot amortise; this kernel instead walks C in
+// layers with 1 or 3 channels (K or M = 16 or 48). The packed GEMM copies both operands for
+// every call, which such thin products cannot amortise; this kernel instead walks C in
 // MR x NR register tiles (8 x 32 f32: sixteen 16-lane accumulators under AVX-512), reading
 // each row of B once per tile row-block and broadcasting A's elements. The last tile of a
 // row is masked rather than left to scalar code, so C can be a sample's output plane with

@@ -15,8 +15,8 @@
 
 namespace ganforge::kernels::cpu {
 
-// A GCC vector-extension value of float or double: kept in registers, split correctly on
-// narrower SIMD.
+// A GCC vector-extension value of float, double or (for GEMM) int64_t: kept in registers,
+// split correctly on narrower SIMD.
 template <class T>
 struct Vector64Of;
 template <>
@@ -26,6 +26,10 @@ struct Vector64Of<float> {
 template <>
 struct Vector64Of<double> {
   typedef double type __attribute__((vector_size(64)));
+};
+template <>
+struct Vector64Of<int64_t> {
+  typedef int64_t type __attribute__((vector_size(64)));
 };
 template <class T>
 using Vector64 = typename Vector64Of<T>::type;

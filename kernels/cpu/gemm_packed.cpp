@@ -1,0 +1,244 @@
+// cpu GEMM by packed panels: Goto's algorithm, with the loop nest of BLIS.
+//   for each kBlockCols-wide block of C's columns
+//     for each kDepth-deep slice of k: pack that block of B into panels kTileCols wide
+//       for each kBlockRows-tall block of A: pack it into panels kTileRows tall
+//         for each B panel, for each A panel: the micro-kernel on one tile of C
+// The micro-kernel keeps a kTileRows x kTileCols tile of C in registers (8 x 32 f32 under
+// AVX-512: 16 accumulators of 16 lanes, enough to cover the FMA latency) and per step of k
+// loads two vectors of the B panel and broadcasts 8 values of the A panel for 16 FMAs. A B
+// panel (kDepth x 32, 32 KiB f32) stays in L1 while the A panels of a block (512 x kDepth,
+// 512 KiB) stream from L2. Panels are zero-padded to whole tiles, so the kernel has no edge
+// cases; edge tiles and a C without unit column stride go through a tile-sized buffer.
+// Packing reads every operand through its strides, so transposed views cost no copy.
+// Measured against Eigen's GEMM, which this replaced (a 48 x 4 tile: 12 accumulators, 7
+// loads per 12 FMAs), and oneDNN's sgemm in bench/bench_gemm.cpp; 8 x 32 tiles and these
+// blocks measured best of 14 x 32, 12 x 32 and 8 x 32 tiles and of blocks half or twice these.
+#include <algorithm>
+#include <utility>
+
+#include "kernels/cpu/cpu_backend.h"
+#include "kernels/cpu/gemm.h"
+#include "kernels/cpu/map.h"
+#include "kernels/cpu/parallel.h"
+#include "kernels/cpu/vector_masked.h"
+#include "kernels/cpu/workspace.h"
+
+namespace ganforge::kernels {
+namespace {
+
+#if defined(__AVX512F__)
+constexpr int kTileRows = 8;  // 16 of the 32 zmm registers hold the tile
+#else
+constexpr int kTileRows = 3;  // a 64-byte vector is two ymm registers: 12 of 16 hold the tile
+#endif
+
+template <class T>
+constexpr int64_t kTileCols = 2 * cpu::kVectorLanes<T>;
+
+// Cache blocking in bytes, the same for every dtype: a B panel of kDepth rows is 32 KiB (L1
+// holds 48), an A block of kBlockRows x kDepth 512 KiB (L2 holds 1 MiB), a B block 1 MiB (L3).
+template <class T>
+constexpr int64_t kDepth = 1024 / sizeof(T);
+constexpr int64_t kBlockRows = 64 * kTileRows;
+template <class T>
+constexpr int64_t kBlockCols = 32 * kTileCols<T>;
+
+// An m x n operand: element (i, j) at data[i·rows + j·cols].
+template <class T>
+struct Strided {
+  T* data;
+  int64_t rows, cols;
+  T* at(int64_t i, int64_t j) const { return data + i * rows + j * cols; }
+};
+
+// Packs the m x depth block of A at `a` as panels of kTileRows rows: element (i, p) of
+// panel r lands at packed[r·kTileRows·depth + p·kTileRows + i]; rows past m are 0.
+template <class T>
+void pack_a(int64_t m, int64_t depth, Strided<const T> a, T* packed) {
+  for (int64_t i0 = 0; i0 < m; i0 += kTileRows, packed += kTileRows * depth) {
+    const int64_t rows = std::min<int64_t>(kTileRows, m - i0);
+    if (a.rows == 1 && rows == kTileRows) {  // a column of the panel is contiguous in A
+      for (int64_t p = 0; p < depth; ++p)
+        for (int64_t i = 0; i < kTileRows; ++i) packed[p * kTileRows + i] = *a.at(i0 + i, p);
+      continue;
+    }
+    for (int64_t i = 0; i < kTileRows; ++i)  // row by row, reading each row of A in order
+      for (int64_t p = 0; p < depth; ++p) packed[p * kTileRows + i] = i < rows ? *a.at(i0 + i, p) : T(0);
+  }
+}
+
+// Packs the depth x n block of B at `b` as panels of kTileCols columns: element (p, j) of
+// panel r lands at packed[r·kTileCols·depth + p·kTileCols + j]; columns past n are 0.
+template <class T>
+void pack_b(int64_t depth, int64_t n, Strided<const T> b, T* packed) {
+  constexpr int64_t NR = kTileCols<T>;
+  for (int64_t j0 = 0; j0 < n; j0 += NR, packed += NR * depth) {
+    const int64_t cols = std::min(NR, n - j0);
+    if (b.cols == 1 && cols == NR) {  // a row of the panel is contiguous in B
+      for (int64_t p = 0; p < depth; ++p) std::copy_n(b.at(p, j0), NR, packed + p * NR);
+      continue;
+    }
+    for (int64_t j = 0; j < NR; ++j)  // column by column, reading each column of B in order
+      for (int64_t p = 0; p < depth; ++p) packed[p * NR + j] = j < cols ? *b.at(p, j0 + j) : T(0);
+  }
+}
+
+// How a tile's product is written: C = alpha·AB + beta·C, where beta == 0 reads no C (it may
+// hold NaN); the k slices after the first add onto C (beta = 1).
+template <class T>
+struct TileUpdate {
+  T alpha, beta;
+  bool read_c;
+  T operator()(T product, T c) const { return read_c ? alpha * product + beta * c : alpha * product; }
+};
+
+// The rows x cols tile of C at `c` from an A panel and a B panel of `depth` steps.
+template <class T>
+void micro_kernel(int64_t depth, const T* a, const T* b, Strided<T> c, int64_t rows, int64_t cols,
+                  const TileUpdate<T>& update) {
+  using Vector = cpu::Vector64<T>;
+  constexpr int64_t kLanes = cpu::kVectorLanes<T>;
+  Vector sum[kTileRows][2] = {};
+  for (int64_t p = 0; p < depth; ++p, a += kTileRows, b += 2 * kLanes) {
+    Vector b0, b1;
+    __builtin_memcpy(&b0, b, sizeof(Vector));
+    __builtin_memcpy(&b1, b + kLanes, sizeof(Vector));
+#pragma GCC unroll 16
+    for (int i = 0; i < kTileRows; ++i) {
+      const T ai = a[i];
+      sum[i][0] += ai * b0;
+      sum[i][1] += ai * b1;
+    }
+  }
+  if (c.cols == 1 && rows == kTileRows && cols == 2 * kLanes) {
+    for (int i = 0; i < kTileRows; ++i) {
+      T* row = c.at(i, 0);
+      for (int half = 0; half < 2; ++half) {
+        Vector out = update.alpha * sum[i][half];
+        if (update.read_c) {
+          Vector old;
+          __builtin_memcpy(&old, row + half * kLanes, sizeof(Vector));
+          out += update.beta * old;
+        }
+        __builtin_memcpy(row + half * kLanes, &out, sizeof(Vector));
+      }
+    }
+    return;
+  }
+  T tile[kTileRows][2 * kLanes];
+  __builtin_memcpy(tile, sum, sizeof(tile));
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) {
+      T& out = *c.at(i, j);
+      out = update(tile[i][j], out);
+    }
+}
+
+// C (m x n) = alpha·A (m x k)·B (k x n) + beta·C on this thread.
+template <class T>
+void gemm_serial(int64_t m, int64_t n, int64_t k, T alpha, Strided<const T> a, Strided<const T> b, T beta,
+                 Strided<T> c) {
+  if (c.cols != 1 && c.rows == 1) {  // column-major C: compute Cᵀ = Bᵀ·Aᵀ, which is row-major
+    std::swap(m, n);
+    std::swap(a, b);
+    std::swap(a.rows, a.cols);
+    std::swap(b.rows, b.cols);
+    std::swap(c.rows, c.cols);
+  }
+  if (k == 0) {
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) *c.at(i, j) = beta == T(0) ? T(0) : beta * *c.at(i, j);
+    return;
+  }
+  constexpr int64_t NR = kTileCols<T>;
+  const int64_t depth_max = std::min(kDepth<T>, k), block_cols = std::min(kBlockCols<T>, (n + NR - 1) / NR * NR);
+  T* packed_a = cpu::thread_workspace<T>(cpu::WorkspaceSlot::kPackedA, kBlockRows * depth_max);
+  T* packed_b = cpu::thread_workspace<T>(cpu::WorkspaceSlot::kPackedB, block_cols * depth_max);
+  for (int64_t jc = 0; jc < n; jc += block_cols) {
+    const int64_t nc = std::min(block_cols, n - jc);
+    for (int64_t pc = 0; pc < k; pc += depth_max) {
+      const int64_t depth = std::min(depth_max, k - pc);
+      pack_b(depth, nc, Strided<const T>{b.at(pc, jc), b.rows, b.cols}, packed_b);
+      const TileUpdate<T> update{alpha, pc == 0 ? beta : T(1), pc > 0 || beta != T(0)};
+      for (int64_t ic = 0; ic < m; ic += kBlockRows) {
+        const int64_t mc = std::min(kBlockRows, m - ic);
+        pack_a(mc, depth, Strided<const T>{a.at(ic, pc), a.rows, a.cols}, packed_a);
+        for (int64_t jr = 0; jr < nc; jr += NR)
+          for (int64_t ir = 0; ir < mc; ir += kTileRows)
+            micro_kernel(depth, packed_a + ir * depth, packed_b + jr * depth,
+                         Strided<T>{c.at(ic + ir, jc + jr), c.rows, c.cols}, std::min<int64_t>(kTileRows, mc - ir),
+                         std::min(NR, nc - jr), update);
+      }
+    }
+  }
+}
+
+template <class T>
+Strided<T> operand(const MatrixDesc& d, int64_t batch) {
+  return {static_cast<T*>(d.data) + batch * d.batch_stride, d.row_stride, d.col_stride};
+}
+
+template <class T>
+void gemm_one(const GemmDesc& g, int64_t batch) {
+  gemm_serial<T>(g.m, g.n, g.k, static_cast<T>(g.alpha), operand<const T>(g.a, batch), operand<const T>(g.b, batch),
+                 static_cast<T>(g.beta), operand<T>(g.c, batch));
+}
+
+// One product over the threads: each takes a slice of whole tiles of C's longer side (and
+// packs its own panels), so every element is computed the same way for any thread count.
+template <class T>
+void gemm_threaded(const GemmDesc& g) {
+  const Strided<const T> a = operand<const T>(g.a, 0), b = operand<const T>(g.b, 0);
+  const Strided<T> c = operand<T>(g.c, 0);
+  const bool by_rows = g.m >= g.n;
+  const int64_t tile = by_rows ? kTileRows : kTileCols<T>, tiles = ((by_rows ? g.m : g.n) + tile - 1) / tile;
+  const int64_t flops_per_tile = 2 * tile * (by_rows ? g.n : g.m) * g.k;
+  cpu::parallel_for(tiles, flops_per_tile / 4096, [&](int64_t begin, int64_t end) {
+    const int64_t first = begin * tile, last = std::min(end * tile, by_rows ? g.m : g.n);
+    const T alpha = static_cast<T>(g.alpha), beta = static_cast<T>(g.beta);
+    if (by_rows)
+      gemm_serial<T>(last - first, g.n, g.k, alpha, {a.at(first, 0), a.rows, a.cols}, b, beta,
+                     {c.at(first, 0), c.rows, c.cols});
+    else
+      gemm_serial<T>(g.m, last - first, g.k, alpha, a, {b.at(0, first), b.rows, b.cols}, beta,
+                     {c.at(0, first), c.rows, c.cols});
+  });
+}
+
+// Below ~10^8 flops a second thread costs more than it gains on these 2-core machines:
+// measured 64x256x512 at 129 GFLOP/s on one thread and 110 on two (bench/RESULTS.md).
+constexpr double kFlopsPerExtraThread = 1.0e8;
+
+template <class T>
+void gemm_single_typed(const GemmDesc& g) {
+  const double flops = 2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k);
+  if (flops >= kFlopsPerExtraThread && cpu::max_threads() > 1 && !cpu::in_parallel_region())
+    gemm_threaded<T>(g);
+  else
+    gemm_one<T>(g, 0);
+}
+
+// Small batched products run one per thread; a single one splits its tiles over the threads.
+template <class T>
+void gemm_typed(const GemmDesc& g) {
+  if (g.batch == 1) {
+    gemm_single_typed<T>(g);
+    return;
+  }
+  const int64_t flops_per_batch = 2 * g.m * g.n * std::max<int64_t>(g.k, 1);
+  cpu::parallel_for(g.batch, flops_per_batch / 64, [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b) gemm_one<T>(g, b);
+  });
+}
+
+}  // namespace
+
+void cpu::gemm_single(const GemmDesc& g) {
+  cpu::dispatch_dtype(g.dtype, [&](auto zero) { gemm_single_typed<decltype(zero)>(g); });
+}
+
+void CpuBackend::gemm(const GemmDesc& g) {
+  cpu::dispatch_dtype(g.dtype, [&](auto zero) { gemm_typed<decltype(zero)>(g); });
+}
+
+}  // namespace ganforge::kernels

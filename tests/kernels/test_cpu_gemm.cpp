@@ -1,0 +1,85 @@
+// The cpu backend's packed GEMM (kernels/cpu/gemm_packed.cpp) across every edge of its
+// blocking, which the consistency cases are too small to reach: more rows than an A block,
+// columns than a B block and depth than a k slice, each with a ragged remainder, in every
+// operand layout, with alpha and beta, on one thread and split over two. Inputs are small
+// integers, so every sum is exact in any order and the results must equal plain loops.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kernels/backend.h"
+#include "kernels/cpu/parallel.h"
+
+namespace ganforge {
+namespace {
+
+struct Layouts {
+  bool a_transposed, b_transposed, c_column_major;
+};
+
+// The descriptor of an r x c matrix stored row-major, or column-major when `transposed`.
+kernels::MatrixDesc matrix(void* data, int64_t rows, int64_t cols, bool transposed) {
+  return transposed ? kernels::MatrixDesc{data, 0, 1, rows} : kernels::MatrixDesc{data, 0, cols, 1};
+}
+
+template <class T>
+void expect_plain_loops(DType dtype, int64_t m, int64_t k, int64_t n, Layouts l, double alpha, double beta, int threads) {
+  std::vector<T> a(static_cast<size_t>(m * k)), b(static_cast<size_t>(k * n)), c(static_cast<size_t>(m * n));
+  for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<T>(static_cast<int64_t>(i * 7 % 11) - 5);
+  for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<T>(static_cast<int64_t>(i * 5 % 7) - 3);
+  for (size_t i = 0; i < c.size(); ++i) c[i] = static_cast<T>(static_cast<int64_t>(i % 5) - 2);
+  auto at = [](const std::vector<T>& v, int64_t i, int64_t j, int64_t rows, int64_t cols, bool transposed) {
+    return v[static_cast<size_t>(transposed ? j * rows + i : i * cols + j)];
+  };
+  std::vector<T> expected(c.size());
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      T sum = 0;
+      for (int64_t p = 0; p < k; ++p) sum += at(a, i, p, m, k, l.a_transposed) * at(b, p, j, k, n, l.b_transposed);
+      const size_t e = static_cast<size_t>(l.c_column_major ? j * m + i : i * n + j);
+      expected[e] = static_cast<T>(alpha) * sum + (beta == 0 ? T(0) : static_cast<T>(beta) * c[e]);
+    }
+  if (beta == 0) std::fill(c.begin(), c.end(), static_cast<T>(-999));  // must be overwritten, not read
+  kernels::GemmDesc g;
+  g.dtype = dtype;
+  g.m = m;
+  g.k = k;
+  g.n = n;
+  g.a = matrix(a.data(), m, k, l.a_transposed);
+  g.b = matrix(b.data(), k, n, l.b_transposed);
+  g.c = matrix(c.data(), m, n, l.c_column_major);
+  g.alpha = alpha;
+  g.beta = beta;
+  const int before = kernels::cpu::max_threads();
+  kernels::cpu::set_max_threads(threads);
+  kernels::find_backend("cpu").gemm(g);
+  kernels::cpu::set_max_threads(before);
+  int64_t wrong = 0;
+  for (size_t e = 0; e < c.size(); ++e) wrong += c[e] != expected[e];
+  EXPECT_EQ(wrong, 0) << dtype_name(dtype) << " " << m << "x" << k << "x" << n << " a" << (l.a_transposed ? "T" : "")
+                      << " b" << (l.b_transposed ? "T" : "") << (l.c_column_major ? " column-major C" : "") << " alpha "
+                      << alpha << " beta " << beta << " on " << threads << " threads";
+}
+
+// f32 blocks are 512 rows, 1024 columns and 256 deep; f64 and int64 ones 512, 512 and 128.
+TEST(CpuGemm, EveryBlockEdgeAndLayoutEqualsPlainLoops) {
+  const std::vector<Layouts> layouts = {
+      {false, false, false}, {true, false, false}, {false, true, false}, {true, true, true}, {false, true, true}};
+  for (const Layouts& l : layouts) {
+    expect_plain_loops<float>(DType::F32, 515, 259, 1029, l, 1, 0, 1);
+    expect_plain_loops<double>(DType::F64, 515, 131, 517, l, 2, 0.5, 1);
+    expect_plain_loops<int64_t>(DType::I64, 37, 131, 517, l, 1, 1, 1);
+  }
+}
+
+// A product of >= 1e8 flops splits its longer side of C over the threads, by whole tiles.
+TEST(CpuGemm, ThreadedProductsEqualPlainLoops) {
+  expect_plain_loops<float>(DType::F32, 515, 259, 1029, {false, true, false}, 1, 0, 2);  // split over columns
+  expect_plain_loops<float>(DType::F32, 1029, 259, 515, {false, false, false}, 1, 1, 2);  // over rows
+  expect_plain_loops<double>(DType::F64, 1029, 131, 517, {true, false, true}, 0.5, 2, 2);
+}
+
+}  // namespace
+}  // namespace ganforge
