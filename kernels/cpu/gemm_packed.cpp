@@ -14,10 +14,12 @@
 // loads per 12 FMAs), and oneDNN's sgemm in bench/bench_gemm.cpp; 8 x 32 tiles and these
 // blocks measured best of 14 x 32, 12 x 32 and 8 x 32 tiles and of blocks half or twice these.
 #include <algorithm>
+#include <type_traits>
 #include <utility>
 
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/gemm_dot.h"
 #include "kernels/cpu/map.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/vector_masked.h"
@@ -134,11 +136,37 @@ void micro_kernel(int64_t depth, const T* a, const T* b, Strided<T> c, int64_t r
     }
 }
 
+// y (m x 1) = alpha·A (m x k)·x (k x 1) + beta·y: with one column a product would fill 1/32
+// of every tile (DCGAN's 512 x 4 x 4 -> 1 discriminator head), so it runs as dot products
+// of A's rows, or as a sum of A's columns when those are contiguous.
+template <class T>
+void gemv(int64_t m, int64_t k, T alpha, Strided<const T> a, Strided<const T> x, T beta, Strided<T> y) {
+  const TileUpdate<T> update{alpha, beta, beta != T(0)};
+  if (a.rows == 1 && a.cols != 1) {
+    T* sum = cpu::thread_workspace<T>(cpu::WorkspaceSlot::kPackedA, m);
+    std::fill_n(sum, m, T(0));
+    for (int64_t p = 0; p < k; ++p) {
+      const T xp = *x.at(p, 0);
+      const T* column = a.at(0, p);
+      for (int64_t i = 0; i < m; ++i) sum[i] += xp * column[i];
+    }
+    for (int64_t i = 0; i < m; ++i) *y.at(i, 0) = update(sum[i], *y.at(i, 0));
+    return;
+  }
+  for (int64_t i = 0; i < m; ++i) *y.at(i, 0) = update(cpu::dot(k, a.at(i, 0), a.cols, x.data, x.rows), *y.at(i, 0));
+}
+
 // C (m x n) = alpha·A (m x k)·B (k x n) + beta·C on this thread.
 template <class T>
 void gemm_serial(int64_t m, int64_t n, int64_t k, T alpha, Strided<const T> a, Strided<const T> b, T beta,
                  Strided<T> c) {
-  if (c.cols != 1 && c.rows == 1) {  // column-major C: compute Cᵀ = Bᵀ·Aᵀ, which is row-major
+  constexpr int64_t MR = kTileRows, NR = kTileCols<T>;
+  auto padded = [](int64_t size, int64_t tile) { return (size + tile - 1) / tile * tile; };
+  const int64_t straight = padded(m, MR) * padded(n, NR), turned = padded(n, MR) * padded(m, NR);
+  // Compute Cᵀ = Bᵀ·Aᵀ instead for a row of C (then a GEMV), when Cᵀ pads its tiles less (a
+  // 64 x 16 weight gradient fills half of them, its transpose all), or for a column-major C
+  // (the tiles store rows).
+  if ((m == 1 && n != 1) || (n != 1 && turned < straight) || (turned == straight && c.cols != 1 && c.rows == 1)) {
     std::swap(m, n);
     std::swap(a, b);
     std::swap(a.rows, a.cols);
@@ -150,7 +178,10 @@ void gemm_serial(int64_t m, int64_t n, int64_t k, T alpha, Strided<const T> a, S
       for (int64_t j = 0; j < n; ++j) *c.at(i, j) = beta == T(0) ? T(0) : beta * *c.at(i, j);
     return;
   }
-  constexpr int64_t NR = kTileCols<T>;
+  if (n == 1) {
+    gemv(m, k, alpha, a, b, beta, c);
+    return;
+  }
   const int64_t depth_max = std::min(kDepth<T>, k), block_cols = std::min(kBlockCols<T>, (n + NR - 1) / NR * NR);
   T* packed_a = cpu::thread_workspace<T>(cpu::WorkspaceSlot::kPackedA, kBlockRows * depth_max);
   T* packed_b = cpu::thread_workspace<T>(cpu::WorkspaceSlot::kPackedB, block_cols * depth_max);
@@ -178,10 +209,29 @@ Strided<T> operand(const MatrixDesc& d, int64_t batch) {
   return {static_cast<T*>(d.data) + batch * d.batch_stride, d.row_stride, d.col_stride};
 }
 
+// Products C = A·Bᵀ whose operands both have contiguous rows along k and together fit in
+// half of L2 run as dot products (gemm_dot.h): packing them, both operands are transposed
+// element by element, which cost more than the product on MNIST's 1-channel layers (their
+// weight gradients, 64 x 16 x 588, ran at 50 GFLOP/s packed).
+template <class T>
+bool fits_dot_tiles(const GemmDesc& g) {
+  constexpr int64_t kHalfL2 = 512 << 10;
+  return !std::is_same_v<T, int64_t> && g.a.col_stride == 1 && g.b.row_stride == 1 && g.m > 1 && g.n > 1 &&
+         g.k >= 4 * cpu::kVectorLanes<T> && (g.m + g.n) * g.k * static_cast<int64_t>(sizeof(T)) <= kHalfL2;
+}
+
 template <class T>
 void gemm_one(const GemmDesc& g, int64_t batch) {
-  gemm_serial<T>(g.m, g.n, g.k, static_cast<T>(g.alpha), operand<const T>(g.a, batch), operand<const T>(g.b, batch),
-                 static_cast<T>(g.beta), operand<T>(g.c, batch));
+  const Strided<const T> a = operand<const T>(g.a, batch), b = operand<const T>(g.b, batch);
+  const Strided<T> c = operand<T>(g.c, batch);
+  const TileUpdate<T> update{static_cast<T>(g.alpha), static_cast<T>(g.beta), g.beta != 0};
+  if (fits_dot_tiles<T>(g)) {
+    if constexpr (!std::is_same_v<T, int64_t>)
+      cpu::dot_tiles(g.m, g.n, g.k, a.data, a.rows, b.data, b.cols,
+                     [&](int64_t i, int64_t j, T sum) { *c.at(i, j) = update(sum, *c.at(i, j)); });
+    return;
+  }
+  gemm_serial<T>(g.m, g.n, g.k, update.alpha, a, b, update.beta, c);
 }
 
 // One product over the threads: each takes a slice of whole tiles of C's longer side (and
@@ -212,7 +262,7 @@ constexpr double kFlopsPerExtraThread = 1.0e8;
 template <class T>
 void gemm_single_typed(const GemmDesc& g) {
   const double flops = 2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k);
-  if (flops >= kFlopsPerExtraThread && cpu::max_threads() > 1 && !cpu::in_parallel_region())
+  if (flops >= kFlopsPerExtraThread && cpu::max_threads() > 1 && !cpu::in_parallel_region() && !fits_dot_tiles<T>(g))
     gemm_threaded<T>(g);
   else
     gemm_one<T>(g, 0);

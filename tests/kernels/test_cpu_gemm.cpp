@@ -1,8 +1,9 @@
 // The cpu backend's packed GEMM (kernels/cpu/gemm_packed.cpp) across every edge of its
 // blocking, which the consistency cases are too small to reach: more rows than an A block,
 // columns than a B block and depth than a k slice, each with a ragged remainder, in every
-// operand layout, with alpha and beta, on one thread and split over two. Inputs are small
-// integers, so every sum is exact in any order and the results must equal plain loops.
+// operand layout, with alpha and beta, on one thread and split over two; and the thin
+// products that take other paths. Inputs are small integers, so every sum is exact in any
+// order and the results must equal plain loops.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -71,6 +72,22 @@ TEST(CpuGemm, EveryBlockEdgeAndLayoutEqualsPlainLoops) {
     expect_plain_loops<float>(DType::F32, 515, 259, 1029, l, 1, 0, 1);
     expect_plain_loops<double>(DType::F64, 515, 131, 517, l, 2, 0.5, 1);
     expect_plain_loops<int64_t>(DType::I64, 37, 131, 517, l, 1, 1, 1);
+  }
+}
+
+// One column or row of C runs as dot products or a sum of columns, a small A·Bᵀ as dot
+// products, and a C whose transpose pads its tiles less (64 x 16) is computed transposed.
+TEST(CpuGemm, ThinProductsEqualPlainLoops) {
+  const std::vector<Layouts> layouts = {{false, false, false}, {true, false, false}, {false, true, true}};
+  for (const Layouts& l : layouts) {
+    expect_plain_loops<float>(DType::F32, 64, 1000, 1, l, 1, 0, 1);
+    expect_plain_loops<float>(DType::F32, 1, 64, 1000, l, 1, 1, 1);
+    expect_plain_loops<double>(DType::F64, 1, 259, 1, l, 0.5, 2, 1);
+    expect_plain_loops<float>(DType::F32, 64, 259, 16, l, 1, 0, 1);
+    expect_plain_loops<int64_t>(DType::I64, 64, 1, 517, l, 1, 0, 1);
+    // with Bᵀ: dot products in 4 x 4 blocks, ragged in m, n and k
+    expect_plain_loops<float>(DType::F32, 37, 131, 23, l, 1, 0, 1);
+    expect_plain_loops<double>(DType::F64, 6, 70, 9, l, 2, 0.5, 1);
   }
 }
 
