@@ -243,7 +243,7 @@ void gemm_threaded(const GemmDesc& g) {
   const bool by_rows = g.m >= g.n;
   const int64_t tile = by_rows ? kTileRows : kTileCols<T>, tiles = ((by_rows ? g.m : g.n) + tile - 1) / tile;
   const int64_t flops_per_tile = 2 * tile * (by_rows ? g.n : g.m) * g.k;
-  cpu::parallel_for(tiles, flops_per_tile / 4096, [&](int64_t begin, int64_t end) {
+  cpu::parallel_for(tiles, flops_per_tile / 64, [&](int64_t begin, int64_t end) {
     const int64_t first = begin * tile, last = std::min(end * tile, by_rows ? g.m : g.n);
     const T alpha = static_cast<T>(g.alpha), beta = static_cast<T>(g.beta);
     if (by_rows)
