@@ -34,10 +34,13 @@ void map1(const TensorDesc& out, const TensorDesc& in, F f) {
   for_each_run<2>({&out, &in}, [&](const auto& off, const auto& st, int64_t n) {
     TOut* po = o + off[0];
     const TIn* px = x + off[1];
+    // A copy of f in a local: read through the reference, a captured value (leaky ReLU's
+    // slope) might alias the output, so g++ reloaded it per element and did not vectorise.
+    const F local = f;
     if (st[0] == 1 && st[1] == 1) {
-      for (int64_t k = 0; k < n; ++k) po[k] = f(px[k]);
+      for (int64_t k = 0; k < n; ++k) po[k] = local(px[k]);
     } else {
-      for (int64_t k = 0; k < n; ++k) po[k * st[0]] = f(px[k * st[1]]);
+      for (int64_t k = 0; k < n; ++k) po[k * st[0]] = local(px[k * st[1]]);
     }
   });
 }
@@ -51,13 +54,14 @@ void map2(const TensorDesc& out, const TensorDesc& a, const TensorDesc& b, F f) 
     T* po = o + off[0];
     const T* x = pa + off[1];
     const T* y = pb + off[2];
+    const F local = f;  // as in map1
     if (st[0] == 1 && st[1] == 1 && st[2] == 1) {
-      for (int64_t k = 0; k < n; ++k) po[k] = f(x[k], y[k]);
+      for (int64_t k = 0; k < n; ++k) po[k] = local(x[k], y[k]);
     } else if (st[0] == 1 && st[1] == 1 && st[2] == 0) {  // tensor op broadcast scalar
       const T scalar = y[0];
-      for (int64_t k = 0; k < n; ++k) po[k] = f(x[k], scalar);
+      for (int64_t k = 0; k < n; ++k) po[k] = local(x[k], scalar);
     } else {
-      for (int64_t k = 0; k < n; ++k) po[k * st[0]] = f(x[k * st[1]], y[k * st[2]]);
+      for (int64_t k = 0; k < n; ++k) po[k * st[0]] = local(x[k * st[1]], y[k * st[2]]);
     }
   });
 }
