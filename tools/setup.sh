@@ -10,6 +10,7 @@ export CCACHE_BASEDIR="$root"
 
 # ocl-icd-opencl-dev: oneDNN's CMake package (built with its OpenCL GPU runtime) calls
 # find_package(OpenCL) REQUIRED; it is only a Recommends of libdnnl-dev, which we skip.
+# libeigen3-dev: only bench/ uses Eigen, as a second GEMM yardstick beside oneDNN.
 packages=(g++ cmake ninja-build ccache pkg-config libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev libdnnl-dev ocl-icd-opencl-dev libboost-context-dev
           libstb-dev zlib1g-dev nlohmann-json3-dev dataset-fashion-mnist
           clang-14 libclang-rt-14-dev libomp-14-dev)  # the fuzz targets (tests/gan/fuzz): clang, libFuzzer, clang's OpenMP
