@@ -14,12 +14,17 @@ namespace ganforge::data {
 
 namespace {
 
-// stb_image 2.27 (Debian 12's libstb) builds a JPEG Huffman table without checking that its
-// 16 code-length counts total at most 256, writing past the table's arrays when they do. So
-// JPEG marker segments are walked here as stb walks them, and such a table is refused before
-// stb sees it. Entropy-coded data is skipped to the next marker (0xFF then a byte other than
-// 0x00, a fill 0xFF or a restart marker), which finds every marker stb could act on.
-bool jpeg_has_oversized_huffman_table(const std::vector<uint8_t>& bytes) {
+// Two corruptions stb_image 2.27 (Debian 12's libstb) does not check for in a JPEG:
+// - a Huffman table whose 16 code-length counts total more than 256: stb writes past the
+//   table's arrays while building it;
+// - a scan that decodes with a Huffman table no DHT segment defined: stb reads that table's
+//   uninitialised memory, and its assertions (live in Debian's build) may abort the process
+//   (found by fuzz_image, depending on what the heap held).
+// So JPEG marker segments are walked here as stb walks them, and such a file is refused
+// before stb sees it; the result names the corruption. Entropy-coded data is skipped to the
+// next marker (0xFF then a byte other than 0x00, a fill 0xFF or a restart marker), which
+// finds every marker stb could act on.
+const char* jpeg_corruption(const std::vector<uint8_t>& bytes) {
   const size_t n = bytes.size();
   auto at = [&](size_t i) -> size_t { return i < n ? bytes[i] : 0; };  // stb reads 0 past the end
   auto restart = [](size_t marker) { return marker >= 0xD0 && marker <= 0xD7; };
@@ -29,8 +34,10 @@ bool jpeg_has_oversized_huffman_table(const std::vector<uint8_t>& bytes) {
     return pos;
   };
   size_t pos = skip_fill(0);
-  if (pos == 0 || at(pos) != 0xD8) return false;  // not a JPEG (no start-of-image marker)
+  if (pos == 0 || at(pos) != 0xD8) return nullptr;  // not a JPEG (no start-of-image marker)
   ++pos;
+  bool defined[2][4] = {};  // [DC, AC][table id]
+  bool progressive = false;
   while (pos < n) {
     if (bytes[pos] != 0xFF) {  // stb skips stray bytes between segments
       ++pos;
@@ -41,17 +48,29 @@ bool jpeg_has_oversized_huffman_table(const std::vector<uint8_t>& bytes) {
     // end of image, or a marker with no length that stb fails on
     if (marker == 0xD9 || marker == 0x00 || marker == 0x01 || restart(marker)) break;
     const size_t length = at(pos) << 8 | at(pos + 1);
+    if (marker == 0xC2) progressive = true;
     if (marker == 0xC4) {  // define Huffman tables: class/id byte, 16 counts, the values
       for (size_t table = pos + 2; table < pos + length && table < n;) {
         if (at(table) >> 4 > 1 || (at(table) & 15) > 3) break;  // stb rejects the header
         size_t codes = 0;
         for (size_t i = 1; i <= 16; ++i) codes += at(table + i);
-        if (codes > 256) return true;
+        if (codes > 256) return "a Huffman table declares more than 256 codes";
+        defined[at(table) >> 4][at(table) & 15] = true;
         table += 17 + codes;
       }
     }
+    if (marker == 0xDA) {  // start of scan: components (id, DC table << 4 | AC table), then Ss
+      const size_t components = at(pos + 2), spectral_start = at(pos + 3 + 2 * components);
+      for (size_t c = 0; c < components; ++c) {
+        const size_t tables = at(pos + 4 + 2 * c), dc = tables >> 4, ac = tables & 15;
+        // a baseline scan decodes with both tables, a progressive one with DC or AC (Ss > 0)
+        const bool uses_dc = !progressive || spectral_start == 0, uses_ac = !progressive || spectral_start > 0;
+        if ((uses_dc && dc < 4 && !defined[0][dc]) || (uses_ac && ac < 4 && !defined[1][ac]))
+          return "a scan uses a Huffman table that no DHT segment defines";
+      }
+    }
     pos += length;
-    if (marker == 0xDA) {  // start of scan: skip its entropy-coded data, where 0xFF 0x00 is a data byte
+    if (marker == 0xDA) {  // skip the scan's entropy-coded data, where 0xFF 0x00 is a data byte
       while (pos < n) {
         size_t code = bytes[pos] == 0xFF ? skip_fill(pos) : pos + 1;
         if (bytes[pos] == 0xFF && code < n && bytes[code] != 0x00 && !restart(bytes[code])) break;
@@ -59,7 +78,7 @@ bool jpeg_has_oversized_huffman_table(const std::vector<uint8_t>& bytes) {
       }
     }
   }
-  return false;
+  return nullptr;
 }
 
 // stb_image grows its buffer for a PNG's compressed data by each IDAT chunk's declared
@@ -98,8 +117,7 @@ std::vector<uint8_t> read_file(const std::filesystem::path& path) {
 Image decode_image(const std::vector<uint8_t>& bytes, const std::filesystem::path& name) {
   if (bytes.empty()) throw DataError(name, "empty file; expected a PNG, JPEG or BMP image");
   if (bytes.size() > static_cast<size_t>(INT32_MAX)) throw DataError(name, "file too large for an image");
-  if (jpeg_has_oversized_huffman_table(bytes))
-    throw DataError(name, "corrupt JPEG: a Huffman table declares more than 256 codes");
+  if (const char* corruption = jpeg_corruption(bytes)) throw DataError(name, std::string("corrupt JPEG: ") + corruption);
   if (png_chunk_overruns(bytes)) throw DataError(name, "truncated PNG: a chunk is longer than the rest of the file");
   int w = 0, h = 0, file_channels = 0;
   // stb allocates for the header's dimensions before reading any pixel, so a few bytes could

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 #include <stb_image_write.h>
 
+#include <functional>
+
 #include "gan/data/error.h"
 #include "gan/data/image.h"
 #include "tests/gan/data/files.h"
@@ -74,6 +76,46 @@ TEST(Image, ImageWithoutPixelsIsAnError) {
   const uint8_t header[] = {'B', 'M', 0x4e, 0, 0, 0, 0, 0, 0, 0, 0x36, 0, 0, 0, 0x28, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 24, 0};
   std::copy(std::begin(header), std::end(header), bmp.begin());
   expect_data_error([&] { decode_image(bmp, "empty.bmp"); }, "empty.bmp", "no pixels");
+}
+
+// stb_image_write's JPEG has one DHT segment holding its four Huffman tables (DC 0, AC 0,
+// DC 1, AC 1); calls edit(table header, its 16 counts) on each before decoding.
+std::vector<uint8_t> jpeg_with_edited_tables(const std::function<void(uint8_t&, uint8_t*)>& edit) {
+  ScratchDir dir;
+  Image image = pattern_image(16, 8, 3);
+  EXPECT_TRUE(stbi_write_jpg((dir / "a.jpg").c_str(), 16, 8, 3, image.pixels.data(), 90));
+  std::vector<uint8_t> jpg = read_file(dir / "a.jpg");
+  size_t dht = 2;
+  while (dht + 1 < jpg.size() && !(jpg[dht] == 0xFF && jpg[dht + 1] == 0xC4)) ++dht;
+  const size_t end = dht + 2 + (size_t{jpg.at(dht + 2)} << 8 | jpg.at(dht + 3));
+  for (size_t table = dht + 4; table + 17 <= end;) {
+    size_t codes = 0;
+    for (size_t i = 1; i <= 16; ++i) codes += jpg[table + i];
+    edit(jpg[table], &jpg[table + 1]);
+    table += 17 + codes;
+  }
+  return jpg;
+}
+
+// fuzz_image's second finding: the scan decodes with AC table 0, relabelled here as table 1,
+// so no DHT segment defines it; stb would read uninitialised memory and could abort.
+TEST(Image, JpegScanWithAnUndefinedHuffmanTableIsAnError) {
+  std::vector<uint8_t> jpg = jpeg_with_edited_tables([](uint8_t& header, uint8_t*) {
+    if (header == 0x10) header = 0x11;
+  });
+  expect_data_error([&] { decode_image(jpg, "relabelled.jpg"); }, "relabelled.jpg",
+                    "corrupt JPEG: a scan uses a Huffman table that no DHT segment defines");
+}
+
+// Code-length counts totalling more than 256: stb would write past its table (its first
+// fuzz finding on JPEG). The count of 16-bit codes is raised on the last table only, which
+// the walk then reads to its end.
+TEST(Image, JpegHuffmanTableWithTooManyCodesIsAnError) {
+  std::vector<uint8_t> jpg = jpeg_with_edited_tables([](uint8_t& header, uint8_t* counts) {
+    if (header == 0x11) counts[15] = 255;  // 119 -> 255: 298 codes
+  });
+  expect_data_error([&] { decode_image(jpg, "oversized.jpg"); }, "oversized.jpg",
+                    "corrupt JPEG: a Huffman table declares more than 256 codes");
 }
 
 TEST(Image, ToTensorIsChwInMinusOneToOne) {
