@@ -1,7 +1,8 @@
 // Every convolution and transposed-convolution layer of DCGAN-64 and DCGAN-MNIST at batch
-// 64: forward, backward-data and backward-filter on the cpu backend and on oneDNN, 1 and 2
-// threads, in GFLOP/s; and on the cuda backend when a GPU is visible (".../gpu/cuda"). The
-// closing table of ganforge_bench gives the cpu : oneDNN ratios.
+// 64: the three passes (fprop, dgrad, wgrad: a transposed layer's forward is dgrad, its
+// backward-data fprop) on the cpu backend and on oneDNN, 1 and 2 threads, in GFLOP/s; and on
+// the cuda backend when a GPU is visible (".../gpu/cuda"). The closing table of
+// ganforge_bench gives the cpu : oneDNN ratios.
 //   build/bench/ganforge_bench --benchmark_filter=conv/
 #include <benchmark/benchmark.h>
 #include <omp.h>
@@ -12,6 +13,7 @@
 #include "bench/onednn_conv.h"
 #include "core/ganforge.h"
 #include "kernels/cpu/parallel.h"
+#include "kernels/registry.h"
 
 namespace ganforge::bench {
 namespace {
@@ -21,7 +23,7 @@ struct Layer {
   ConvShape shape;
 };
 
-// batch 64; nz = 100, ngf = ndf = 64 (ARCHITECTURES.md §2)
+// batch 64; nz = 100, ngf = ndf = 64 (docs/models.md §2)
 const std::vector<Layer> kLayers = {
     {"dcgan64/G1 convT 100->512 1->4", {64, 100, 1, 1, 512, 4, 1, 0, true}},
     {"dcgan64/G2 convT 512->256 4->8", {64, 512, 4, 4, 256, 4, 2, 1, true}},
@@ -43,9 +45,7 @@ const std::vector<Layer> kLayers = {
     {"mnist/D4 conv 256->1 3->1", {64, 256, 3, 3, 1, 3, 1, 0, false}},
 };
 
-const char* pass_name(ConvPass pass) {
-  return pass == ConvPass::Forward ? "forward" : pass == ConvPass::BackwardData ? "backward-data" : "backward-filter";
-}
+const char* pass_name(ConvPass pass) { return pass == ConvPass::Fprop ? "fprop" : pass == ConvPass::Dgrad ? "dgrad" : "wgrad"; }
 
 void set_threads(int threads) {
   kernels::cpu::set_max_threads(threads);
@@ -63,17 +63,12 @@ void run_ganforge(benchmark::State& state, ConvShape s, ConvPass pass, int threa
   Tensor x = randn({s.n, s.cin, s.h, s.w}, on, &gen);
   Tensor y = randn({s.n, s.cout, s.out_h(), s.out_w()}, on, &gen);
   Tensor w = s.transposed ? randn({s.cin, s.cout, s.k, s.k}, on, &gen) : randn({s.cout, s.cin, s.k, s.k}, on, &gen);
-  const kernels::TensorDesc none{};
+  // The convolution behind the layer: a transposed layer's output is its input.
+  const kernels::TensorDesc in = describe(s.transposed ? y : x), out = describe(s.transposed ? x : y);
   for (auto _ : state) {
-    if (!s.transposed) {
-      if (pass == ConvPass::Forward) backend.conv2d_forward(p, describe(x), describe(w), none, describe(y));
-      if (pass == ConvPass::BackwardData) backend.conv2d_backward_data(p, describe(y), describe(w), describe(x));
-      if (pass == ConvPass::BackwardFilter) backend.conv2d_backward_filter(p, describe(x), describe(y), describe(w), none);
-    } else {
-      if (pass == ConvPass::Forward) backend.conv_transpose2d_forward(p, describe(x), describe(w), none, describe(y));
-      if (pass == ConvPass::BackwardData) backend.conv_transpose2d_backward_data(p, describe(y), describe(w), describe(x));
-      if (pass == ConvPass::BackwardFilter) backend.conv_transpose2d_backward_filter(p, describe(x), describe(y), describe(w), none);
-    }
+    if (pass == ConvPass::Fprop) backend.conv2d_fprop(p, in, describe(w), kernels::absent, out);
+    if (pass == ConvPass::Dgrad) backend.conv2d_dgrad(p, out, describe(w), kernels::absent, in);
+    if (pass == ConvPass::Wgrad) backend.conv2d_wgrad(p, in, out, describe(w), kernels::absent);
     backend.synchronize();
   }
   state.counters["GFLOP/s"] = benchmark::Counter(s.flops() * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
@@ -93,7 +88,7 @@ const bool registered = [] {
     return false;
   }();
   for (const Layer& layer : kLayers)
-    for (ConvPass pass : {ConvPass::Forward, ConvPass::BackwardData, ConvPass::BackwardFilter}) {
+    for (ConvPass pass : {ConvPass::Fprop, ConvPass::Dgrad, ConvPass::Wgrad}) {
       for (int threads : {1, 2}) {
         const std::string stem = std::string("conv/") + layer.name + "/" + pass_name(pass) + "/threads:" + std::to_string(threads);
         benchmark::RegisterBenchmark((stem + "/ganforge").c_str(), run_ganforge, layer.shape, pass, threads, "cpu")

@@ -21,6 +21,7 @@
 
 #include "core/ganforge.h"
 #include "kernels/cpu/parallel.h"
+#include "kernels/registry.h"
 
 namespace ganforge::bench {
 namespace {

@@ -11,6 +11,7 @@
 #include "bench/onednn_batch_norm.h"
 #include "core/ganforge.h"
 #include "kernels/cpu/parallel.h"
+#include "kernels/registry.h"
 
 namespace ganforge {
 namespace {

@@ -1,4 +1,4 @@
-// Whole training steps (D step + G step, ARCHITECTURES.md's recipe) of DCGAN-64 and
+// Whole training steps (D step + G step, the recipe of docs/models.md §2) of DCGAN-64 and
 // DCGAN-MNIST at batch 64 on random images: what a user of `ganforge train` waits for, per
 // device and kernel set. On the cpu with 1 and 2 threads; on `cuda` (and `cudnn`) when a GPU
 // is visible. images/s counts the real images of a step.
@@ -10,6 +10,7 @@
 #include "core/ganforge.h"
 #include "gan/train/recipe.h"
 #include "kernels/cpu/parallel.h"
+#include "kernels/registry.h"
 
 namespace ganforge::bench {
 namespace {

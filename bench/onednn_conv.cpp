@@ -42,11 +42,11 @@ OnednnConv::OnednnConv(const ConvShape& s, ConvPass pass) : state_(std::make_uni
     dnnl::convolution_forward::desc fwd(forward_kind, dnnl::algorithm::convolution_direct, src_md, any_weights, dst_md,
                                         strides, dilation, padding, padding);
     dnnl::convolution_forward::primitive_desc fwd_pd(fwd, st.engine);
-    if (pass == ConvPass::Forward) {
+    if (pass == ConvPass::Fprop) {
       st.primitive = dnnl::convolution_forward(fwd_pd);
       st.args = {{DNNL_ARG_SRC, filled(src_md, st.engine)}, {DNNL_ARG_WEIGHTS, filled(fwd_pd.weights_desc(), st.engine)},
                  {DNNL_ARG_DST, memory(dst_md, st.engine)}};
-    } else if (pass == ConvPass::BackwardData) {
+    } else if (pass == ConvPass::Dgrad) {
       dnnl::convolution_backward_data::desc bwd(dnnl::algorithm::convolution_direct, src_md, any_weights, dst_md, strides,
                                                 dilation, padding, padding);
       dnnl::convolution_backward_data::primitive_desc pd(bwd, st.engine, fwd_pd);
@@ -65,11 +65,11 @@ OnednnConv::OnednnConv(const ConvShape& s, ConvPass pass) : state_(std::make_uni
     dnnl::deconvolution_forward::desc fwd(forward_kind, dnnl::algorithm::deconvolution_direct, src_md, any_weights,
                                           dst_md, strides, dilation, padding, padding);
     dnnl::deconvolution_forward::primitive_desc fwd_pd(fwd, st.engine);
-    if (pass == ConvPass::Forward) {
+    if (pass == ConvPass::Dgrad) {
       st.primitive = dnnl::deconvolution_forward(fwd_pd);
       st.args = {{DNNL_ARG_SRC, filled(src_md, st.engine)}, {DNNL_ARG_WEIGHTS, filled(fwd_pd.weights_desc(), st.engine)},
                  {DNNL_ARG_DST, memory(dst_md, st.engine)}};
-    } else if (pass == ConvPass::BackwardData) {
+    } else if (pass == ConvPass::Fprop) {
       dnnl::deconvolution_backward_data::desc bwd(dnnl::algorithm::deconvolution_direct, src_md, any_weights, dst_md,
                                                   strides, dilation, padding, padding);
       dnnl::deconvolution_backward_data::primitive_desc pd(bwd, st.engine, fwd_pd);

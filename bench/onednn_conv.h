@@ -1,6 +1,6 @@
 // A small oneDNN (2.6, Debian's libdnnl-dev) harness: one convolution or transposed
-// convolution pass on NCHW tensors, set up once and executed many times. It is the
-// yardstick for the cpu backend's convolutions until an `onednn` backend exists.
+// convolution pass on NCHW tensors, set up once and executed many times: the yardstick for
+// the cpu backend's convolutions.
 // Activations are plain NCHW (the layout GANForge tensors have), weights in whatever
 // layout oneDNN prefers (reordered once, outside the timed loop).
 #pragma once
@@ -10,7 +10,9 @@
 
 namespace ganforge::bench {
 
-enum class ConvPass { Forward, BackwardData, BackwardFilter };
+// The convolution primitive a pass runs (kernels/primitives.h). A transposed layer is the
+// adjoint of a convolution: its forward is Dgrad, its backward-data Fprop, its weights Wgrad.
+enum class ConvPass { Fprop, Dgrad, Wgrad };
 
 struct ConvShape {
   int64_t n, cin, h, w, cout, k, stride, pad;

@@ -115,7 +115,6 @@ void record(const char* name, const std::vector<Tensor>& inputs, Tensor& out, co
   for (const Tensor& in : inputs) {
     node->next.push_back(gradient_edge(in));
     node->input_shapes.push_back(in.defined() ? in.shape() : Shape{});
-    node->input_dtypes.push_back(in.defined() ? in.dtype() : DType::F32);
   }
   node->save(saved);
   out.impl()->requires_grad = true;

@@ -26,10 +26,9 @@ class Node {
   virtual void release() { released_ = true; }
   bool released() const { return released_; }
 
-  // Per input: the node its gradient goes to (null when it needs none), and its shape/dtype.
+  // Per input: the node its gradient goes to (null when it needs none), and its shape.
   std::vector<std::shared_ptr<Node>> next;
   std::vector<Shape> input_shapes;
-  std::vector<DType> input_dtypes;
 
  protected:
   bool released_ = false;

@@ -1,14 +1,6 @@
 #include "core/build_info.h"
 
-#include <fstream>
-#include <thread>
-
-#include "kernels/backend.h"
-#include "kernels/cpu/parallel.h"
-
-#ifdef GANFORGE_WITH_CUDA_RUNTIME
-#include <cuda_runtime_api.h>
-#endif
+#include "kernels/registry.h"
 
 namespace ganforge {
 
@@ -34,14 +26,12 @@ std::string simd_level() {
 }
 
 std::vector<BackendStatus> backend_statuses() {
-  // The six backends of the design; those not compiled in say which work brings them.
+  // Every backend GANForge has; one not compiled in says what its build needs.
   std::vector<BackendStatus> statuses = {
       {"reference", false, ""},
       {"cpu", false, ""},
-      {"cuda", false, "hand-written CUDA kernels: not in this build yet"},
-      {"cuda-sim", false, "CUDA kernels under the SIMT emulator: not in this build yet"},
-      {"cudnn", false, "cuDNN/cuBLAS baselines: not in this build yet"},
-      {"onednn", false, "oneDNN baselines: not in this build yet"},
+      {"cuda", false, "not compiled: the build found no CUDA compiler (nvcc), or GANFORGE_CUDA=OFF"},
+      {"cuda-sim", false, "not compiled: needs the CUDA headers and Boost.Context (libboost-context-dev)"},
   };
   for (kernels::Backend* backend : kernels::all_backends())
     for (BackendStatus& s : statuses)
@@ -52,34 +42,6 @@ std::vector<BackendStatus> backend_statuses() {
   return statuses;
 }
 
-static std::string cpu_model() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  for (std::string line; std::getline(cpuinfo, line);)
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown CPU";
-}
-
-std::vector<std::string> visible_devices() {
-  std::vector<std::string> devices = {"cpu: " + cpu_model() + ", " + std::to_string(std::thread::hardware_concurrency()) +
-                                      " hardware threads, kernels use up to " +
-                                      std::to_string(kernels::cpu::max_threads())};
-#ifdef GANFORGE_WITH_CUDA_RUNTIME
-  int count = 0;
-  cudaError_t status = cudaGetDeviceCount(&count);
-  if (status != cudaSuccess) {
-    devices.push_back(std::string("cuda: none visible (") + cudaGetErrorString(status) + ")");
-  } else {
-    for (int i = 0; i < count; ++i) {
-      cudaDeviceProp prop{};
-      cudaGetDeviceProperties(&prop, i);
-      devices.push_back("cuda:" + std::to_string(i) + ": " + prop.name + ", sm_" + std::to_string(prop.major) +
-                        std::to_string(prop.minor) + ", " + std::to_string(prop.totalGlobalMem >> 20) + " MiB");
-    }
-  }
-#else
-  devices.push_back("cuda: not queried (built without the CUDA toolkit)");
-#endif
-  return devices;
-}
+std::vector<std::string> visible_devices() { return kernels::describe_devices(); }
 
 }  // namespace ganforge

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "kernels/registry.h"
+
 namespace ganforge {
 namespace {
 
@@ -48,9 +50,11 @@ KernelsGuard::KernelsGuard(const std::string& backend_name)
 
 KernelsGuard::~KernelsGuard() { set_kernels(previous_); }
 
+static_assert(kMaxTensorDims <= kernels::kMaxDims, "a tensor's dims must fit in a TensorDesc");
+
 kernels::TensorDesc describe(const Tensor& t) {
-  if (t.dim() > kernels::kMaxDims)
-    throw std::invalid_argument("tensors have at most " + std::to_string(kernels::kMaxDims) + " dims; got shape " +
+  if (t.dim() > kMaxTensorDims)
+    throw std::invalid_argument("tensors have at most " + std::to_string(kMaxTensorDims) + " dims; got shape " +
                                 shape_str(t.shape()));
   kernels::TensorDesc d;
   d.data = t.data_ptr();
@@ -62,6 +66,8 @@ kernels::TensorDesc describe(const Tensor& t) {
   }
   return d;
 }
+
+kernels::TensorDesc describe_optional(const Tensor& t) { return t.defined() ? describe(t) : kernels::absent; }
 
 kernels::TensorDesc describe_broadcast(const Tensor& t, const Shape& shape) {
   kernels::TensorDesc d = describe(t);

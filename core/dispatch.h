@@ -29,6 +29,8 @@ class KernelsGuard {
 };
 
 kernels::TensorDesc describe(const Tensor& t);
+// describe(t), or kernels::absent for an undefined tensor (an optional operand, an unwanted grad).
+kernels::TensorDesc describe_optional(const Tensor& t);
 // t seen with `shape` via NumPy broadcasting (stride 0 on broadcast dims).
 kernels::TensorDesc describe_broadcast(const Tensor& t, const Shape& shape);
 // Throws naming `op` unless every defined tensor lives on the same device.

@@ -5,7 +5,7 @@
 #include "core/build_info.h"
 #include "core/dispatch.h"
 #include "core/gradcheck.h"
-#include "core/nn_ops.h"
+#include "core/layer_ops.h"
 #include "core/ops.h"
 #include "core/random.h"
 #include "core/tensor.h"

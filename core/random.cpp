@@ -63,4 +63,10 @@ Tensor randperm(int64_t n, Generator* gen) {
   return from_vector(order, {n});
 }
 
+std::array<uint32_t, 4> philox4x32(const std::array<uint32_t, 4>& counter, uint64_t seed) {
+  const philox::Block out = philox::philox4x32_10(philox::Block{{counter[0], counter[1], counter[2], counter[3]}},
+                                                  static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32));
+  return {out.w[0], out.w[1], out.w[2], out.w[3]};
+}
+
 }  // namespace ganforge

@@ -3,6 +3,7 @@
 // the seed and the sequence of calls, never on the backend or thread count.
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include "core/tensor.h"
@@ -44,5 +45,9 @@ Tensor randint(int64_t low, int64_t high, const Shape& shape,
                const TensorOptions& options = TensorOptions{}.with_dtype(DType::I64), Generator* gen = nullptr);
 // A random permutation of 0..n-1 (i64), from one Philox fill.
 Tensor randperm(int64_t n, Generator* gen = nullptr);
+
+// One Philox4x32-10 block: the four words of `counter` under the key `seed`, for code that
+// draws its own streams (gan/data's per-example numbers).
+std::array<uint32_t, 4> philox4x32(const std::array<uint32_t, 4>& counter, uint64_t seed);
 
 }  // namespace ganforge

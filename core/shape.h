@@ -9,6 +9,9 @@ namespace ganforge {
 
 using Shape = std::vector<int64_t>;
 
+// The most dims a tensor may have (what the kernels' descriptors hold).
+constexpr int kMaxTensorDims = 8;
+
 int64_t shape_numel(const Shape& shape);
 Shape contiguous_strides(const Shape& shape);
 std::string shape_str(const Shape& shape);  // "[2, 3]"

@@ -15,13 +15,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "kernels/common/host_device.h"
 #include "kernels/dtype.h"
-
-#if defined(__CUDACC__)
-#define GANFORGE_HOST_DEVICE __host__ __device__
-#else
-#define GANFORGE_HOST_DEVICE
-#endif
 
 namespace ganforge::philox {
 
@@ -29,7 +24,7 @@ struct Block {
   uint32_t w[4];
 };
 
-GANFORGE_HOST_DEVICE inline uint32_t mulhilo(uint32_t a, uint32_t b, uint32_t* hi) {
+GANFORGE_HOST_DEVICE uint32_t mulhilo(uint32_t a, uint32_t b, uint32_t* hi) {
   uint64_t product = static_cast<uint64_t>(a) * b;
   *hi = static_cast<uint32_t>(product >> 32);
   return static_cast<uint32_t>(product);
@@ -38,7 +33,7 @@ GANFORGE_HOST_DEVICE inline uint32_t mulhilo(uint32_t a, uint32_t b, uint32_t* h
 // Ten rounds of the Philox S-box over a 4-word counter with a 2-word key (Random123's
 // philox4x32_R with R = 10): each round multiplies two words by constants, mixes the high
 // halves with the key, and bumps the key by the Weyl constants.
-GANFORGE_HOST_DEVICE inline Block philox4x32_10(Block ctr, uint32_t key0, uint32_t key1) {
+GANFORGE_HOST_DEVICE Block philox4x32_10(Block ctr, uint32_t key0, uint32_t key1) {
   constexpr uint32_t kMul0 = 0xD2511F53u, kMul1 = 0xCD9E8D57u;
   constexpr uint32_t kWeyl0 = 0x9E3779B9u, kWeyl1 = 0xBB67AE85u;
   for (int round = 0; round < 10; ++round) {
@@ -52,28 +47,28 @@ GANFORGE_HOST_DEVICE inline Block philox4x32_10(Block ctr, uint32_t key0, uint32
   return ctr;
 }
 
-GANFORGE_HOST_DEVICE inline Block block_at(uint64_t seed, uint64_t counter) {
+GANFORGE_HOST_DEVICE Block block_at(uint64_t seed, uint64_t counter) {
   Block ctr{{static_cast<uint32_t>(counter), static_cast<uint32_t>(counter >> 32), 0u, 0u}};
   return philox4x32_10(ctr, static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32));
 }
 
 // [0, 1) from the top 24 bits of a word (exactly representable in float).
-GANFORGE_HOST_DEVICE inline double unit_from_u32(uint32_t x) { return (x >> 8) * (1.0 / 16777216.0); }
+GANFORGE_HOST_DEVICE double unit_from_u32(uint32_t x) { return (x >> 8) * (1.0 / 16777216.0); }
 // [0, 1) from the top 53 bits of two words (exactly representable in double).
-GANFORGE_HOST_DEVICE inline double unit_from_u64(uint32_t lo, uint32_t hi) {
+GANFORGE_HOST_DEVICE double unit_from_u64(uint32_t lo, uint32_t hi) {
   uint64_t bits = (static_cast<uint64_t>(hi) << 32) | lo;
   return (bits >> 11) * (1.0 / 9007199254740992.0);
 }
 
 // Elements produced by one Philox block for a given fill.
-GANFORGE_HOST_DEVICE inline int64_t elements_per_block(DType dtype) { return dtype == DType::F32 ? 4 : 2; }
+GANFORGE_HOST_DEVICE int64_t elements_per_block(DType dtype) { return dtype == DType::F32 ? 4 : 2; }
 // Counters a fill of n elements consumes; the generator advances its offset by this much.
 inline uint64_t blocks_for(DType dtype, int64_t n) {
   int64_t per = elements_per_block(dtype);
   return static_cast<uint64_t>((n + per - 1) / per);
 }
 
-GANFORGE_HOST_DEVICE inline double uniform_at(uint64_t seed, uint64_t offset, int64_t i, DType dtype) {
+GANFORGE_HOST_DEVICE double uniform_at(uint64_t seed, uint64_t offset, int64_t i, DType dtype) {
   if (dtype == DType::F32) {
     Block b = block_at(seed, offset + static_cast<uint64_t>(i / 4));
     return unit_from_u32(b.w[i % 4]);
@@ -83,7 +78,7 @@ GANFORGE_HOST_DEVICE inline double uniform_at(uint64_t seed, uint64_t offset, in
   return unit_from_u64(b.w[w], b.w[w + 1]);
 }
 
-GANFORGE_HOST_DEVICE inline double normal_at(uint64_t seed, uint64_t offset, int64_t i, DType dtype) {
+GANFORGE_HOST_DEVICE double normal_at(uint64_t seed, uint64_t offset, int64_t i, DType dtype) {
   double u1, u2;  // u1 in (0, 1] so that log(u1) is finite
   if (dtype == DType::F32) {
     Block b = block_at(seed, offset + static_cast<uint64_t>(i / 4));
@@ -102,7 +97,7 @@ GANFORGE_HOST_DEVICE inline double normal_at(uint64_t seed, uint64_t offset, int
 
 // Integer in [low, high) from 64 random bits; the modulo bias is below 2^-40 for ranges
 // under 2^24 (labels, indices), which is what this is used for.
-GANFORGE_HOST_DEVICE inline int64_t int_at(uint64_t seed, uint64_t offset, int64_t i, int64_t low, int64_t high) {
+GANFORGE_HOST_DEVICE int64_t int_at(uint64_t seed, uint64_t offset, int64_t i, int64_t low, int64_t high) {
   Block b = block_at(seed, offset + static_cast<uint64_t>(i / 2));
   int w = 2 * static_cast<int>(i % 2);
   uint64_t bits = (static_cast<uint64_t>(b.w[w + 1]) << 32) | b.w[w];

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "core/nn_ops.h"
+#include "core/layer_ops.h"
 
 namespace ganforge::nn {
 

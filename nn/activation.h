@@ -1,4 +1,4 @@
-// Activation layers: thin modules over the fused activation ops of core/nn_ops.h.
+// Activation layers: thin modules over the fused activation ops of core/layer_ops.h.
 #pragma once
 
 #include "nn/module.h"

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <stdexcept>
 
-#include "core/nn_ops.h"
+#include "core/layer_ops.h"
 #include "nn/init.h"
 
 namespace ganforge::nn {
@@ -30,7 +30,7 @@ void check_geometry(const char* layer, int64_t in, int64_t out, Pair k, Pair str
     throw std::invalid_argument(std::string(layer) + ": padding must be >= 0; got " + pair_str(padding));
 }
 
-kernels::ConvParams params_of(Pair stride, Pair padding, Pair dilation) {
+ConvParams params_of(Pair stride, Pair padding, Pair dilation) {
   return {stride.h, stride.w, padding.h, padding.w, padding.h, padding.w, dilation.h, dilation.w};
 }
 
@@ -70,10 +70,8 @@ std::string Conv2d::extra_repr() const {
 ConvTranspose2d::ConvTranspose2d(int64_t in, int64_t out, Pair k, ConvTranspose2dOptions o, const TensorOptions& t)
     : in_channels(in), out_channels(out), kernel_size(k), options(o) {
   check_geometry("ConvTranspose2d", in, out, k, o.stride, o.padding, o.dilation);
-  // PyTorch's rule: output_padding must be smaller than stride or dilation.
-  if (o.output_padding.h < 0 || o.output_padding.w < 0 ||
-      (o.output_padding.h >= o.stride.h && o.output_padding.h >= o.dilation.h) ||
-      (o.output_padding.w >= o.stride.w && o.output_padding.w >= o.dilation.w))
+  if (!valid_output_padding(o.output_padding.h, o.stride.h, o.dilation.h) ||
+      !valid_output_padding(o.output_padding.w, o.stride.w, o.dilation.w))
     throw std::invalid_argument("ConvTranspose2d: output_padding " + pair_str(o.output_padding) +
                                 " must be >= 0 and smaller than the stride or the dilation");
   weight = register_parameter("weight", empty({in, out, k.h, k.w}, t));

@@ -38,7 +38,7 @@ struct ConvTranspose2dOptions {
   bool bias = true;
 };
 
-// Output size (H-1)·stride - 2·padding + dilation·(k-1) + output_padding + 1.
+// PyTorch's ConvTranspose2d; the output size is conv_transpose2d_output_size's (core/layer_ops.h).
 class ConvTranspose2d : public Module {
  public:
   ConvTranspose2d(int64_t in_channels, int64_t out_channels, Pair kernel_size, ConvTranspose2dOptions options = {},

@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "core/nn_ops.h"
+#include "core/layer_ops.h"
 #include "nn/init.h"
 
 namespace ganforge::nn {

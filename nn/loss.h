@@ -1,8 +1,8 @@
 // Loss functions as objects holding their reduction (PyTorch's nn.*Loss), over the fused
-// losses of core/nn_ops.h: loss(input, target) -> a 0-d tensor.
+// losses of core/layer_ops.h: loss(input, target) -> a 0-d tensor.
 #pragma once
 
-#include "core/nn_ops.h"
+#include "core/layer_ops.h"
 
 namespace ganforge::nn {
 

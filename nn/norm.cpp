@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "core/autograd.h"
-#include "core/nn_ops.h"
+#include "core/layer_ops.h"
 #include "nn/init.h"
 
 namespace ganforge::nn {

@@ -5,7 +5,7 @@
 #include <stdexcept>
 
 #include "core/autograd.h"
-#include "core/nn_ops.h"
+#include "core/layer_ops.h"
 
 namespace ganforge::nn {
 namespace {

@@ -1,5 +1,5 @@
 // Optimizers with parameter groups (each group its own learning rate and settings), in
-// PyTorch's semantics, over the fused update kernels of core/nn_ops.h: a step updates every
+// PyTorch's semantics, over the fused update kernels of core/layer_ops.h: a step updates every
 // parameter of a group that has a gradient, in as few kernel launches as the backend allows.
 //
 // State (the moments, momentum buffers, step counts and each group's settings) round-trips

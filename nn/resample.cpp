@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <stdexcept>
 
-#include "core/nn_ops.h"
+#include "core/layer_ops.h"
 
 namespace ganforge::nn {
 namespace {

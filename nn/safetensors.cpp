@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "kernels/backend.h"
+#include "core/shape.h"
 #include "nn/atomic_file.h"
 
 namespace ganforge::nn {
@@ -128,8 +128,8 @@ SafetensorsFile decode_safetensors(const std::string& bytes, const std::string& 
       numel *= size;
       shape.push_back(static_cast<int64_t>(size));
     }
-    if (shape.size() > static_cast<size_t>(kernels::kMaxDims))
-      bad(file, what + " has " + std::to_string(shape.size()) + " dims; at most " + std::to_string(kernels::kMaxDims));
+    if (shape.size() > static_cast<size_t>(kMaxTensorDims))
+      bad(file, what + " has " + std::to_string(shape.size()) + " dims; at most " + std::to_string(kMaxTensorDims));
     const uint64_t begin = checked_uint(file, what + " data_offsets", offsets[0]);
     const uint64_t end = checked_uint(file, what + " data_offsets", offsets[1]);
     if (begin > end || end > data_bytes)

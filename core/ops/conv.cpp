@@ -1,10 +1,14 @@
-// Convolution, transposed convolution, linear and embedding. The backward of a convolution
-// is two more convolutions: backward-data (the transposed convolution of dy with w) and
-// backward-filter (the correlation of x with dy), both primitives of every backend.
+// Convolution, transposed convolution, linear and embedding. A convolution is three primitives
+// of every backend (CUTLASS's names): fprop computes y, dgrad the data gradient (the adjoint of
+// fprop applied to dy) and wgrad the weight gradient (the correlation of x with dy). A transposed
+// convolution is the adjoint of the convolution that shares its weight, so it maps onto the
+// same three with the roles swapped, here and nowhere else:
+//   conv2d:            y = fprop(x, w) + b    dx = dgrad(dy, w)    dw = wgrad(x, dy)    db = Σ dy
+//   conv_transpose2d:  y = dgrad(x, w) + b    dx = fprop(dy, w)    dw = wgrad(dy, x)    db = Σ dy
 #include <stdexcept>
 
 #include "core/dispatch.h"
-#include "core/nn_ops.h"
+#include "core/layer_ops.h"
 #include "core/ops.h"
 
 namespace ganforge {
@@ -43,43 +47,12 @@ void check_operands(const char* op, const Tensor& x, const Tensor& w, const Tens
                                 "]; got " + shape_str(bias.shape()));
 }
 
-// Output extent of a convolution along one dim.
-int64_t conv_extent(int64_t in, int64_t kernel, int64_t stride, int64_t pad_before, int64_t pad_after, int64_t dilation) {
-  return (in + pad_before + pad_after - dilation * (kernel - 1) - 1) / stride + 1;
-}
-
-kernels::TensorDesc optional(const Tensor& t) { return t.defined() ? describe(t) : kernels::TensorDesc{}; }
-
 Tensor empty_for(const Tensor& like, const Shape& shape) {
   return empty(shape, TensorOptions{like.dtype(), like.device(), false});
 }
 
-// The backward of either convolution: backward-data for dx, backward-filter for dw and the
-// bias gradient, each computed only when wanted. `bias_dim` is the weight dim that counts
-// the output channels (0 for conv2d, 1 for conv_transpose2d).
-using DataPass = void (kernels::Backend::*)(const ConvParams&, const kernels::TensorDesc&, const kernels::TensorDesc&,
-                                            const kernels::TensorDesc&);
-using FilterPass = void (kernels::Backend::*)(const ConvParams&, const kernels::TensorDesc&, const kernels::TensorDesc&,
-                                              const kernels::TensorDesc&, const kernels::TensorDesc&);
-
-BackwardFn convolution_backward(const ConvParams& p, DataPass data_pass, FilterPass filter_pass, int bias_dim) {
-  return [=](const Tensor& g_in, const BackwardContext& ctx) -> std::vector<Tensor> {
-    const Tensor g = g_in.contiguous();
-    const Tensor &input = ctx[0], &weight = ctx[1];
-    kernels::Backend& backend = backend_for(g.device());
-    Tensor dx, dw, db;
-    if (ctx.needs(0)) {
-      dx = empty_for(input, input.shape());
-      (backend.*data_pass)(p, describe(g), describe(weight), describe(dx));
-    }
-    if (ctx.needs(1) || ctx.needs(2)) {
-      dw = empty_for(weight, weight.shape());
-      if (ctx.needs(2)) db = empty_for(weight, {weight.shape()[bias_dim]});
-      (backend.*filter_pass)(p, describe(input), describe(g), describe(dw), optional(db));
-    }
-    return {dx, ctx.needs(1) ? dw : Tensor(), db};
-  };
-}
+// Σ dy over N, H, W: the bias gradient of a transposed convolution (conv2d's comes from wgrad).
+Tensor channel_sums(const Tensor& dy) { return sum(dy, {0, 2, 3}); }
 
 }  // namespace
 
@@ -87,49 +60,87 @@ ConvParams conv_params(int64_t stride, int64_t padding, int64_t dilation) {
   return ConvParams{stride, stride, padding, padding, padding, padding, dilation, dilation};
 }
 
-// d conv/dx = conv_backward_data(dy, w); d conv/dw = conv_backward_filter(x, dy); d conv/db = Σ dy
+int64_t conv2d_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad_before, int64_t pad_after,
+                           int64_t dilation) {
+  return (in + pad_before + pad_after - dilation * (kernel - 1) - 1) / stride + 1;
+}
+
+int64_t conv_transpose2d_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad_before, int64_t pad_after,
+                                     int64_t dilation, int64_t output_padding) {
+  return (in - 1) * stride - pad_before - pad_after + dilation * (kernel - 1) + output_padding + 1;
+}
+
+bool valid_output_padding(int64_t output_padding, int64_t stride, int64_t dilation) {
+  return output_padding >= 0 && output_padding < std::max(stride, dilation);
+}
+
 Tensor conv2d(const Tensor& x_in, const Tensor& w_in, const Tensor& bias, const ConvParams& p) {
   check_params("conv2d", p);
   check_operands("conv2d", x_in, w_in, bias, 1, w_in.dim() == 4 ? w_in.shape()[0] : 0);
   const Tensor x = x_in.contiguous(), w = w_in.contiguous();
-  const int64_t ho = conv_extent(x.shape()[2], w.shape()[2], p.stride_h, p.pad_top, p.pad_bottom, p.dilation_h);
-  const int64_t wo = conv_extent(x.shape()[3], w.shape()[3], p.stride_w, p.pad_left, p.pad_right, p.dilation_w);
+  const int64_t ho = conv2d_output_size(x.shape()[2], w.shape()[2], p.stride_h, p.pad_top, p.pad_bottom, p.dilation_h);
+  const int64_t wo = conv2d_output_size(x.shape()[3], w.shape()[3], p.stride_w, p.pad_left, p.pad_right, p.dilation_w);
   if (ho < 1 || wo < 1)
     throw std::invalid_argument("conv2d: a " + std::to_string(w.shape()[2]) + "x" + std::to_string(w.shape()[3]) +
                                 " kernel with " + describe_params(p) + " does not fit the input of shape " +
                                 shape_str(x.shape()));
   Tensor y = empty_for(x, {x.shape()[0], w.shape()[0], ho, wo});
   const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
-  backend_for(x.device()).conv2d_forward(p, describe(x), describe(w), optional(b), describe(y));
-  record("conv2d", {x, w, b}, y, {x, w},
-         convolution_backward(p, &kernels::Backend::conv2d_backward_data, &kernels::Backend::conv2d_backward_filter, 0));
+  backend_for(x.device()).conv2d_fprop(p, describe(x), describe(w), describe_optional(b), describe(y));
+  record("conv2d", {x, w, b}, y, {x, w}, [p](const Tensor& g_in, const BackwardContext& ctx) -> std::vector<Tensor> {
+    const Tensor g = g_in.contiguous();
+    const Tensor &x = ctx[0], &w = ctx[1];
+    kernels::Backend& backend = backend_for(g.device());
+    Tensor dx, dw, db;
+    if (ctx.needs(0)) {
+      dx = empty_for(x, x.shape());
+      backend.conv2d_dgrad(p, describe(g), describe(w), kernels::absent, describe(dx));
+    }
+    if (ctx.needs(1) || ctx.needs(2)) {
+      dw = empty_for(w, w.shape());
+      if (ctx.needs(2)) db = empty_for(w, {w.shape()[0]});
+      backend.conv2d_wgrad(p, describe(x), describe(g), describe(dw), describe_optional(db));
+    }
+    return {dx, ctx.needs(1) ? dw : Tensor(), db};
+  });
   return y;
 }
 
-// The adjoint of conv2d with the same weight: d/dx = conv2d(dy, w), d/dw = filter(dy, x), d/db = Σ dy
 Tensor conv_transpose2d(const Tensor& x_in, const Tensor& w_in, const Tensor& bias, const ConvParams& p,
                         int64_t output_padding_h, int64_t output_padding_w) {
   check_params("conv_transpose2d", p);
   check_operands("conv_transpose2d", x_in, w_in, bias, 0, w_in.dim() == 4 ? w_in.shape()[1] : 0);
-  if (output_padding_h < 0 || output_padding_w < 0 || output_padding_h >= std::max(p.stride_h, p.dilation_h) ||
-      output_padding_w >= std::max(p.stride_w, p.dilation_w))
+  if (!valid_output_padding(output_padding_h, p.stride_h, p.dilation_h) ||
+      !valid_output_padding(output_padding_w, p.stride_w, p.dilation_w))
     throw std::invalid_argument("conv_transpose2d: output_padding (" + std::to_string(output_padding_h) + ", " +
                                 std::to_string(output_padding_w) +
                                 ") must be >= 0 and smaller than either the stride or the dilation");
   const Tensor x = x_in.contiguous(), w = w_in.contiguous();
-  const int64_t ho = (x.shape()[2] - 1) * p.stride_h - p.pad_top - p.pad_bottom + p.dilation_h * (w.shape()[2] - 1) +
-                     output_padding_h + 1;
-  const int64_t wo = (x.shape()[3] - 1) * p.stride_w - p.pad_left - p.pad_right + p.dilation_w * (w.shape()[3] - 1) +
-                     output_padding_w + 1;
+  const int64_t ho = conv_transpose2d_output_size(x.shape()[2], w.shape()[2], p.stride_h, p.pad_top, p.pad_bottom,
+                                                  p.dilation_h, output_padding_h);
+  const int64_t wo = conv_transpose2d_output_size(x.shape()[3], w.shape()[3], p.stride_w, p.pad_left, p.pad_right,
+                                                  p.dilation_w, output_padding_w);
   if (ho < 1 || wo < 1)
     throw std::invalid_argument("conv_transpose2d: " + describe_params(p) + " leaves no output for the input of shape " +
                                 shape_str(x.shape()));
   Tensor y = empty_for(x, {x.shape()[0], w.shape()[1], ho, wo});
   const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
-  backend_for(x.device()).conv_transpose2d_forward(p, describe(x), describe(w), optional(b), describe(y));
-  record("conv_transpose2d", {x, w, b}, y, {x, w},
-         convolution_backward(p, &kernels::Backend::conv_transpose2d_backward_data,
-                              &kernels::Backend::conv_transpose2d_backward_filter, 1));
+  backend_for(x.device()).conv2d_dgrad(p, describe(x), describe(w), describe_optional(b), describe(y));
+  record("conv_transpose2d", {x, w, b}, y, {x, w}, [p](const Tensor& g_in, const BackwardContext& ctx) -> std::vector<Tensor> {
+    const Tensor g = g_in.contiguous();
+    const Tensor &x = ctx[0], &w = ctx[1];
+    kernels::Backend& backend = backend_for(g.device());
+    Tensor dx, dw;
+    if (ctx.needs(0)) {
+      dx = empty_for(x, x.shape());
+      backend.conv2d_fprop(p, describe(g), describe(w), kernels::absent, describe(dx));
+    }
+    if (ctx.needs(1)) {
+      dw = empty_for(w, w.shape());
+      backend.conv2d_wgrad(p, describe(g), describe(x), describe(dw), kernels::absent);
+    }
+    return {dx, dw, ctx.needs(2) ? channel_sums(g) : Tensor()};
+  });
   return y;
 }
 

@@ -10,20 +10,15 @@ namespace ganforge {
 namespace {
 
 using kernels::BinaryOp;
+using kernels::Reads;
 using kernels::ScalarParams;
-using kernels::TensorDesc;
 using kernels::UnaryOp;
 
-TensorDesc describe_or(const Tensor& t, const Tensor& stand_in) { return describe(t.defined() ? t : stand_in); }
-
-TensorDesc not_wanted(const Tensor& like) {
-  TensorDesc d = describe(like);
-  d.data = nullptr;
-  return d;
-}
+// The saved operand when there is one, else a stand-in the backward does not read.
+kernels::TensorDesc describe_or(const Tensor& t, const Tensor& stand_in) { return describe(t.defined() ? t : stand_in); }
 
 Tensor binary_op(BinaryOp op, const Tensor& a_in, const Tensor& b_in) {
-  const char* name = kernels::binary_op_name(op);
+  const char* name = kernels::op_name(op);
   check_same_device(name, {a_in, b_in});
   DType dtype = promote(a_in.dtype(), b_in.dtype());
   if ((op == BinaryOp::Div || op == BinaryOp::Pow) && dtype == DType::I64) dtype = DType::F32;
@@ -38,19 +33,16 @@ Tensor binary_op(BinaryOp op, const Tensor& a_in, const Tensor& b_in) {
     const Tensor &x = ctx[0], &y = ctx[1];
     Tensor ga = ctx.needs(0) ? empty(shape, TensorOptions{g.dtype(), g.device(), false}) : Tensor();
     Tensor gb = ctx.needs(1) ? empty(shape, TensorOptions{g.dtype(), g.device(), false}) : Tensor();
-    backend_for(g.device()).binary_backward(op, ga.defined() ? describe(ga) : not_wanted(g),
-                                            gb.defined() ? describe(gb) : not_wanted(g), describe(g),
+    backend_for(g.device()).binary_backward(op, describe_optional(ga), describe_optional(gb), describe(g),
                                             describe_broadcast(x, shape), describe_broadcast(y, shape));
     return {ga.defined() ? sum_to(ga, x.shape()) : Tensor(), gb.defined() ? sum_to(gb, y.shape()) : Tensor()};
   });
   return out;
 }
 
-// What each unary backward reads: the input x, the output y, or neither.
-enum class Needs { Nothing, Input, Output };
-
-Tensor unary_op(UnaryOp op, const Tensor& x_in, ScalarParams p, Needs needs) {
-  const char* name = kernels::unary_op_name(op);
+// The backward keeps what kernels::backward_reads(op) names: the input x, the output y, or neither.
+Tensor unary_op(UnaryOp op, const Tensor& x_in, ScalarParams p = {}) {
+  const char* name = kernels::op_name(op);
   bool integer_ok = op == UnaryOp::Neg || op == UnaryOp::Abs ||
                     ((op == UnaryOp::Clamp || op == UnaryOp::AddScalar || op == UnaryOp::MulScalar) &&
                      std::trunc(p.a) == p.a && (op != UnaryOp::Clamp || std::trunc(p.b) == p.b));
@@ -58,8 +50,8 @@ Tensor unary_op(UnaryOp op, const Tensor& x_in, ScalarParams p, Needs needs) {
   Tensor x = (x_in.dtype() == DType::I64 && !integer_ok) ? x_in.to(DType::F32) : x_in;
   Tensor y = empty_like(x);
   backend_for(x.device()).unary(op, describe(y), describe(x), p);
-  Tensor saved_x = needs == Needs::Input ? x : Tensor();
-  Tensor saved_y = needs == Needs::Output ? y.detach() : Tensor();
+  Tensor saved_x = kernels::backward_reads(op) == Reads::Input ? x : Tensor();
+  Tensor saved_y = kernels::backward_reads(op) == Reads::Output ? y.detach() : Tensor();
   record(name, {x}, y, {saved_x, saved_y}, [op, p](const Tensor& g, const BackwardContext& ctx) -> std::vector<Tensor> {
     Tensor grad = empty(g.shape(), TensorOptions{g.dtype(), g.device(), false});
     backend_for(g.device()).unary_backward(op, describe(grad), describe(g), describe_or(ctx[0], g),
@@ -93,25 +85,25 @@ Tensor minimum(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Mi
 Tensor maximum(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Maximum, a, b); }
 
 // d(x+c)/dx = 1
-Tensor add(const Tensor& a, double b) { return unary_op(UnaryOp::AddScalar, a, {b, 0}, Needs::Nothing); }
+Tensor add(const Tensor& a, double b) { return unary_op(UnaryOp::AddScalar, a, {b, 0}); }
 // d(cx)/dx = c
-Tensor mul(const Tensor& a, double b) { return unary_op(UnaryOp::MulScalar, a, {b, 0}, Needs::Nothing); }
+Tensor mul(const Tensor& a, double b) { return unary_op(UnaryOp::MulScalar, a, {b, 0}); }
 // d(x^p)/dx = p·x^(p-1)
-Tensor pow(const Tensor& base, double exponent) { return unary_op(UnaryOp::Pow, base, {exponent, 0}, Needs::Input); }
+Tensor pow(const Tensor& base, double exponent) { return unary_op(UnaryOp::Pow, base, {exponent, 0}); }
 // d(-x)/dx = -1
-Tensor neg(const Tensor& x) { return unary_op(UnaryOp::Neg, x, {}, Needs::Nothing); }
+Tensor neg(const Tensor& x) { return unary_op(UnaryOp::Neg, x); }
 // d e^x/dx = e^x = y
-Tensor exp(const Tensor& x) { return unary_op(UnaryOp::Exp, x, {}, Needs::Output); }
+Tensor exp(const Tensor& x) { return unary_op(UnaryOp::Exp, x); }
 // d ln x/dx = 1/x
-Tensor log(const Tensor& x) { return unary_op(UnaryOp::Log, x, {}, Needs::Input); }
+Tensor log(const Tensor& x) { return unary_op(UnaryOp::Log, x); }
 // d √x/dx = 1/(2√x) = 1/(2y)
-Tensor sqrt(const Tensor& x) { return unary_op(UnaryOp::Sqrt, x, {}, Needs::Output); }
+Tensor sqrt(const Tensor& x) { return unary_op(UnaryOp::Sqrt, x); }
 // d|x|/dx = sign(x) (0 at 0)
-Tensor abs(const Tensor& x) { return unary_op(UnaryOp::Abs, x, {}, Needs::Input); }
+Tensor abs(const Tensor& x) { return unary_op(UnaryOp::Abs, x); }
 // d clamp(x)/dx = [low <= x <= high]
 Tensor clamp(const Tensor& x, double low, double high) {
   if (low > high) throw std::invalid_argument("clamp: low " + std::to_string(low) + " is above high " + std::to_string(high));
-  return unary_op(UnaryOp::Clamp, x, {low, high}, Needs::Input);
+  return unary_op(UnaryOp::Clamp, x, {low, high});
 }
 
 Tensor eq(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::Eq, a, b); }

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/dispatch.h"
-#include "core/nn_ops.h"
+#include "core/layer_ops.h"
 #include "core/ops.h"
 
 namespace ganforge {
@@ -35,7 +35,7 @@ Tensor target_gradient(LossOp op, const Tensor& input, const Tensor& grad_input,
 }
 
 Tensor pointwise_loss(LossOp op, const Tensor& input_in, const Tensor& target_in, Reduction reduction) {
-  const char* name = kernels::loss_op_name(op);
+  const char* name = kernels::op_name(op);
   check_same_device(name, {input_in, target_in});
   if (!is_floating(input_in.dtype()))
     throw std::invalid_argument(std::string(name) + ": expects a floating input (f32 or f64); got " + dtype_name(input_in.dtype()));

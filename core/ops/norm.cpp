@@ -7,15 +7,12 @@
 #include <string>
 
 #include "core/dispatch.h"
-#include "core/nn_ops.h"
+#include "core/layer_ops.h"
 #include "core/ops.h"
 
 namespace ganforge {
 namespace {
 
-using kernels::TensorDesc;
-
-TensorDesc optional(const Tensor& t) { return t.defined() ? describe(t) : TensorDesc{}; }
 
 TensorOptions like(const Tensor& x) { return TensorOptions{x.dtype(), x.device(), false}; }
 
@@ -52,8 +49,8 @@ Tensor normalise_with_batch_stats(const char* op, const Tensor& x3, const Tensor
   const int64_t channels = x3.size(1);
   Tensor y = empty(x3.shape(), like(x3));
   Tensor mean = empty({channels}, like(x3)), invstd = empty({channels}, like(x3));
-  backend_for(x3.device()).batch_norm_forward_train(describe(x3), optional(gamma), optional(beta), optional(running_mean),
-                                                    optional(running_var), momentum, eps, describe(y), describe(mean),
+  backend_for(x3.device()).batch_norm_forward_train(describe(x3), describe_optional(gamma), describe_optional(beta), describe_optional(running_mean),
+                                                    describe_optional(running_var), momentum, eps, describe(y), describe(mean),
                                                     describe(invstd));
   for (const Tensor& r : {running_mean, running_var})
     if (r.defined()) r.storage()->bump_version();
@@ -65,8 +62,8 @@ Tensor normalise_with_batch_stats(const char* op, const Tensor& x3, const Tensor
     Tensor dx = ctx.needs(0) ? empty(x.shape(), like(x)) : Tensor();
     Tensor dgamma = ctx.needs(1) ? empty({x.size(1)}, like(x)) : Tensor();
     Tensor dbeta = ctx.needs(2) ? empty({x.size(1)}, like(x)) : Tensor();
-    backend_for(x.device()).batch_norm_backward(describe(dy), describe(x), optional(ctx[1]), describe(ctx[2]),
-                                                describe(ctx[3]), optional(dx), optional(dgamma), optional(dbeta));
+    backend_for(x.device()).batch_norm_backward(describe(dy), describe(x), describe_optional(ctx[1]), describe(ctx[2]),
+                                                describe(ctx[3]), describe_optional(dx), describe_optional(dgamma), describe_optional(dbeta));
     return {dx, dgamma, dbeta};
   });
   return y;
@@ -76,7 +73,7 @@ Tensor normalise_with_batch_stats(const char* op, const Tensor& x3, const Tensor
 Tensor normalise_with_running_stats(const Tensor& x3, const Tensor& gamma, const Tensor& beta,
                                     const Tensor& running_mean, const Tensor& running_var, double eps) {
   Tensor y = empty(x3.shape(), like(x3));
-  backend_for(x3.device()).batch_norm_forward_eval(describe(x3), optional(gamma), optional(beta), describe(running_mean),
+  backend_for(x3.device()).batch_norm_forward_eval(describe(x3), describe_optional(gamma), describe_optional(beta), describe(running_mean),
                                                    describe(running_var), eps, describe(y));
   Tensor mean, invstd;
   {

@@ -9,7 +9,7 @@
 
 #include "core/autograd.h"
 #include "core/dispatch.h"
-#include "core/nn_ops.h"
+#include "core/layer_ops.h"
 
 namespace ganforge {
 namespace {

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "core/dispatch.h"
-#include "core/nn_ops.h"
+#include "core/layer_ops.h"
 #include "core/ops.h"
 
 namespace ganforge {

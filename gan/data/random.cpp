@@ -1,16 +1,16 @@
 #include "gan/data/random.h"
 
-#include "kernels/philox.h"
+#include "core/random.h"
 
 namespace ganforge::data {
 
 uint32_t SampleRng::next_u32() {
   // Counter words 0-1: the stream; words 2-3: the draw number (four words per block).
   uint64_t block = draw_ / 4;
-  philox::Block ctr{{static_cast<uint32_t>(stream_), static_cast<uint32_t>(stream_ >> 32),
-                     static_cast<uint32_t>(block), static_cast<uint32_t>(block >> 32)}};
-  philox::Block out = philox::philox4x32_10(ctr, static_cast<uint32_t>(seed_), static_cast<uint32_t>(seed_ >> 32));
-  return out.w[draw_++ % 4];
+  const std::array<uint32_t, 4> out = philox4x32({static_cast<uint32_t>(stream_), static_cast<uint32_t>(stream_ >> 32),
+                                                  static_cast<uint32_t>(block), static_cast<uint32_t>(block >> 32)},
+                                                 seed_);
+  return out[draw_++ % 4];
 }
 
 double SampleRng::uniform() {

@@ -1,11 +1,13 @@
 // cpu activations and softmax. Activations are elementwise maps (map.h: any strides, split
-// over threads, unit-stride loops vectorised) in the tensor's own type; tanh and sigmoid
-// only ever exponentiate non-positive numbers, so large |x| gives ±1 / 0 / 1, never NaN.
+// over threads, unit-stride loops vectorised) of the formulas in
+// kernels/common/activation_formulas.h, one loop per op (visit_op), in the tensor's own type.
 // Softmax runs over contiguous [outer, size, inner] blocks, parallel over `outer`, with
 // sums and exponentials in double (the result is the formula rounded once).
 #include <cmath>
 #include <vector>
 
+#include "kernels/common/activation_formulas.h"
+#include "kernels/common/layer_geometry.h"
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/cpu/map.h"
 
@@ -13,50 +15,14 @@ namespace ganforge::kernels {
 
 using cpu::map1;
 using cpu::map2;
-using cpu::typed;
 
 namespace {
-
-template <class T>
-void forward(ActivationOp op, const TensorDesc& y, const TensorDesc& x, T slope) {
-  switch (op) {
-    case ActivationOp::Relu: map1<T, T>(y, x, [](T v) { return v < 0 ? T(0) : v; }); break;
-    case ActivationOp::LeakyRelu: map1<T, T>(y, x, [slope](T v) { return v < 0 ? v * slope : v; }); break;
-    case ActivationOp::Tanh: map1<T, T>(y, x, [](T v) { return std::tanh(v); }); break;
-    case ActivationOp::Sigmoid:
-      map1<T, T>(y, x, [](T v) {
-        const T e = std::exp(-std::fabs(v));
-        return v >= 0 ? T(1) / (T(1) + e) : e / (T(1) + e);
-      });
-      break;
-  }
-}
-
-template <class T>
-void backward(ActivationOp op, const TensorDesc& dx, const TensorDesc& dy, const TensorDesc& x, const TensorDesc& y,
-              T slope) {
-  switch (op) {
-    case ActivationOp::Relu: map2<T>(dx, dy, x, [](T g, T v) { return v > 0 ? g : T(0); }); break;
-    case ActivationOp::LeakyRelu: map2<T>(dx, dy, x, [slope](T g, T v) { return v > 0 ? g : g * slope; }); break;
-    case ActivationOp::Tanh:  // 1 - t², without cancellation near |t| = 1
-      map2<T>(dx, dy, y, [](T g, T t) { return g * ((T(1) - t) * (T(1) + t)); });
-      break;
-    case ActivationOp::Sigmoid: map2<T>(dx, dy, y, [](T g, T s) { return g * s * (T(1) - s); }); break;
-  }
-}
-
-struct Around {
-  int64_t outer = 1, size = 1, inner = 1;
-  Around(const TensorDesc& t, int dim) {
-    for (int d = 0; d < t.ndim; ++d) (d < dim ? outer : (d == dim ? size : inner)) *= t.shape[d];
-  }
-};
 
 // softmax: y = exp(x - max) / Σ exp(x - max);  log_softmax: y = x - max - log Σ exp(x - max).
 // `inner` columns are handled side by side, so the loops over them are unit-stride.
 template <class T>
 void softmax(const TensorDesc& yd, const TensorDesc& xd, int dim, bool log) {
-  const Around a(xd, dim);
+  const AroundDim a(xd, dim);
   const T* x = typed<const T>(xd);
   T* y = typed<T>(yd);
   cpu::parallel_for(a.outer, 3 * a.size * a.inner, [&](int64_t begin, int64_t end) {
@@ -86,7 +52,7 @@ void softmax(const TensorDesc& yd, const TensorDesc& xd, int dim, bool log) {
 // softmax: dx = y·(dy - Σ dy·y);  log_softmax: dx = dy - exp(y)·Σ dy
 template <class T>
 void softmax_grad(const TensorDesc& dxd, const TensorDesc& dyd, const TensorDesc& yd, int dim, bool log) {
-  const Around a(yd, dim);
+  const AroundDim a(yd, dim);
   const T* y = typed<const T>(yd);
   const T* dy = typed<const T>(dyd);
   T* dx = typed<T>(dxd);
@@ -112,33 +78,35 @@ void softmax_grad(const TensorDesc& dxd, const TensorDesc& dyd, const TensorDesc
 
 }  // namespace
 
-void CpuBackend::activation_forward(ActivationOp op, const TensorDesc& y, const TensorDesc& x, double slope) {
-  if (x.dtype == DType::F32)
-    forward<float>(op, y, x, static_cast<float>(slope));
-  else
-    forward<double>(op, y, x, slope);
+void CpuBackend::activation_forward(ActivationOp op, const TensorDesc& y, const TensorDesc& x, double alpha) {
+  dispatch_floating("activation_forward", x.dtype, [&](auto type) {
+    using T = decltype(type);
+    const T a = static_cast<T>(alpha);
+    visit_op(op, [&]<ActivationOp o>() { map1<T, T>(y, x, [a](T v) { return activation_forward_value(o, v, a); }); });
+  });
 }
 
+// Reads dy and, as backward_reads(op) says, x or y: the one operand is passed as both.
 void CpuBackend::activation_backward(ActivationOp op, const TensorDesc& dx, const TensorDesc& dy, const TensorDesc& x,
-                                     const TensorDesc& y, double slope) {
-  if (dy.dtype == DType::F32)
-    backward<float>(op, dx, dy, x, y, static_cast<float>(slope));
-  else
-    backward<double>(op, dx, dy, x, y, slope);
+                                     const TensorDesc& y, double alpha) {
+  dispatch_floating("activation_backward", dy.dtype, [&](auto type) {
+    using T = decltype(type);
+    const T a = static_cast<T>(alpha);
+    visit_op(op, [&]<ActivationOp o>() {
+      map2<T>(dx, dy, backward_reads(o) == Reads::Input ? x : y,
+              [a](T g, T v) { return activation_backward_value(o, g, v, v, a); });
+    });
+  });
 }
 
-void CpuBackend::softmax_forward(const TensorDesc& y, const TensorDesc& x, int dim, bool log) {
-  if (x.dtype == DType::F32)
-    softmax<float>(y, x, dim, log);
-  else
-    softmax<double>(y, x, dim, log);
+void CpuBackend::softmax_forward(SoftmaxOp op, const TensorDesc& y, const TensorDesc& x, int dim) {
+  dispatch_floating("softmax_forward", x.dtype,
+                    [&](auto type) { softmax<decltype(type)>(y, x, dim, op == SoftmaxOp::LogSoftmax); });
 }
 
-void CpuBackend::softmax_backward(const TensorDesc& dx, const TensorDesc& dy, const TensorDesc& y, int dim, bool log) {
-  if (y.dtype == DType::F32)
-    softmax_grad<float>(dx, dy, y, dim, log);
-  else
-    softmax_grad<double>(dx, dy, y, dim, log);
+void CpuBackend::softmax_backward(SoftmaxOp op, const TensorDesc& dx, const TensorDesc& dy, const TensorDesc& y, int dim) {
+  dispatch_floating("softmax_backward", y.dtype,
+                    [&](auto type) { softmax_grad<decltype(type)>(dx, dy, y, dim, op == SoftmaxOp::LogSoftmax); });
 }
 
 }  // namespace ganforge::kernels

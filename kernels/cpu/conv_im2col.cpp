@@ -1,8 +1,8 @@
 // cpu convolutions as GEMMs over im2col columns, a group of G samples at a time
 // (K = Ci·kh·kw rows, P = Ho·Wo columns per sample):
-//   direct:     Y_g [Co, G·P] = W [Co, K] · cols_g [K, G·P]
-//   transposed: cols_g = Wᵀ · DY_g, then col2im adds every column back onto its window
-//   filter:     dW += DY_g · cols_gᵀ
+//   fprop: Y_g [Co, G·P] = W [Co, K] · cols_g [K, G·P]
+//   dgrad: cols_g = Wᵀ · DY_g, then col2im adds every column back onto its window
+//   wgrad: dW += DY_g · cols_gᵀ
 // G is chosen so that a group has at least kMinColumns columns: DCGAN's deep layers have
 // 4x4 outputs, and a per-sample GEMM with 16 columns runs far below the GEMM's peak. The
 // columns are made and consumed a block of input channels at a time (channel_block), so
@@ -10,12 +10,11 @@
 // side use the register-tiled small_gemm, in place on each sample when its maps are large;
 // kernels that cover the whole input (1x1 outputs) need no columns at all.
 // Groups run in parallel with per-thread buffers; a single group lets the GEMM use the threads.
-// As in kernels/reference/conv.cpp, the six primitives map onto these three routines
-// (a transposed convolution is the backward-data of the convolution that shares its weight).
 #include <algorithm>
 #include <stdexcept>
 #include <vector>
 
+#include "kernels/common/dtype_dispatch.h"
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/gemm_small.h"
@@ -258,7 +257,7 @@ void gemm(int64_t m, int64_t n, int64_t k, MatrixDesc a, MatrixDesc b, MatrixDes
   d.b = b;
   d.c = c;
   d.beta = beta;
-  cpu::gemm_single(d);
+  cpu::gemm_unbatched(d);
 }
 
 // The products with a 1- or 3-channel side go through small_gemm, the rest through the
@@ -271,17 +270,15 @@ constexpr int64_t kInPlacePositions = 64;
 // A kernel that covers the whole unpadded input (DCGAN's 4x4 -> 1x1 discriminator head and,
 // transposed, the generator's 1x1 -> 4x4 first layer) unfolds each sample into exactly its
 // image: the columns are the input read as [N, K], so each routine is one GEMM on the
-// tensors in place, over the whole batch. Its threads take slices of it, each GEMM on one
-// thread: Eigen's threading of these thin products (64 x 100 x 8192), when it was the GEMM,
-// spun for whole scheduler slices on the shared 2-core machine (0.5 GFLOP/s on 2 threads,
-// 130 on one).
+// tensors in place, over the whole batch. Its threads take slices of the batch, each slice one
+// single-threaded GEMM, rather than splitting these thin products (64 x 100 x 8192) inside one.
 bool unfold_is_identity(const Geometry& g) {
   return g.ho == 1 && g.wo == 1 && g.kh == g.h && g.kw == g.w && g.p.pad_top == 0 && g.p.pad_left == 0 &&
          (g.p.dilation_h == 1 || g.kh == 1) && (g.p.dilation_w == 1 || g.kw == 1);
 }
 
 // Calls f(begin, end) on slices of [0, n), one per thread once the product has `flops` >=
-// 1e8 (where cpu::gemm_single would take a second thread), else f(0, n).
+// 1e8 (where cpu::gemm_unbatched would take a second thread), else f(0, n).
 template <class F>
 void for_each_slice(int64_t n, int64_t flops, F&& f) {
   if (flops < 100'000'000)
@@ -322,29 +319,28 @@ void gather_group(const Geometry& g, const T* out_grad, int64_t first, int64_t s
 
 template <class T>
 void add_bias(const TensorDesc& bias, T* out, int64_t channels, int64_t positions) {
-  if (bias.data == nullptr) return;
+  if (!bias.present()) return;
   const T* b = static_cast<const T*>(bias.data);
   for (int64_t c = 0; c < channels; ++c)
     for (int64_t q = 0; q < positions; ++q) out[c * positions + q] += b[c];
 }
 
-// The grouped products run over blocks of input channels. For direct and transposed a
+// The grouped products run over blocks of input channels. For fprop and dgrad a
 // block's rows of the columns (about kColumnBlockBytes) stay in L2 between the GEMM and the
 // unfold / fold; the whole column matrix of a deep layer is 4 MiB (DCGAN's 128->256 layer:
 // 2048 x 512). The weight gradient only streams its columns into the GEMM's packing, which
-// repacks the output gradient for every block: there blocks of kFilterBlockRows rows (2 MiB
-// at 512 columns) measured 5-25% faster than L2-sized ones with Eigen's GEMM, and no better
-// unblocked; not retuned for the packed GEMM (every pass measured >= 0.98x oneDNN with it).
-constexpr int64_t kColumnBlockBytes = 256 << 10, kFilterBlockRows = 1024;
+// repacks the output gradient for every block: there blocks of kWgradBlockRows rows (2 MiB at
+// 512 columns) measured 5-25% faster than L2-sized ones, and no better unblocked.
+constexpr int64_t kColumnBlockBytes = 256 << 10, kWgradBlockRows = 1024;
 
 template <class T>
 int64_t channel_block(const Geometry& g, int64_t columns) {
   return std::clamp<int64_t>(kColumnBlockBytes / static_cast<int64_t>(g.kh * g.kw * columns * sizeof(T)), 1, g.ci);
 }
 
-// out = direct(in, weight) + bias
+// out = fprop(in, weight) + bias
 template <class T>
-void direct(const Geometry& g, const T* in, const T* weight, const TensorDesc& bias, T* out) {
+void fprop(const Geometry& g, const T* in, const T* weight, const TensorDesc& bias, T* out) {
   if (unfold_is_identity(g)) {  // out [N, Co] = in [N, K] · Wᵀ, a slice of samples per thread
     const int64_t k = g.k();
     for_each_slice(g.n, 2 * g.n * g.co * k, [&](int64_t begin, int64_t end) {
@@ -389,9 +385,9 @@ void direct(const Geometry& g, const T* in, const T* weight, const TensorDesc& b
   });
 }
 
-// in_grad = transposed(out_grad, weight) + bias
+// in_grad = dgrad(out_grad, weight) + bias
 template <class T>
-void transposed(const Geometry& g, const T* out_grad, const T* weight, const TensorDesc& bias, T* in_grad) {
+void dgrad(const Geometry& g, const T* out_grad, const T* weight, const TensorDesc& bias, T* in_grad) {
   if (unfold_is_identity(g)) {  // in_grad [N, K] = out_grad [N, Co] · W, a slice of samples per thread
     const int64_t k = g.k();
     for_each_slice(g.n, 2 * g.n * g.co * k, [&](int64_t begin, int64_t end) {
@@ -432,12 +428,12 @@ void transposed(const Geometry& g, const T* out_grad, const T* weight, const Ten
   });
 }
 
-// weight_grad = filter(in, out_grad): the groups are split into one slice per thread. The
+// weight_grad = wgrad(in, out_grad): the groups are split into one slice per thread. The
 // first thread sums straight into weight_grad, each other one into its own partial weight
 // gradient (in its workspace, which outlives the parallel region: OpenMP keeps its threads),
 // and the partials are added at the end.
 template <class T>
-void filter(const Geometry& g, const T* in, const T* out_grad, T* weight_grad) {
+void wgrad(const Geometry& g, const T* in, const T* out_grad, T* weight_grad) {
   const int64_t k = g.k();
   if (unfold_is_identity(g)) {  // weight_grad [Co, K] = out_gradᵀ · in [N, K], a slice of K per thread
     for_each_slice(k, 2 * g.n * g.co * k, [&](int64_t begin, int64_t end) {
@@ -452,7 +448,7 @@ void filter(const Geometry& g, const T* in, const T* out_grad, T* weight_grad) {
     std::fill(weight_grad, weight_grad + g.co * k, T(0));
     return;
   }
-  const int64_t block = std::clamp<int64_t>((kFilterBlockRows + taps - 1) / taps, 1, g.ci);
+  const int64_t block = std::clamp<int64_t>((kWgradBlockRows + taps - 1) / taps, 1, g.ci);
   const int64_t flops = 2 * g.co * k * columns * groups;
   const int64_t slices = std::clamp<int64_t>(flops / (16 * cpu::kMinWorkPerThread), 1, std::min<int64_t>(groups, cpu::max_threads()));
   std::vector<T*> partials(static_cast<size_t>(slices), nullptr);
@@ -483,7 +479,7 @@ void filter(const Geometry& g, const T* in, const T* out_grad, T* weight_grad) {
 
 template <class T>
 void bias_gradient(const TensorDesc& dy, const TensorDesc& dbias) {
-  if (dbias.data == nullptr) return;
+  if (!dbias.present()) return;
   const int64_t n = dy.shape[0], channels = dy.shape[1], positions = dy.shape[2] * dy.shape[3];
   const T* g = static_cast<const T*>(dy.data);
   T* out = static_cast<T*>(dbias.data);
@@ -497,74 +493,29 @@ void bias_gradient(const TensorDesc& dy, const TensorDesc& dbias) {
   }
 }
 
-// Calls f(T{}) for f32 / f64 convolutions; integer convolutions are not offered.
-template <class F>
-void floating(const char* op, DType dtype, F&& f) {
-  if (dtype == DType::F32)
-    f(float{});
-  else if (dtype == DType::F64)
-    f(double{});
-  else
-    throw std::invalid_argument(std::string(op) + ": the cpu backend convolves f32 or f64 tensors, not i64");
-}
-
-template <class T>
-const T* as(const TensorDesc& t) {
-  return static_cast<const T*>(t.data);
-}
-template <class T>
-T* as_mutable(const TensorDesc& t) {
-  return static_cast<T*>(t.data);
-}
-
 }  // namespace
 
-void CpuBackend::conv2d_forward(const ConvParams& p, const TensorDesc& x, const TensorDesc& w, const TensorDesc& bias,
-                                const TensorDesc& y) {
-  floating("conv2d", x.dtype, [&](auto t) {
+void CpuBackend::conv2d_fprop(const ConvParams& p, const TensorDesc& x, const TensorDesc& w, const TensorDesc& bias,
+                              const TensorDesc& y) {
+  dispatch_floating("conv2d_fprop", x.dtype, [&](auto t) {
     using T = decltype(t);
-    direct<T>(geometry(p, x, w, y), as<T>(x), as<T>(w), bias, as_mutable<T>(y));
+    fprop<T>(geometry(p, x, w, y), typed<const T>(x), typed<const T>(w), bias, typed<T>(y));
   });
 }
 
-void CpuBackend::conv2d_backward_data(const ConvParams& p, const TensorDesc& dy, const TensorDesc& w,
-                                      const TensorDesc& dx) {
-  floating("conv2d backward", dy.dtype, [&](auto t) {
+void CpuBackend::conv2d_dgrad(const ConvParams& p, const TensorDesc& dy, const TensorDesc& w, const TensorDesc& bias,
+                              const TensorDesc& dx) {
+  dispatch_floating("conv2d_dgrad", dy.dtype, [&](auto t) {
     using T = decltype(t);
-    transposed<T>(geometry(p, dx, w, dy), as<T>(dy), as<T>(w), TensorDesc{}, as_mutable<T>(dx));
+    dgrad<T>(geometry(p, dx, w, dy), typed<const T>(dy), typed<const T>(w), bias, typed<T>(dx));
   });
 }
 
-void CpuBackend::conv2d_backward_filter(const ConvParams& p, const TensorDesc& x, const TensorDesc& dy,
-                                        const TensorDesc& dw, const TensorDesc& dbias) {
-  floating("conv2d backward", x.dtype, [&](auto t) {
+void CpuBackend::conv2d_wgrad(const ConvParams& p, const TensorDesc& x, const TensorDesc& dy, const TensorDesc& dw,
+                              const TensorDesc& dbias) {
+  dispatch_floating("conv2d_wgrad", x.dtype, [&](auto t) {
     using T = decltype(t);
-    filter<T>(geometry(p, x, dw, dy), as<T>(x), as<T>(dy), as_mutable<T>(dw));
-    bias_gradient<T>(dy, dbias);
-  });
-}
-
-void CpuBackend::conv_transpose2d_forward(const ConvParams& p, const TensorDesc& x, const TensorDesc& w,
-                                          const TensorDesc& bias, const TensorDesc& y) {
-  floating("conv_transpose2d", x.dtype, [&](auto t) {
-    using T = decltype(t);
-    transposed<T>(geometry(p, y, w, x), as<T>(x), as<T>(w), bias, as_mutable<T>(y));
-  });
-}
-
-void CpuBackend::conv_transpose2d_backward_data(const ConvParams& p, const TensorDesc& dy, const TensorDesc& w,
-                                                const TensorDesc& dx) {
-  floating("conv_transpose2d backward", dy.dtype, [&](auto t) {
-    using T = decltype(t);
-    direct<T>(geometry(p, dy, w, dx), as<T>(dy), as<T>(w), TensorDesc{}, as_mutable<T>(dx));
-  });
-}
-
-void CpuBackend::conv_transpose2d_backward_filter(const ConvParams& p, const TensorDesc& x, const TensorDesc& dy,
-                                                  const TensorDesc& dw, const TensorDesc& dbias) {
-  floating("conv_transpose2d backward", x.dtype, [&](auto t) {
-    using T = decltype(t);
-    filter<T>(geometry(p, dy, dw, x), as<T>(dy), as<T>(x), as_mutable<T>(dw));
+    wgrad<T>(geometry(p, x, dw, dy), typed<const T>(x), typed<const T>(dy), typed<T>(dw));
     bias_gradient<T>(dy, dbias);
   });
 }

@@ -5,8 +5,8 @@
 
 namespace ganforge::kernels::cpu {
 
-// C = alpha·A·B + beta·C for batch 0 of g (gemm_packed.cpp). A product of >= 1e8 flops is
-// split over up to max_threads() threads, except when called from inside a parallel region.
-void gemm_single(const GemmDesc& g);
+// C = alpha·A·B + beta·C for the first matrix of g, ignoring g.batch (gemm_packed.cpp). A product
+// of >= 1e8 flops is split over up to max_threads() threads, except inside a parallel region.
+void gemm_unbatched(const GemmDesc& g);
 
 }  // namespace ganforge::kernels::cpu

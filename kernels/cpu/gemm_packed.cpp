@@ -10,8 +10,7 @@
 // 512 KiB) stream from L2. Panels are zero-padded to whole tiles, so the kernel has no edge
 // cases; edge tiles and a C without unit column stride go through a tile-sized buffer.
 // Packing reads every operand through its strides, so transposed views cost no copy.
-// Measured against Eigen's GEMM, which this replaced (a 48 x 4 tile: 12 accumulators, 7
-// loads per 12 FMAs), and oneDNN's sgemm in bench/bench_gemm.cpp; 8 x 32 tiles and these
+// Measured against oneDNN's sgemm and Eigen in bench/bench_gemm.cpp; 8 x 32 tiles and these
 // blocks measured best of 14 x 32, 12 x 32 and 8 x 32 tiles and of blocks half or twice these.
 #include <algorithm>
 #include <type_traits>
@@ -271,7 +270,7 @@ void gemm_threaded(const GemmDesc& g) {
 constexpr double kFlopsPerExtraThread = 1.0e8;
 
 template <class T>
-void gemm_single_typed(const GemmDesc& g) {
+void gemm_unbatched_typed(const GemmDesc& g) {
   const double flops = 2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k);
   if (flops >= kFlopsPerExtraThread && cpu::max_threads() > 1 && !cpu::in_parallel_region() && !fits_dot_tiles<T>(g))
     gemm_threaded<T>(g);
@@ -283,7 +282,7 @@ void gemm_single_typed(const GemmDesc& g) {
 template <class T>
 void gemm_typed(const GemmDesc& g) {
   if (g.batch == 1) {
-    gemm_single_typed<T>(g);
+    gemm_unbatched_typed<T>(g);
     return;
   }
   const int64_t flops_per_batch = 2 * g.m * g.n * std::max<int64_t>(g.k, 1);
@@ -294,12 +293,12 @@ void gemm_typed(const GemmDesc& g) {
 
 }  // namespace
 
-void cpu::gemm_single(const GemmDesc& g) {
-  cpu::dispatch_dtype(g.dtype, [&](auto zero) { gemm_single_typed<decltype(zero)>(g); });
+void cpu::gemm_unbatched(const GemmDesc& g) {
+  dispatch_dtype(g.dtype, [&](auto zero) { gemm_unbatched_typed<decltype(zero)>(g); });
 }
 
 void CpuBackend::gemm(const GemmDesc& g) {
-  cpu::dispatch_dtype(g.dtype, [&](auto zero) { gemm_typed<decltype(zero)>(g); });
+  dispatch_dtype(g.dtype, [&](auto zero) { gemm_typed<decltype(zero)>(g); });
 }
 
 }  // namespace ganforge::kernels

@@ -6,9 +6,6 @@
 
 namespace ganforge::kernels {
 
-using cpu::dispatch_dtype;
-using cpu::typed;
-
 namespace {
 
 // t with dimension `dim` pinned at position i (the extent becomes 1).
@@ -67,9 +64,5 @@ void CpuBackend::random_int(const TensorDesc& out, PhiloxState rng, int64_t low,
   });
 }
 
-Backend& cpu_backend() {
-  static CpuBackend backend;
-  return backend;
-}
 
 }  // namespace ganforge::kernels

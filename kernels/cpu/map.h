@@ -5,15 +5,11 @@
 #include <array>
 #include <cstdint>
 
+#include "kernels/common/dtype_dispatch.h"
 #include "kernels/cpu/parallel.h"
-#include "kernels/strided_loop.h"
+#include "kernels/cpu/strided_loop.h"
 
 namespace ganforge::kernels::cpu {
-
-template <class T>
-T* typed(const TensorDesc& t) {
-  return static_cast<T*>(t.data);
-}
 
 // Calls body(offsets, strides, n) for runs of n consecutive elements, split over threads:
 // offsets[o] is where operand o's run starts and strides[o] its step within the run.
@@ -64,16 +60,6 @@ void map2(const TensorDesc& out, const TensorDesc& a, const TensorDesc& b, F f) 
       for (int64_t k = 0; k < n; ++k) po[k * st[0]] = local(x[k * st[1]], y[k * st[2]]);
     }
   });
-}
-
-// Calls f with a value of the C++ type matching dtype (float, double or int64_t).
-template <class F>
-void dispatch_dtype(DType dtype, F&& f) {
-  switch (dtype) {
-    case DType::F32: f(float{}); break;
-    case DType::F64: f(double{}); break;
-    case DType::I64: f(int64_t{}); break;
-  }
 }
 
 }  // namespace ganforge::kernels::cpu

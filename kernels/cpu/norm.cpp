@@ -7,28 +7,16 @@
 // memory bound, and an f32 result is then the exact formula rounded once.
 #include <cmath>
 
+#include "kernels/common/layer_geometry.h"
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/cpu/lanes.h"
 #include "kernels/cpu/map.h"
 
 namespace ganforge::kernels {
 
-using cpu::typed;
-
 namespace {
 
 constexpr int kLanes = cpu::kSumLanes;
-
-struct Channels {
-  int64_t n = 1, c = 1, s = 1;
-  explicit Channels(const TensorDesc& x) {
-    n = x.shape[0];
-    c = x.ndim > 1 ? x.shape[1] : 1;
-    for (int d = 2; d < x.ndim; ++d) s *= x.shape[d];
-  }
-  int64_t count() const { return n * s; }
-  int64_t run(int64_t i, int64_t ch) const { return (i * c + ch) * s; }  // start of run (i, ch)
-};
 
 template <class T>
 double squares_run(const T* p, int64_t n, double mean) {
@@ -50,7 +38,7 @@ double squares_run(const T* p, int64_t n, double mean) {
 
 // y = (x - mean)·scale + shift over one channel.
 template <class T>
-void normalise(const Channels& g, int64_t c, const T* x, T* y, double mean, double scale, double shift) {
+void normalise(const ChannelLayout& g, int64_t c, const T* x, T* y, double mean, double scale, double shift) {
   for (int64_t i = 0; i < g.n; ++i) {
     const T* px = x + g.run(i, c);
     T* py = y + g.run(i, c);
@@ -60,14 +48,14 @@ void normalise(const Channels& g, int64_t c, const T* x, T* y, double mean, doub
 
 template <class T>
 double value_or(const TensorDesc& t, int64_t c, double fallback) {
-  return t.data != nullptr ? static_cast<double>(typed<const T>(t)[c]) : fallback;
+  return t.present() ? static_cast<double>(typed<const T>(t)[c]) : fallback;
 }
 
 template <class T>
 void forward_train(const TensorDesc& xd, const TensorDesc& gamma, const TensorDesc& beta, const TensorDesc& rmean,
                    const TensorDesc& rvar, double momentum, double eps, const TensorDesc& yd, const TensorDesc& smean,
                    const TensorDesc& sinvstd) {
-  const Channels g(xd);
+  const ChannelLayout g(xd);
   const T* x = typed<const T>(xd);
   T* y = typed<T>(yd);
   const double count = static_cast<double>(g.count());
@@ -80,14 +68,14 @@ void forward_train(const TensorDesc& xd, const TensorDesc& gamma, const TensorDe
       for (int64_t i = 0; i < g.n; ++i) squares += squares_run(x + g.run(i, c), g.s, mean);
       const double invstd = 1 / std::sqrt(squares / count + eps);
       normalise(g, c, x, y, mean, value_or<T>(gamma, c, 1.0) * invstd, value_or<T>(beta, c, 0.0));
-      if (smean.data != nullptr) typed<T>(smean)[c] = static_cast<T>(mean);
-      if (sinvstd.data != nullptr) typed<T>(sinvstd)[c] = static_cast<T>(invstd);
+      if (smean.present()) typed<T>(smean)[c] = static_cast<T>(mean);
+      if (sinvstd.present()) typed<T>(sinvstd)[c] = static_cast<T>(invstd);
       // PyTorch: running = (1 - momentum)·running + momentum·batch, with the unbiased variance
-      if (rmean.data != nullptr) {
+      if (rmean.present()) {
         T& r = typed<T>(rmean)[c];
         r = static_cast<T>((1 - momentum) * static_cast<double>(r) + momentum * mean);
       }
-      if (rvar.data != nullptr) {
+      if (rvar.present()) {
         T& r = typed<T>(rvar)[c];
         r = static_cast<T>((1 - momentum) * static_cast<double>(r) + momentum * squares / (count - 1));
       }
@@ -98,7 +86,7 @@ void forward_train(const TensorDesc& xd, const TensorDesc& gamma, const TensorDe
 template <class T>
 void forward_eval(const TensorDesc& xd, const TensorDesc& gamma, const TensorDesc& beta, const TensorDesc& rmean,
                   const TensorDesc& rvar, double eps, const TensorDesc& yd) {
-  const Channels g(xd);
+  const ChannelLayout g(xd);
   cpu::parallel_for(g.c, g.count(), [&](int64_t begin, int64_t end) {
     for (int64_t c = begin; c < end; ++c) {
       const double invstd = 1 / std::sqrt(static_cast<double>(typed<const T>(rvar)[c]) + eps);
@@ -113,7 +101,7 @@ void forward_eval(const TensorDesc& xd, const TensorDesc& gamma, const TensorDes
 template <class T>
 void backward(const TensorDesc& dyd, const TensorDesc& xd, const TensorDesc& gamma, const TensorDesc& smean,
               const TensorDesc& sinvstd, const TensorDesc& dxd, const TensorDesc& dgamma, const TensorDesc& dbeta) {
-  const Channels g(xd);
+  const ChannelLayout g(xd);
   const T* x = typed<const T>(xd);
   const T* dy = typed<const T>(dyd);
   const double count = static_cast<double>(g.count());
@@ -144,9 +132,9 @@ void backward(const TensorDesc& dyd, const TensorDesc& xd, const TensorDesc& gam
         }
       }
       const double sum_dy_xhat = sum_dy_centred * invstd;
-      if (dbeta.data != nullptr) typed<T>(dbeta)[c] = static_cast<T>(sum_dy);
-      if (dgamma.data != nullptr) typed<T>(dgamma)[c] = static_cast<T>(sum_dy_xhat);
-      if (dxd.data == nullptr) continue;
+      if (dbeta.present()) typed<T>(dbeta)[c] = static_cast<T>(sum_dy);
+      if (dgamma.present()) typed<T>(dgamma)[c] = static_cast<T>(sum_dy_xhat);
+      if (!dxd.present()) continue;
       const double k = value_or<T>(gamma, c, 1.0) * invstd;
       const double b = -k * sum_dy / count, a = k * invstd * sum_dy_xhat / count;
       for (int64_t i = 0; i < g.n; ++i) {

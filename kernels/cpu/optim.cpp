@@ -7,8 +7,6 @@
 
 namespace ganforge::kernels {
 
-using cpu::typed;
-
 namespace {
 
 // g += wd·θ;  m = β1·m + (1-β1)·g;  v = β2·v + (1-β2)·g²;

@@ -15,9 +15,6 @@
 
 namespace ganforge::kernels {
 
-using cpu::dispatch_dtype;
-using cpu::typed;
-
 namespace {
 
 template <class T>

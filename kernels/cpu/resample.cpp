@@ -8,8 +8,6 @@
 
 namespace ganforge::kernels {
 
-using cpu::typed;
-
 namespace {
 
 struct Planes {

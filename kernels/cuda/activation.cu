@@ -4,10 +4,9 @@
 //   thread of a grid-stride loop loads whole 16-byte packs (a float4 of f32, two f64) of each
 //   input and stores a pack of the output; the few elements after the last whole pack go to
 //   the first threads. activation_strided_grid_stride takes every other layout, one element per
-//   thread, with the operands' dims coalesced (Operands). Both apply ActivationMap in the
-//   tensor's own type: the forward, or dy times the derivative written through x (relu, leaky
-//   relu) or y (tanh, sigmoid). tanh is tanhf / tanh (±1 for large |x|); sigmoid exponentiates
-//   only -|x|, so neither overflows to NaN.
+//   thread, with the operands' dims coalesced. Both apply ActivationMap in the tensor's own
+//   type: the forward, or dy times the derivative written in x or y as backward_reads says
+//   (kernels/common/activation_formulas.h).
 // - softmax_forward_team_per_slice / softmax_backward_team_per_slice: the tensor is seen as
 //   [outer, size, inner] around the dim; slice (o, i) is its `size` values inner apart. A team
 //   of W lanes (a power of 2) works on one slice: W = 1 when inner > 1 (neighbouring threads
@@ -17,42 +16,21 @@
 //   y·(dy - Σdy·y) cancels, and softmax is small next to the layers around it.
 #include <cmath>
 
+#include "kernels/common/activation_formulas.h"
+#include "kernels/common/layer_geometry.h"
 #include "kernels/cuda/block_reduce.h"
 #include "kernels/cuda/cuda_backend.h"
 
 namespace ganforge::kernels::GANFORGE_CUDA_NS {
 namespace {
 
-__device__ inline float m_tanh(float x) { return tanhf(x); }
-__device__ inline double m_tanh(double x) { return tanh(x); }
-__device__ inline float m_exp(float x) { return expf(x); }
-__device__ inline double m_exp(double x) { return exp(x); }
-
 template <class T>
 struct ActivationMap {
   ActivationOp op;
-  T slope;
+  T alpha;
   bool backward;  // a = dy and b = x or y; else a = x (b unused)
   __device__ T operator()(T a, T b) const {
-    if (backward) {
-      switch (op) {
-        case ActivationOp::Relu: return b > 0 ? a : T(0);
-        case ActivationOp::LeakyRelu: return b > 0 ? a : a * slope;
-        case ActivationOp::Tanh: return a * ((T(1) - b) * (T(1) + b));  // 1 - y², without cancellation near |y| = 1
-        case ActivationOp::Sigmoid: return a * b * (T(1) - b);
-      }
-      return a;
-    }
-    switch (op) {
-      case ActivationOp::Relu: return a < 0 ? T(0) : a;  // NaN passes through
-      case ActivationOp::LeakyRelu: return a < 0 ? a * slope : a;
-      case ActivationOp::Tanh: return m_tanh(a);
-      case ActivationOp::Sigmoid: {
-        const T e = m_exp(a < 0 ? a : -a);  // exp(-|x|)
-        return a >= 0 ? T(1) / (T(1) + e) : e / (T(1) + e);
-      }
-    }
-    return a;
+    return backward ? activation_backward_value(op, a, b, b, alpha) : activation_forward_value(op, a, alpha);
   }
 };
 
@@ -81,7 +59,7 @@ __global__ void activation_packed_grid_stride(int64_t n, T* out, const T* a, con
 
 // Operands: out, a, b (a again for the forward).
 template <class T>
-__global__ void activation_strided_grid_stride(Operands<3> ops, int64_t n, T* out, const T* a, const T* b,
+__global__ void activation_strided_grid_stride(CoalescedOperands<3> ops, int64_t n, T* out, const T* a, const T* b,
                                                ActivationMap<T> map) {
   const int64_t stride = int64_t{gridDim.x} * blockDim.x;
   for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < n; i += stride) {
@@ -89,11 +67,6 @@ __global__ void activation_strided_grid_stride(Operands<3> ops, int64_t n, T* ou
     ops.offsets(i, off);
     out[off[0]] = map(a[off[1]], b[off[2]]);
   }
-}
-
-template <class T>
-T* typed(const TensorDesc& t) {
-  return static_cast<T*>(t.data);
 }
 
 bool packable(const TensorDesc& t) {
@@ -108,17 +81,16 @@ void run_activation(const TensorDesc& out, const TensorDesc& a, const TensorDesc
     launch(activation_packed_grid_stride<T>, dim3(grid_for(n / Pack<T>::kSize + 1)), dim3(kThreadsPerBlock), 0, nullptr, n,
            typed<T>(out), typed<const T>(a), two_inputs ? typed<const T>(b) : nullptr, map);
   } else {
+    const TensorDesc* operands[] = {&out, &a, &b};
     launch(activation_strided_grid_stride<T>, dim3(grid_for(n)), dim3(kThreadsPerBlock), 0, nullptr,
-           coalesce<3>({&out, &a, &b}), n, typed<T>(out), typed<const T>(a), typed<const T>(b), map);
+           coalesce<3>(operands), n, typed<T>(out), typed<const T>(a), typed<const T>(b), map);
   }
 }
 
 // A contiguous tensor as [outer, size, inner] around a dim, and the lanes per slice.
-struct Slices {
-  int64_t outer = 1, size = 1, inner = 1;
+struct Slices : AroundDim {
   int width = 1;
-  Slices(const TensorDesc& t, int dim) {
-    for (int d = 0; d < t.ndim; ++d) (d < dim ? outer : (d == dim ? size : inner)) *= t.shape[d];
+  Slices(const TensorDesc& t, int dim) : AroundDim(t, dim) {
     if (inner == 1)
       while (width < 32 && width < size) width *= 2;
   }
@@ -188,36 +160,38 @@ unsigned softmax_blocks(const Slices& sl) { return grid_for(sl.count() * sl.widt
 
 }  // namespace
 
-void CudaBackend::activation_forward(ActivationOp op, const TensorDesc& y, const TensorDesc& x, double slope) {
-  dispatch_float_dtype(x.dtype, [&](auto type) {
+void CudaBackend::activation_forward(ActivationOp op, const TensorDesc& y, const TensorDesc& x, double alpha) {
+  dispatch_floating("activation_forward", x.dtype, [&](auto type) {
     using T = decltype(type);
-    run_activation<T>(y, x, x, false, ActivationMap<T>{op, static_cast<T>(slope), false});
+    run_activation<T>(y, x, x, false, ActivationMap<T>{op, static_cast<T>(alpha), false});
   });
 }
 
 void CudaBackend::activation_backward(ActivationOp op, const TensorDesc& dx, const TensorDesc& dy, const TensorDesc& x,
-                                      const TensorDesc& y, double slope) {
-  const bool through_x = op == ActivationOp::Relu || op == ActivationOp::LeakyRelu;
-  dispatch_float_dtype(dy.dtype, [&](auto type) {
+                                      const TensorDesc& y, double alpha) {
+  dispatch_floating("activation_backward", dy.dtype, [&](auto type) {
     using T = decltype(type);
-    run_activation<T>(dx, dy, through_x ? x : y, true, ActivationMap<T>{op, static_cast<T>(slope), true});
+    run_activation<T>(dx, dy, backward_reads(op) == Reads::Input ? x : y, true,
+                      ActivationMap<T>{op, static_cast<T>(alpha), true});
   });
 }
 
-void CudaBackend::softmax_forward(const TensorDesc& y, const TensorDesc& x, int dim, bool log) {
+void CudaBackend::softmax_forward(SoftmaxOp op, const TensorDesc& y, const TensorDesc& x, int dim) {
   const Slices sl(x, dim);
+  const bool log = op == SoftmaxOp::LogSoftmax;
   if (x.numel() == 0) return;
-  dispatch_float_dtype(x.dtype, [&](auto type) {
+  dispatch_floating("softmax_forward", x.dtype, [&](auto type) {
     using T = decltype(type);
     launch(softmax_forward_team_per_slice<T>, dim3(softmax_blocks(sl)), dim3(kThreadsPerBlock), 0, nullptr, sl, log,
            typed<const T>(x), typed<T>(y));
   });
 }
 
-void CudaBackend::softmax_backward(const TensorDesc& dx, const TensorDesc& dy, const TensorDesc& y, int dim, bool log) {
+void CudaBackend::softmax_backward(SoftmaxOp op, const TensorDesc& dx, const TensorDesc& dy, const TensorDesc& y, int dim) {
   const Slices sl(y, dim);
+  const bool log = op == SoftmaxOp::LogSoftmax;
   if (y.numel() == 0) return;
-  dispatch_float_dtype(y.dtype, [&](auto type) {
+  dispatch_floating("softmax_backward", y.dtype, [&](auto type) {
     using T = decltype(type);
     launch(softmax_backward_team_per_slice<T>, dim3(softmax_blocks(sl)), dim3(kThreadsPerBlock), 0, nullptr, sl, log,
            typed<const T>(dy), typed<const T>(y), typed<T>(dx));

@@ -2,18 +2,17 @@
 // wgrad): no im2col matrix is materialised; each element of a GEMM operand is gathered from the
 // NCHW tensor as its tile is loaded.
 //
-// As in kernels/reference/conv.cpp, the six primitives are three passes over one underlying
-// convolution (input [N, Ci, H, W], output [N, Co, Ho, Wo], weight [Co, Ci, kh, kw], T = kh·kw taps):
+// The three primitives, for input [N, Ci, H, W], output [N, Co, Ho, Wo], weight [Co, Ci, kh, kw]
+// and T = kh·kw taps:
 //   fprop  Y  [Co, N·Ho·Wo] = W  [Co, Ci·T] · im2col(X) [Ci·T, N·Ho·Wo]
 //   dgrad  dX [Ci, N·H·W]   = Wᵀ [Ci, Co·T] · gather(dY) [Co·T, N·H·W]
 //   wgrad  dW [Co, Ci·T]    = dY [Co, N·Ho·Wo] · im2col(X)ᵀ [N·Ho·Wo, Ci·T]
-// conv2d runs fprop / dgrad / wgrad; conv_transpose2d runs the same kernels with input and
-// output swapped (its forward is dgrad plus a bias, its backward-data fprop, its
-// backward-filter wgrad of (dy, x)). dgrad gathers rather than scatters (each dX element reads
-// the dY elements whose windows cover it), so no pass needs atomics and every result is
-// deterministic; with stride s it runs as s_h·s_w GEMMs, one per residue class of input pixels,
-// each over only the taps that reach that class (a k4 s2 layer: 4 of 16), instead of
-// multiplying the zeros of the other taps (CUTLASS's strided dgrad). GEMM rows are channels,
+// (a transposed convolution runs them with input and output swapped: core/ops/conv.cpp).
+// dgrad gathers rather than scatters (each dX element reads the dY elements whose windows
+// cover it), so no pass needs atomics and every result is deterministic; with stride s it runs
+// as s_h·s_w GEMMs, one per residue class of input pixels, each over only the taps that reach
+// that class (a k4 s2 layer: 4 of 16), instead of multiplying the zeros of the other taps
+// (CUTLASS's strided dgrad). GEMM rows are channels,
 // columns are pixels (filter taps for wgrad); the first operand A is W (fprop), Wᵀ over a
 // phase's taps (dgrad) or dY (wgrad), read in place.
 //
@@ -550,9 +549,9 @@ void wgrad(Backend& backend, const ConvParams& params, const TensorDesc& in, con
                             p);
 }
 
-// The bias gradient of either convolution: dy summed over N, H, W, by the reduce primitive.
+// The bias gradient: dy summed over N, H, W, by the reduce primitive.
 void bias_gradient(Backend& backend, const TensorDesc& dy, const TensorDesc& dbias) {
-  if (dbias.data == nullptr) return;
+  if (!dbias.present()) return;
   const int64_t channels = dy.shape[1];
   TensorDesc out = dbias;  // as [1, C, 1, 1], the keepdim form of the reduction
   out.ndim = 4;
@@ -562,44 +561,19 @@ void bias_gradient(Backend& backend, const TensorDesc& dy, const TensorDesc& dbi
   backend.reduce(ReduceOp::Sum, out, dy, ReduceParams{});
 }
 
-// Calls f(T{}) for f32 / f64 convolutions; integer convolutions are not offered.
-template <class F>
-void floating(DType dtype, F&& f) {
-  dispatch_dtype(dtype, [&](auto type) {
-    if constexpr (std::is_integral_v<decltype(type)>)
-      throw std::invalid_argument("the cuda backend convolves f32 or f64 tensors, not i64");
-    else
-      f(type);
-  });
-}
-
 }  // namespace
 
-// As in kernels/reference/conv.cpp: conv_transpose2d is the convolution with input and output swapped.
-void CudaBackend::conv2d_forward(const ConvParams& p, const TensorDesc& x, const TensorDesc& w, const TensorDesc& bias,
-                                 const TensorDesc& y) {
-  floating(x.dtype, [&](auto t) { fprop<decltype(t)>(*this, p, x, w, bias, y); });
+void CudaBackend::conv2d_fprop(const ConvParams& p, const TensorDesc& x, const TensorDesc& w, const TensorDesc& bias,
+                               const TensorDesc& y) {
+  dispatch_floating("conv2d_fprop", x.dtype, [&](auto t) { fprop<decltype(t)>(*this, p, x, w, bias, y); });
 }
-void CudaBackend::conv2d_backward_data(const ConvParams& p, const TensorDesc& dy, const TensorDesc& w,
-                                       const TensorDesc& dx) {
-  floating(dy.dtype, [&](auto t) { dgrad<decltype(t)>(*this, p, dy, w, TensorDesc{}, dx); });
+void CudaBackend::conv2d_dgrad(const ConvParams& p, const TensorDesc& dy, const TensorDesc& w, const TensorDesc& bias,
+                               const TensorDesc& dx) {
+  dispatch_floating("conv2d_dgrad", dy.dtype, [&](auto t) { dgrad<decltype(t)>(*this, p, dy, w, bias, dx); });
 }
-void CudaBackend::conv2d_backward_filter(const ConvParams& p, const TensorDesc& x, const TensorDesc& dy,
-                                         const TensorDesc& dw, const TensorDesc& dbias) {
-  floating(x.dtype, [&](auto t) { wgrad<decltype(t)>(*this, p, x, dy, dw); });
-  bias_gradient(*this, dy, dbias);
-}
-void CudaBackend::conv_transpose2d_forward(const ConvParams& p, const TensorDesc& x, const TensorDesc& w,
-                                           const TensorDesc& bias, const TensorDesc& y) {
-  floating(x.dtype, [&](auto t) { dgrad<decltype(t)>(*this, p, x, w, bias, y); });
-}
-void CudaBackend::conv_transpose2d_backward_data(const ConvParams& p, const TensorDesc& dy, const TensorDesc& w,
-                                                 const TensorDesc& dx) {
-  floating(dy.dtype, [&](auto t) { fprop<decltype(t)>(*this, p, dy, w, TensorDesc{}, dx); });
-}
-void CudaBackend::conv_transpose2d_backward_filter(const ConvParams& p, const TensorDesc& x, const TensorDesc& dy,
-                                                   const TensorDesc& dw, const TensorDesc& dbias) {
-  floating(x.dtype, [&](auto t) { wgrad<decltype(t)>(*this, p, dy, x, dw); });
+void CudaBackend::conv2d_wgrad(const ConvParams& p, const TensorDesc& x, const TensorDesc& dy, const TensorDesc& dw,
+                               const TensorDesc& dbias) {
+  dispatch_floating("conv2d_wgrad", x.dtype, [&](auto t) { wgrad<decltype(t)>(*this, p, x, dy, dw); });
   bias_gradient(*this, dy, dbias);
 }
 

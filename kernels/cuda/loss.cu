@@ -1,7 +1,6 @@
 // Fused losses of the cuda / cuda-sim backend, over contiguous operands (as the core ops pass
-// them). Terms and gradients are evaluated in double for f32 too, as on the cpu backend: the
-// gradients subtract nearly equal values (sigmoid(z) - t, softmax - 1), which float would
-// round to a few ulps of the larger one.
+// them). Terms and gradients are the shared formulas (kernels/common/loss_formulas.h), in
+// double for f32 too, as on the cpu backend; so is softmax - 1 for cross-entropy.
 //
 // The forward is deterministic: two passes and no float atomics, so the same input gives the
 // same loss bit for bit on every run.
@@ -18,6 +17,7 @@
 //   thread iteration.
 // - cross_entropy_gradient: one warp per row again: log Σ exp as in the forward, then
 //   softmax - one_hot along the row.
+#include "kernels/common/loss_formulas.h"
 #include "kernels/cuda/block_reduce.h"
 #include "kernels/cuda/cuda_backend.h"
 
@@ -26,39 +26,6 @@ namespace {
 
 constexpr int kWarps = kThreadsPerBlock / 32;
 constexpr int64_t kMaxRowBlocks = 4096;
-
-// PyTorch clamps BCE's logs at -100, so p = 0 and p = 1 give a finite loss; NaN stays NaN.
-__device__ inline double clamped_log(double v) {
-  const double l = log(v);
-  return l < -100 ? -100 : l;
-}
-
-__device__ inline double stable_sigmoid(double z) {
-  const double e = exp(-fabs(z));
-  return z >= 0 ? 1 / (1 + e) : e / (1 + e);
-}
-
-__device__ inline double loss_term(LossOp op, double x, double t) {
-  switch (op) {
-    case LossOp::Mse: return (x - t) * (x - t);
-    case LossOp::L1: return fabs(x - t);
-    case LossOp::Bce: return -(t * clamped_log(x) + (1 - t) * clamped_log(1 - x));
-    case LossOp::BceWithLogits: return fmax(x, 0.0) - x * t + log1p(exp(-fabs(x)));
-    case LossOp::CrossEntropy: break;
-  }
-  return 0;
-}
-
-__device__ inline double loss_term_derivative(LossOp op, double x, double t) {
-  switch (op) {
-    case LossOp::Mse: return 2 * (x - t);
-    case LossOp::L1: return x > t ? 1.0 : (x < t ? -1.0 : 0.0);
-    case LossOp::Bce: return (x - t) / fmax((1 - x) * x, 1e-12);  // PyTorch's epsilon
-    case LossOp::BceWithLogits: return stable_sigmoid(x) - t;
-    case LossOp::CrossEntropy: break;
-  }
-  return 0;
-}
 
 struct Max {
   __device__ double operator()(double a, double b) const { return fmax(a, b); }  // fmax skips NaN, as the reference's
@@ -144,11 +111,6 @@ unsigned row_blocks(int64_t rows) {
   return static_cast<unsigned>(wanted < 1 ? 1 : (wanted < kMaxRowBlocks ? wanted : kMaxRowBlocks));
 }
 
-// Number of terms the mean divides by: elements, or rows for cross-entropy (PyTorch).
-double terms(LossOp op, const TensorDesc& input) {
-  return static_cast<double>(op == LossOp::CrossEntropy ? input.shape[0] : input.numel());
-}
-
 }  // namespace
 
 void CudaBackend::loss_forward(LossOp op, Reduction reduction, const TensorDesc& loss, const TensorDesc& input,
@@ -161,8 +123,8 @@ void CudaBackend::loss_forward(LossOp op, Reduction reduction, const TensorDesc&
     double* data;
     ~Partials() { backend.deallocate(data); }
   } partials{*this, static_cast<double*>(allocate(blocks * sizeof(double)))};
-  const double divisor = reduction == Reduction::Mean ? terms(op, input) : 1.0;
-  dispatch_float_dtype(input.dtype, [&](auto type) {
+  const double divisor = reduction == Reduction::Mean ? loss_terms(op, input.numel(), input.shape[0]) : 1.0;
+  dispatch_floating("loss_forward", input.dtype, [&](auto type) {
     using T = decltype(type);
     const T* x = static_cast<const T*>(input.data);
     if (rows)
@@ -178,8 +140,8 @@ void CudaBackend::loss_forward(LossOp op, Reduction reduction, const TensorDesc&
 
 void CudaBackend::loss_backward(LossOp op, Reduction reduction, double grad_loss, const TensorDesc& grad_input,
                                 const TensorDesc& input, const TensorDesc& target) {
-  const double g = reduction == Reduction::Mean ? grad_loss / terms(op, input) : grad_loss;
-  dispatch_float_dtype(input.dtype, [&](auto type) {
+  const double g = reduction == Reduction::Mean ? grad_loss / loss_terms(op, input.numel(), input.shape[0]) : grad_loss;
+  dispatch_floating("loss_backward", input.dtype, [&](auto type) {
     using T = decltype(type);
     const T* x = static_cast<const T*>(input.data);
     T* grad = static_cast<T*>(grad_input.data);

@@ -2,15 +2,17 @@
 // binary, their backwards, where, and the gathers/scatters along one dim.
 //
 // - elementwise_grid_stride: a grid-stride loop over the shared index space of N strided
-//   operands (dims coalesced on the host, see Operands); each thread turns its flat index into
-//   one offset per operand and calls a small body functor. The op is switched inside the body:
-//   it is the same for every thread, so warps never diverge on it. Math runs in the tensor's
-//   own type (float for f32), as on the cpu backend.
+//   operands (dims coalesced on the host, kernels/common/coalesced_operands.h); each thread
+//   turns its flat index into one offset per operand and calls a small body functor. The body
+//   applies the shared formulas (kernels/common/elementwise_formulas.h) with the op switched
+//   inside: it is the same for every thread, so warps never diverge on it. Math runs in the
+//   tensor's own type (float for f32), as on the cpu backend.
 // - random fills: the body evaluates Philox (kernels/philox.h) at the element's row-major
 //   index, so every backend produces the same numbers.
 // - index_select_gather: one thread per output element reads the indexed source element.
 // - index_add_scatter: one thread per source element, atomicAdd into the indexed output
 //   (repeated indices accumulate; the order of float additions is not fixed).
+#include "kernels/common/elementwise_formulas.h"
 #include "kernels/cuda/cuda_backend.h"
 #include "kernels/philox.h"
 
@@ -18,7 +20,7 @@ namespace ganforge::kernels::GANFORGE_CUDA_NS {
 namespace {
 
 template <int N, class Body>
-__global__ void elementwise_grid_stride(Operands<N> ops, int64_t n, Body body) {
+__global__ void elementwise_grid_stride(CoalescedOperands<N> ops, int64_t n, Body body) {
   const int64_t stride = int64_t{gridDim.x} * blockDim.x;
   for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < n; i += stride) {
     int64_t off[N];
@@ -31,27 +33,7 @@ template <int N, class Body>
 void run_elementwise(const TensorDesc* const (&descs)[N], Body body) {
   const int64_t n = descs[0]->numel();
   if (n == 0) return;
-  launch(elementwise_grid_stride<N, Body>, dim3(grid_for(n)), dim3(kThreadsPerBlock), 0, nullptr, coalesce(descs), n, body);
-}
-
-// Math in the operand's type; integers go through double, as on the reference backend.
-__device__ inline float m_exp(float x) { return expf(x); }
-__device__ inline double m_exp(double x) { return exp(x); }
-__device__ inline int64_t m_exp(int64_t x) { return static_cast<int64_t>(exp(static_cast<double>(x))); }
-__device__ inline float m_log(float x) { return logf(x); }
-__device__ inline double m_log(double x) { return log(x); }
-__device__ inline int64_t m_log(int64_t x) { return static_cast<int64_t>(log(static_cast<double>(x))); }
-__device__ inline float m_sqrt(float x) { return sqrtf(x); }
-__device__ inline double m_sqrt(double x) { return sqrt(x); }
-__device__ inline int64_t m_sqrt(int64_t x) { return static_cast<int64_t>(sqrt(static_cast<double>(x))); }
-__device__ inline float m_pow(float x, float e) { return powf(x, e); }
-__device__ inline double m_pow(double x, double e) { return pow(x, e); }
-__device__ inline int64_t m_pow(int64_t x, int64_t e) {
-  return static_cast<int64_t>(pow(static_cast<double>(x), static_cast<double>(e)));
-}
-template <class T>
-__device__ inline bool is_nan(T v) {
-  return v != v;
+  launch(elementwise_grid_stride<N, Body>, dim3(grid_for(n)), dim3(kThreadsPerBlock), 0, nullptr, coalesce<N>(descs), n, body);
 }
 
 __device__ inline void atomic_accumulate(float* p, float v) { atomicAdd(p, v); }
@@ -103,22 +85,7 @@ struct UnaryBody {
   const T* in;
   UnaryOp op;
   T a, b;
-  __device__ void operator()(int64_t, const int64_t* off) const {
-    const T x = in[off[1]];
-    T r = x;
-    switch (op) {
-      case UnaryOp::Neg: r = -x; break;
-      case UnaryOp::Exp: r = m_exp(x); break;
-      case UnaryOp::Log: r = m_log(x); break;
-      case UnaryOp::Sqrt: r = m_sqrt(x); break;
-      case UnaryOp::Abs: r = x < 0 ? -x : x; break;
-      case UnaryOp::Pow: r = a == T(2) ? x * x : m_pow(x, a); break;
-      case UnaryOp::Clamp: r = x < a ? a : (x > b ? b : x); break;  // NaN stays NaN
-      case UnaryOp::AddScalar: r = x + a; break;
-      case UnaryOp::MulScalar: r = x * a; break;
-    }
-    out[off[0]] = r;
-  }
+  __device__ void operator()(int64_t, const int64_t* off) const { out[off[0]] = unary_forward(op, in[off[1]], a, b); }
 };
 
 // Operands: grad_in, grad_out, x, y = op(x).
@@ -129,49 +96,16 @@ struct UnaryBackwardBody {
   UnaryOp op;
   T a, b;
   __device__ void operator()(int64_t, const int64_t* off) const {
-    const T g = grad_out[off[1]], v = x[off[2]], r = y[off[3]];
-    T d = 0;
-    switch (op) {
-      case UnaryOp::Neg: d = -g; break;
-      case UnaryOp::Exp: d = g * r; break;
-      case UnaryOp::Log: d = g / v; break;
-      case UnaryOp::Sqrt: d = g * T(0.5) / r; break;
-      case UnaryOp::Abs: d = v > 0 ? g : (v < 0 ? -g : T(0)); break;
-      case UnaryOp::Pow: d = a == 0 ? T(0) : g * a * m_pow(v, a - 1); break;
-      case UnaryOp::Clamp: d = (v >= a && v <= b) ? g : T(0); break;
-      case UnaryOp::AddScalar: d = g; break;
-      case UnaryOp::MulScalar: d = g * a; break;
-    }
-    grad_in[off[0]] = d;
+    grad_in[off[0]] = unary_backward(op, grad_out[off[1]], x[off[2]], y[off[3]], a, b);
   }
 };
-
-template <class T>
-__device__ inline T binary_value(BinaryOp op, T x, T y) {
-  switch (op) {
-    case BinaryOp::Add: return x + y;
-    case BinaryOp::Sub: return x - y;
-    case BinaryOp::Mul: return x * y;
-    case BinaryOp::Div: return x / y;
-    case BinaryOp::Pow: return m_pow(x, y);
-    case BinaryOp::Minimum: return is_nan(x) ? x : (is_nan(y) ? y : (x < y ? x : y));
-    case BinaryOp::Maximum: return is_nan(x) ? x : (is_nan(y) ? y : (x > y ? x : y));
-    case BinaryOp::Eq: return T(x == y);
-    case BinaryOp::Ne: return T(x != y);
-    case BinaryOp::Lt: return T(x < y);
-    case BinaryOp::Le: return T(x <= y);
-    case BinaryOp::Gt: return T(x > y);
-    case BinaryOp::Ge: return T(x >= y);
-  }
-  return x;
-}
 
 template <class T>
 struct BinaryBody {
   T* out;
   const T *a, *b;
   BinaryOp op;
-  __device__ void operator()(int64_t, const int64_t* off) const { out[off[0]] = binary_value(op, a[off[1]], b[off[2]]); }
+  __device__ void operator()(int64_t, const int64_t* off) const { out[off[0]] = binary_forward(op, a[off[1]], b[off[2]]); }
 };
 
 // Operands: grad_a, grad_b (grad_out's layout stands in for one not wanted), grad_out, a, b.
@@ -182,23 +116,10 @@ struct BinaryBackwardBody {
   BinaryOp op;
   bool want_a, want_b;
   __device__ void operator()(int64_t, const int64_t* off) const {
-    const T g = grad_out[off[2]], x = a[off[3]], y = b[off[4]];
-    T da = 0, db = 0;  // comparisons are piecewise constant
-    switch (op) {
-      case BinaryOp::Add: da = 1, db = 1; break;
-      case BinaryOp::Sub: da = 1, db = -1; break;
-      case BinaryOp::Mul: da = y, db = x; break;
-      case BinaryOp::Div: da = T(1) / y, db = -x / (y * y); break;
-      case BinaryOp::Pow:
-        da = y == 0 ? T(0) : y * m_pow(x, y - 1);
-        db = (x == 0 && y >= 0) ? T(0) : m_pow(x, y) * m_log(x);
-        break;
-      case BinaryOp::Minimum: da = x < y ? 1 : (x > y ? 0 : T(0.5)), db = x > y ? 1 : (x < y ? 0 : T(0.5)); break;
-      case BinaryOp::Maximum: da = x > y ? 1 : (x < y ? 0 : T(0.5)), db = x < y ? 1 : (x > y ? 0 : T(0.5)); break;
-      default: break;
-    }
-    if (want_a) grad_a[off[0]] = g * da;
-    if (want_b) grad_b[off[1]] = g * db;
+    const T g = grad_out[off[2]];
+    const Partials<T> d = binary_partials(op, a[off[3]], b[off[4]]);
+    if (want_a) grad_a[off[0]] = g * d.da;
+    if (want_b) grad_b[off[1]] = g * d.db;
   }
 };
 
@@ -263,11 +184,6 @@ __global__ void index_add_scatter(IndexedLayout layout, T* out, const T* src, in
     layout.offsets(i, &s, &o);
     atomic_accumulate(out + o, src[s]);
   }
-}
-
-template <class T>
-T* typed(const TensorDesc& t) {
-  return static_cast<T*>(t.data);
 }
 
 template <class T>
@@ -340,7 +256,7 @@ void CudaBackend::binary(BinaryOp op, const TensorDesc& out, const TensorDesc& a
 
 void CudaBackend::binary_backward(BinaryOp op, const TensorDesc& grad_a, const TensorDesc& grad_b,
                                   const TensorDesc& grad_out, const TensorDesc& a, const TensorDesc& b) {
-  const bool want_a = grad_a.data != nullptr, want_b = grad_b.data != nullptr;
+  const bool want_a = grad_a.present(), want_b = grad_b.present();
   const TensorDesc& slot_a = want_a ? grad_a : grad_out;
   const TensorDesc& slot_b = want_b ? grad_b : grad_out;
   dispatch_dtype(grad_out.dtype, [&](auto type) {

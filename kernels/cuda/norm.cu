@@ -28,6 +28,7 @@
 //   steps its channel index by the grid stride with a carry instead of dividing per element.
 #include <memory>
 
+#include "kernels/common/layer_geometry.h"
 #include "kernels/cuda/block_reduce.h"
 #include "kernels/cuda/cuda_backend.h"
 
@@ -40,16 +41,8 @@ namespace {
 constexpr int64_t kChunk = 512;
 constexpr unsigned kWarpsPerBlock = kThreadsPerBlock / 32;
 
-struct Channels {
-  int64_t n = 1, c = 1, s = 1;
-  explicit Channels(const TensorDesc& x) {
-    n = x.shape[0];
-    c = x.ndim > 1 ? x.shape[1] : 1;
-    for (int d = 2; d < x.ndim; ++d) s *= x.shape[d];
-  }
-  __host__ __device__ int64_t count() const { return n * s; }  // values per channel
-  int64_t chunks() const { return count() > kChunk ? (count() + kChunk - 1) / kChunk : 1; }
-};
+// Chunks of kChunk values per channel (the reduction pass's unit of work).
+int64_t chunk_count(const ChannelLayout& g) { return g.count() > kChunk ? (g.count() + kChunk - 1) / kChunk : 1; }
 
 // Count, mean and M2 = Σ(x - mean)² of a set of values.
 struct Moments {
@@ -124,7 +117,7 @@ struct GradSumsLane {
 
 // Partials laid out [C][chunks]: warp w handles channel w / chunks, chunk w % chunks.
 template <class Lane>
-__global__ void batch_norm_partials_warp_per_chunk(Channels g, int64_t chunks, Lane lane_state,
+__global__ void batch_norm_partials_warp_per_chunk(ChannelLayout g, int64_t chunks, Lane lane_state,
                                                    typename Lane::Partial* partials) {
   const int64_t warp = (int64_t{blockIdx.x} * blockDim.x + threadIdx.x) / 32;
   if (warp >= g.c * chunks) return;  // whole warps: blockDim.x is a multiple of 32
@@ -242,11 +235,6 @@ __global__ void batch_norm_channel_affine_grid_stride(int64_t n, ChannelStep ste
   }
 }
 
-template <class T>
-T* typed(const TensorDesc& t) {
-  return static_cast<T*>(t.data);
-}
-
 // Device scratch from the backend's allocator, given back on every exit.
 auto scratch(Backend& backend, size_t bytes) {
   auto give_back = [&backend](void* p) { backend.deallocate(p); };
@@ -259,7 +247,7 @@ ChannelAffine* coefficients_after(void* scratch, size_t before) {
 }
 
 template <class T>
-void apply_channel_affine(const Channels& g, const ChannelAffine* coefficients, const T* x, const T* grad, T* out) {
+void apply_channel_affine(const ChannelLayout& g, const ChannelAffine* coefficients, const T* x, const T* grad, T* out) {
   const int64_t n = g.n * g.c * g.s;
   if (n == 0) return;
   const unsigned blocks = grid_for(n);
@@ -273,9 +261,9 @@ unsigned blocks_for_warps(int64_t warps) { return static_cast<unsigned>((warps +
 
 // The reduction pass and the merge: partials of `lane`, then finish(c, merged) per channel.
 template <class Lane, class Finish>
-void reduce_channels(const Channels& g, void* scratch, Lane lane, Finish finish) {
+void reduce_channels(const ChannelLayout& g, void* scratch, Lane lane, Finish finish) {
   using P = typename Lane::Partial;
-  const int64_t chunks = g.chunks();
+  const int64_t chunks = chunk_count(g);
   P* partials = static_cast<P*>(scratch);
   launch(batch_norm_partials_warp_per_chunk<Lane>, dim3(blocks_for_warps(g.c * chunks)), dim3(kThreadsPerBlock), 0, nullptr,
          g, chunks, lane, partials);
@@ -284,8 +272,8 @@ void reduce_channels(const Channels& g, void* scratch, Lane lane, Finish finish)
 }
 
 template <class P>
-size_t partials_bytes(const Channels& g) {
-  return static_cast<size_t>(g.c * g.chunks()) * sizeof(P);
+size_t partials_bytes(const ChannelLayout& g) {
+  return static_cast<size_t>(g.c * chunk_count(g)) * sizeof(P);
 }
 
 }  // namespace
@@ -294,9 +282,9 @@ void CudaBackend::batch_norm_forward_train(const TensorDesc& x, const TensorDesc
                                            const TensorDesc& running_mean, const TensorDesc& running_var, double momentum,
                                            double eps, const TensorDesc& y, const TensorDesc& save_mean,
                                            const TensorDesc& save_invstd) {
-  const Channels g(x);
+  const ChannelLayout g(x);
   if (g.c == 0) return;
-  dispatch_float_dtype(x.dtype, [&](auto type) {
+  dispatch_floating("batch_norm_forward_train", x.dtype, [&](auto type) {
     using T = decltype(type);
     const size_t before = partials_bytes<Moments>(g);
     const auto ws = scratch(*this, before + static_cast<size_t>(g.c) * sizeof(ChannelAffine));
@@ -312,9 +300,9 @@ void CudaBackend::batch_norm_forward_train(const TensorDesc& x, const TensorDesc
 void CudaBackend::batch_norm_forward_eval(const TensorDesc& x, const TensorDesc& gamma, const TensorDesc& beta,
                                           const TensorDesc& running_mean, const TensorDesc& running_var, double eps,
                                           const TensorDesc& y) {
-  const Channels g(x);
+  const ChannelLayout g(x);
   if (g.c == 0) return;
-  dispatch_float_dtype(x.dtype, [&](auto type) {
+  dispatch_floating("batch_norm_forward_eval", x.dtype, [&](auto type) {
     using T = decltype(type);
     const auto ws = scratch(*this, static_cast<size_t>(g.c) * sizeof(ChannelAffine));
     ChannelAffine* coefficients = static_cast<ChannelAffine*>(ws.get());
@@ -328,12 +316,12 @@ void CudaBackend::batch_norm_forward_eval(const TensorDesc& x, const TensorDesc&
 void CudaBackend::batch_norm_backward(const TensorDesc& dy, const TensorDesc& x, const TensorDesc& gamma,
                                       const TensorDesc& save_mean, const TensorDesc& save_invstd, const TensorDesc& dx,
                                       const TensorDesc& dgamma, const TensorDesc& dbeta) {
-  const Channels g(x);
-  if (g.c == 0 || (dx.data == nullptr && dgamma.data == nullptr && dbeta.data == nullptr)) return;
-  dispatch_float_dtype(x.dtype, [&](auto type) {
+  const ChannelLayout g(x);
+  if (g.c == 0 || (!dx.present() && !dgamma.present() && !dbeta.present())) return;
+  dispatch_floating("batch_norm_backward", x.dtype, [&](auto type) {
     using T = decltype(type);
     const size_t before = partials_bytes<GradSums>(g);
-    const bool want_dx = dx.data != nullptr;
+    const bool want_dx = dx.present();
     const auto ws = scratch(*this, before + (want_dx ? static_cast<size_t>(g.c) * sizeof(ChannelAffine) : 0));
     ChannelAffine* coefficients = want_dx ? coefficients_after(ws.get(), before) : nullptr;
     reduce_channels(g, ws.get(), GradSumsLane<T>{typed<const T>(dy), typed<const T>(x), typed<const T>(save_mean)},

@@ -144,14 +144,14 @@ void CudaBackend::sgd_step_multi(const SgdParams& p, std::span<const SgdTensors>
 
 void CudaBackend::adam_step(const AdamParams& p, const TensorDesc& param, const TensorDesc& grad, const TensorDesc& exp_avg,
                             const TensorDesc& exp_avg_sq) {
-  const AdamTensors one{param, grad, exp_avg, exp_avg_sq};
-  adam_step_multi(p, {&one, 1});
+  const AdamTensors single{param, grad, exp_avg, exp_avg_sq};
+  adam_step_multi(p, {&single, 1});
 }
 
 void CudaBackend::sgd_step(const SgdParams& p, const TensorDesc& param, const TensorDesc& grad,
                            const TensorDesc& momentum_buffer) {
-  const SgdTensors one{param, grad, momentum_buffer};
-  sgd_step_multi(p, {&one, 1});
+  const SgdTensors single{param, grad, momentum_buffer};
+  sgd_step_multi(p, {&single, 1});
 }
 
 }  // namespace ganforge::kernels::GANFORGE_CUDA_NS

@@ -112,11 +112,6 @@ struct PadGrad {
   }
 };
 
-template <class T>
-T* typed(const TensorDesc& t) {
-  return static_cast<T*>(t.data);
-}
-
 // Launches the gather over `out` (the large side for forwards, the small side for backwards).
 template <class T, class Body>
 void gather(const TensorDesc& out, Body body) {
@@ -136,7 +131,7 @@ PlaneShapes plane_shapes(const TensorDesc& small, const TensorDesc& large) {
 void CudaBackend::upsample_nearest2d_forward(const TensorDesc& y, const TensorDesc& x) {
   const PlaneShapes p = plane_shapes(x, y);
   if (p.h == 0 || p.w == 0) return;
-  dispatch_float_dtype(x.dtype, [&](auto type) {
+  dispatch_floating("upsample_nearest2d_forward", x.dtype, [&](auto type) {
     using T = decltype(type);
     gather<T>(y, NearestUpsample<T>{typed<const T>(x), {p, p.oh / p.h, p.ow / p.w}});
   });
@@ -145,21 +140,21 @@ void CudaBackend::upsample_nearest2d_forward(const TensorDesc& y, const TensorDe
 void CudaBackend::upsample_nearest2d_backward(const TensorDesc& dx, const TensorDesc& dy) {
   const PlaneShapes p = plane_shapes(dx, dy);
   if (p.h == 0 || p.w == 0) return;
-  dispatch_float_dtype(dy.dtype, [&](auto type) {
+  dispatch_floating("upsample_nearest2d_backward", dy.dtype, [&](auto type) {
     using T = decltype(type);
     gather<T>(dx, NearestUpsampleGrad<T>{typed<const T>(dy), {p, p.oh / p.h, p.ow / p.w}});
   });
 }
 
 void CudaBackend::pad2d_forward(PadMode mode, const TensorDesc& y, const TensorDesc& x, const int64_t pads[4]) {
-  dispatch_float_dtype(x.dtype, [&](auto type) {
+  dispatch_floating("pad2d_forward", x.dtype, [&](auto type) {
     using T = decltype(type);
     gather<T>(y, Pad<T>{typed<const T>(x), {plane_shapes(x, y), mode, pads[0], pads[2]}});
   });
 }
 
 void CudaBackend::pad2d_backward(PadMode mode, const TensorDesc& dx, const TensorDesc& dy, const int64_t pads[4]) {
-  dispatch_float_dtype(dy.dtype, [&](auto type) {
+  dispatch_floating("pad2d_backward", dy.dtype, [&](auto type) {
     using T = decltype(type);
     gather<T>(dx, PadGrad<T>{typed<const T>(dy), {plane_shapes(dx, dy), mode, pads[0], pads[2]}});
   });

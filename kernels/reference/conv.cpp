@@ -1,22 +1,20 @@
 // Reference convolutions, straight from the definitions, in double.
 //
-// All six primitives are three loops over one "underlying" convolution with input channels
-// Ci, output channels Co and weight W[co][ci][i][j]:
-//   direct:     out[n][co][oh][ow] = Σ_{ci,i,j} in[n][ci][oh·s - pad + i·d][ow·s - pad + j·d] · W[co][ci][i][j]
-//   transposed: the adjoint of direct: in-gradient from out-gradient (a gather over the
-//               (oh, i) pairs with oh·s - pad + i·d = ih)
-//   filter:     dW[co][ci][i][j] = Σ_{n,oh,ow} out_grad[n][co][oh][ow] · in[n][ci][ih][iw]
-// conv2d uses them as forward / backward-data / backward-filter. ConvTranspose2d's weight
-// [Cin, Cout, kh, kw] is exactly the weight of the convolution whose backward-data it is,
-// so it uses transposed / direct / filter with its input and output swapped.
+// The three primitives of a convolution with input channels Ci, output channels Co and weight
+// W[co][ci][i][j]:
+//   fprop: y[n][co][oh][ow] = Σ_{ci,i,j} x[n][ci][oh·s - pad + i·d][ow·s - pad + j·d] · W[co][ci][i][j]
+//   dgrad: the adjoint of fprop, dx from dy (a gather over the (oh, i) pairs with
+//          oh·s - pad + i·d = ih)
+//   wgrad: dW[co][ci][i][j] = Σ_{n,oh,ow} dy[n][co][oh][ow] · x[n][ci][ih][iw]
+// A transposed convolution is dgrad of the convolution that shares its weight (see
+// core/ops/conv.cpp).
 #include "kernels/reference/element_access.h"
 #include "kernels/reference/reference_backend.h"
 
 namespace ganforge::kernels {
 namespace {
 
-using reference::load;
-using reference::store;
+using namespace reference;  // element_access.h
 
 double at(const TensorDesc& t, int64_t a, int64_t b, int64_t c, int64_t d) {
   const int64_t index[kMaxDims] = {a, b, c, d};
@@ -29,14 +27,14 @@ void put(const TensorDesc& t, int64_t a, int64_t b, int64_t c, int64_t d, double
 }
 
 double bias_of(const TensorDesc& bias, int64_t channel) {
-  if (bias.data == nullptr) return 0;
+  if (!bias.present()) return 0;
   const int64_t index[kMaxDims] = {channel};
   return load(bias, index);
 }
 
-// out = direct(in, W) + bias; in [N, Ci, H, W], out [N, Co, Ho, Wo].
-void direct(const ConvParams& p, const TensorDesc& in, const TensorDesc& w, const TensorDesc& bias,
-            const TensorDesc& out) {
+// out = fprop(in, W) + bias; in [N, Ci, H, W], out [N, Co, Ho, Wo].
+void fprop(const ConvParams& p, const TensorDesc& in, const TensorDesc& w, const TensorDesc& bias,
+           const TensorDesc& out) {
   for (int64_t n = 0; n < out.shape[0]; ++n)
     for (int64_t co = 0; co < out.shape[1]; ++co)
       for (int64_t oh = 0; oh < out.shape[2]; ++oh)
@@ -54,9 +52,9 @@ void direct(const ConvParams& p, const TensorDesc& in, const TensorDesc& w, cons
         }
 }
 
-// in_grad = transposed(out_grad, W) + bias; in_grad [N, Ci, H, W], out_grad [N, Co, Ho, Wo].
-void transposed(const ConvParams& p, const TensorDesc& out_grad, const TensorDesc& w, const TensorDesc& bias,
-                const TensorDesc& in_grad) {
+// in_grad = dgrad(out_grad, W) + bias; in_grad [N, Ci, H, W], out_grad [N, Co, Ho, Wo].
+void dgrad(const ConvParams& p, const TensorDesc& out_grad, const TensorDesc& w, const TensorDesc& bias,
+           const TensorDesc& in_grad) {
   for (int64_t n = 0; n < in_grad.shape[0]; ++n)
     for (int64_t ci = 0; ci < in_grad.shape[1]; ++ci)
       for (int64_t ih = 0; ih < in_grad.shape[2]; ++ih)
@@ -76,8 +74,8 @@ void transposed(const ConvParams& p, const TensorDesc& out_grad, const TensorDes
         }
 }
 
-// w_grad = filter(in, out_grad)
-void filter(const ConvParams& p, const TensorDesc& in, const TensorDesc& out_grad, const TensorDesc& w_grad) {
+// w_grad = wgrad(in, out_grad)
+void wgrad(const ConvParams& p, const TensorDesc& in, const TensorDesc& out_grad, const TensorDesc& w_grad) {
   for (int64_t co = 0; co < w_grad.shape[0]; ++co)
     for (int64_t ci = 0; ci < w_grad.shape[1]; ++ci)
       for (int64_t i = 0; i < w_grad.shape[2]; ++i)
@@ -95,9 +93,9 @@ void filter(const ConvParams& p, const TensorDesc& in, const TensorDesc& out_gra
         }
 }
 
-// The bias gradient of either convolution: dy summed over N, H, W (when wanted).
+// The bias gradient: dy summed over N, H, W (when wanted).
 void bias_gradient(const TensorDesc& dy, const TensorDesc& dbias) {
-  if (dbias.data == nullptr) return;
+  if (!dbias.present()) return;
   for (int64_t c = 0; c < dy.shape[1]; ++c) {
     double sum = 0;
     for (int64_t n = 0; n < dy.shape[0]; ++n)
@@ -108,35 +106,19 @@ void bias_gradient(const TensorDesc& dy, const TensorDesc& dbias) {
   }
 }
 
-TensorDesc no_bias() { return TensorDesc{}; }
-
 }  // namespace
 
-void ReferenceBackend::conv2d_forward(const ConvParams& p, const TensorDesc& x, const TensorDesc& w,
-                                      const TensorDesc& bias, const TensorDesc& y) {
-  direct(p, x, w, bias, y);
+void ReferenceBackend::conv2d_fprop(const ConvParams& p, const TensorDesc& x, const TensorDesc& w, const TensorDesc& bias,
+                                    const TensorDesc& y) {
+  fprop(p, x, w, bias, y);
 }
-void ReferenceBackend::conv2d_backward_data(const ConvParams& p, const TensorDesc& dy, const TensorDesc& w,
-                                            const TensorDesc& dx) {
-  transposed(p, dy, w, no_bias(), dx);
+void ReferenceBackend::conv2d_dgrad(const ConvParams& p, const TensorDesc& dy, const TensorDesc& w, const TensorDesc& bias,
+                                    const TensorDesc& dx) {
+  dgrad(p, dy, w, bias, dx);
 }
-void ReferenceBackend::conv2d_backward_filter(const ConvParams& p, const TensorDesc& x, const TensorDesc& dy,
-                                              const TensorDesc& dw, const TensorDesc& dbias) {
-  filter(p, x, dy, dw);
-  bias_gradient(dy, dbias);
-}
-void ReferenceBackend::conv_transpose2d_forward(const ConvParams& p, const TensorDesc& x, const TensorDesc& w,
-                                                const TensorDesc& bias, const TensorDesc& y) {
-  transposed(p, x, w, bias, y);
-}
-void ReferenceBackend::conv_transpose2d_backward_data(const ConvParams& p, const TensorDesc& dy, const TensorDesc& w,
-                                                      const TensorDesc& dx) {
-  direct(p, dy, w, no_bias(), dx);
-}
-void ReferenceBackend::conv_transpose2d_backward_filter(const ConvParams& p, const TensorDesc& x,
-                                                        const TensorDesc& dy, const TensorDesc& dw,
-                                                        const TensorDesc& dbias) {
-  filter(p, dy, x, dw);
+void ReferenceBackend::conv2d_wgrad(const ConvParams& p, const TensorDesc& x, const TensorDesc& dy, const TensorDesc& dw,
+                                    const TensorDesc& dbias) {
+  wgrad(p, x, dy, dw);
   bias_gradient(dy, dbias);
 }
 

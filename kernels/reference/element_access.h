@@ -1,5 +1,6 @@
-// Reading and writing one element of any dtype at a multi-index: the reference backend's
-// only way to touch memory.
+// Reading and writing one element of any dtype, at a multi-index or (for the contiguous
+// operands of the layer primitives) at a flat offset: the reference backend's only way to
+// touch memory.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +45,18 @@ inline void store_int(const TensorDesc& t, const int64_t* index, int64_t value) 
     static_cast<int64_t*>(t.data)[offset_of(t, index)] = value;
   else
     store(t, index, static_cast<double>(value));
+}
+
+// The element at offset i of a contiguous f32 or f64 tensor, as a double.
+inline double get(const TensorDesc& t, int64_t i) {
+  return t.dtype == DType::F32 ? static_cast<const float*>(t.data)[i] : static_cast<const double*>(t.data)[i];
+}
+
+inline void put(const TensorDesc& t, int64_t i, double v) {
+  if (t.dtype == DType::F32)
+    static_cast<float*>(t.data)[i] = static_cast<float>(v);
+  else
+    static_cast<double*>(t.data)[i] = v;
 }
 
 // Calls f(index) for every multi-index of t's shape, in row-major order.

@@ -9,11 +9,7 @@
 namespace ganforge::kernels {
 namespace {
 
-using reference::for_each_index;
-using reference::load;
-using reference::load_int;
-using reference::store;
-using reference::store_int;
+using namespace reference;  // element_access.h
 
 // T is double for floating tensors and int64_t for integer ones, so integer results are exact.
 template <class T>
@@ -159,8 +155,8 @@ void ReferenceBackend::binary_backward(BinaryOp op, const TensorDesc& grad_a, co
   for_each_index(grad_out, [&](const int64_t* i) {
     double g = load(grad_out, i);
     Partials d = binary_partials(op, load(a, i), load(b, i));
-    if (grad_a.data != nullptr) store(grad_a, i, g * d.da);
-    if (grad_b.data != nullptr) store(grad_b, i, g * d.db);
+    if (grad_a.present()) store(grad_a, i, g * d.da);
+    if (grad_b.present()) store(grad_b, i, g * d.db);
   });
 }
 

@@ -7,11 +7,7 @@
 namespace ganforge::kernels {
 namespace {
 
-using reference::for_each_index;
-using reference::load;
-using reference::load_int;
-using reference::store;
-using reference::store_int;
+using namespace reference;  // element_access.h
 
 template <class T>
 T& at(const MatrixDesc& m, int64_t b, int64_t i, int64_t j) {
@@ -67,9 +63,5 @@ void ReferenceBackend::index_add(const TensorDesc& out, int dim, const TensorDes
   });
 }
 
-Backend& reference_backend() {
-  static ReferenceBackend backend;
-  return backend;
-}
 
 }  // namespace ganforge::kernels

@@ -2,21 +2,13 @@
 // cross-entropy), summed in double; mean divides by the number of terms.
 #include <cmath>
 
+#include "kernels/reference/element_access.h"
 #include "kernels/reference/reference_backend.h"
 
 namespace ganforge::kernels {
 namespace {
 
-double get(const TensorDesc& t, int64_t i) {
-  return t.dtype == DType::F32 ? static_cast<const float*>(t.data)[i] : static_cast<const double*>(t.data)[i];
-}
-
-void put(const TensorDesc& t, int64_t i, double v) {
-  if (t.dtype == DType::F32)
-    static_cast<float*>(t.data)[i] = static_cast<float>(v);
-  else
-    static_cast<double*>(t.data)[i] = v;
-}
+using namespace reference;  // element_access.h
 
 // PyTorch clamps BCE's logs at -100, so p = 0 and p = 1 give a finite loss; NaN stays NaN.
 double clamped_log(double v) {

@@ -2,21 +2,13 @@
 // single-tensor Adam and SGD write them.
 #include <cmath>
 
+#include "kernels/reference/element_access.h"
 #include "kernels/reference/reference_backend.h"
 
 namespace ganforge::kernels {
 namespace {
 
-double get(const TensorDesc& t, int64_t i) {
-  return t.dtype == DType::F32 ? static_cast<const float*>(t.data)[i] : static_cast<const double*>(t.data)[i];
-}
-
-void put(const TensorDesc& t, int64_t i, double v) {
-  if (t.dtype == DType::F32)
-    static_cast<float*>(t.data)[i] = static_cast<float>(v);
-  else
-    static_cast<double*>(t.data)[i] = v;
-}
+using namespace reference;  // element_access.h
 
 }  // namespace
 

@@ -8,12 +8,7 @@
 namespace ganforge::kernels {
 namespace {
 
-using reference::for_each_index;
-using reference::load;
-using reference::load_int;
-using reference::offset_of;
-using reference::store;
-using reference::store_int;
+using namespace reference;  // element_access.h
 
 // The part of `in` that reduces into the output element at out_index: the reduced dims
 // keep their extent, the others are pinned to out_index.

@@ -4,21 +4,13 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/reference/element_access.h"
 #include "kernels/reference/reference_backend.h"
 
 namespace ganforge::kernels {
 namespace {
 
-double get(const TensorDesc& t, int64_t i) {
-  return t.dtype == DType::F32 ? static_cast<const float*>(t.data)[i] : static_cast<const double*>(t.data)[i];
-}
-
-void put(const TensorDesc& t, int64_t i, double v) {
-  if (t.dtype == DType::F32)
-    static_cast<float*>(t.data)[i] = static_cast<float>(v);
-  else
-    static_cast<double*>(t.data)[i] = v;
-}
+using namespace reference;  // element_access.h
 
 int64_t planes(const TensorDesc& t) { return t.shape[0] * t.shape[1]; }
 

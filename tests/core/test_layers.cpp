@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/ganforge.h"
+#include "kernels/registry.h"
 
 using namespace ganforge;
 

@@ -1,5 +1,6 @@
-// The consistency cases, one function per primitive family (tests/kernels/cases_*.cpp),
-// and the primitive names each family is responsible for.
+// The consistency cases, one function per primitive family (tests/kernels/cases_*.cpp). A case
+// names its primitive as in kernels/primitives.h, with ".op" for a primitive that takes an op
+// ("unary.exp", "conv2d_fprop").
 #pragma once
 
 #include <string>
@@ -17,11 +18,8 @@ inline Operand out(const Shape& s, DType t, Layout l = Layout::Contiguous) {
 }
 inline Operand inout(const Shape& s, DType t, Fill f = Fill::Uniform) { return {Role::InOut, s, t, f, Layout::Contiguous, 0}; }
 
-std::vector<Case> core_cases();  // memory, random, elementwise, reductions, GEMM, gathers
-std::vector<std::string> core_primitives();
-std::vector<Case> conv_cases();  // conv2d and conv_transpose2d, all three passes
-std::vector<std::string> conv_primitives();
+std::vector<Case> core_cases();   // memory, random, elementwise, reductions, GEMM, gathers
+std::vector<Case> conv_cases();   // fprop, dgrad, wgrad, of convolutions and transposed convolutions
 std::vector<Case> layer_cases();  // batch norm, activations, softmax, resampling, losses, optimizers
-std::vector<std::string> layer_primitives();
 
 }  // namespace ganforge::testing

@@ -1,8 +1,11 @@
-// Consistency cases of conv2d and conv_transpose2d (forward, backward-data, backward-filter)
-// on the curated awkward geometries: batch 1, 1x1 spatial, odd sizes, 1 and 3 channels,
-// stride 2 on odd inputs, padding >= kernel/2, asymmetric padding, output_padding,
-// dilation 2, the DCGAN layer shapes, and sizes that take the grouped, threaded and split-K paths.
-// Each also runs with integer-valued inputs, whose sums are exact and must match exactly.
+// Consistency cases of the convolution primitives (fprop, dgrad, wgrad) on the curated awkward
+// geometries: batch 1, 1x1 spatial, odd sizes, 1 and 3 channels, stride 2 on odd inputs,
+// padding >= kernel/2, asymmetric padding, dilation 2, the DCGAN layer shapes, and sizes that
+// take the grouped, threaded and split-K paths; and on the geometries of transposed
+// convolutions, as core/ops/conv.cpp runs them (dgrad with a bias and an output padding, fprop
+// and wgrad with the roles swapped). Each also runs with integer-valued inputs, whose sums are
+// exact and must match exactly.
+#include "core/layer_ops.h"
 #include "tests/kernels/cases.h"
 
 namespace ganforge::testing {
@@ -54,78 +57,84 @@ const std::vector<Geometry> kTransposed = {
     {"to 3 channels with bias, batch 9 (threaded)", 9, 8, 8, 8, 3, 4, 4, params(2, 1)},
 };
 
-int64_t conv_extent(int64_t in, int64_t k, int64_t s, int64_t before, int64_t after, int64_t d) {
-  return (in + before + after - d * (k - 1) - 1) / s + 1;
-}
-
 std::string label_of(const Geometry& g, DType dtype, bool integer_valued) {
   return std::string(g.what) + ": x [" + std::to_string(g.n) + ", " + std::to_string(g.cin) + ", " + std::to_string(g.h) +
          ", " + std::to_string(g.w) + "] " + std::to_string(g.cout) + " filters " + std::to_string(g.kh) + "x" +
          std::to_string(g.kw) + " " + dtype_name(dtype) + (integer_valued ? " integer-valued" : "");
 }
 
-void add_conv(std::vector<Case>& cases, const Geometry& g, DType dtype, bool integer_valued) {
+// The cases of one convolution x [n, ci, h, w] * w [co, ci, kh, kw] -> y [n, co, ho, wo].
+// `transposed`: the convolution whose dgrad is a transposed convolution's forward, so dgrad
+// adds a bias and wgrad leaves the bias gradient absent, as core/ops/conv.cpp calls them.
+struct Roles {
+  Shape x, w, y;
+  int64_t ci, co;
+  bool transposed;
+};
+
+void add_passes(std::vector<Case>& cases, const Geometry& g, const Roles& r, DType dtype, bool integer_valued) {
   const kernels::ConvParams p = g.p;
-  const int64_t ho = conv_extent(g.h, g.kh, p.stride_h, p.pad_top, p.pad_bottom, p.dilation_h);
-  const int64_t wo = conv_extent(g.w, g.kw, p.stride_w, p.pad_left, p.pad_right, p.dilation_w);
-  const Shape x{g.n, g.cin, g.h, g.w}, w{g.cout, g.cin, g.kh, g.kw}, y{g.n, g.cout, ho, wo};
   const Fill fill = integer_valued ? Fill::Integer : Fill::Uniform;
-  Case forward;
-  forward.primitive = "conv2d_forward";
-  forward.label = label_of(g, dtype, integer_valued);
-  forward.operands = {out(y, dtype), in(x, dtype, fill), in(w, dtype, fill), in({g.cout}, dtype, fill)};
-  forward.reduction_length = g.cin * g.kh * g.kw + 1;
-  forward.bound_by_absolute_inputs = true;
-  forward.exact = integer_valued;
-  forward.run = [p](kernels::Backend& b, const Descs& d) { b.conv2d_forward(p, d[1], d[2], d[3], d[0]); };
-  cases.push_back(forward);
+  const std::string label = std::string(r.transposed ? "transposed: " : "") + label_of(g, dtype, integer_valued) +
+                            (g.output_padding ? " output_padding 1" : "");
+  Case fprop;
+  fprop.primitive = "conv2d_fprop";
+  fprop.label = label;
+  fprop.bound_by_absolute_inputs = true;
+  fprop.exact = integer_valued;
+  if (r.transposed) {
+    fprop.operands = {out(r.y, dtype), in(r.x, dtype, fill), in(r.w, dtype, fill)};
+    fprop.reduction_length = r.ci * g.kh * g.kw;
+    fprop.run = [p](kernels::Backend& b, const Descs& d) { b.conv2d_fprop(p, d[1], d[2], kernels::absent, d[0]); };
+  } else {
+    fprop.operands = {out(r.y, dtype), in(r.x, dtype, fill), in(r.w, dtype, fill), in({r.co}, dtype, fill)};
+    fprop.reduction_length = r.ci * g.kh * g.kw + 1;
+    fprop.run = [p](kernels::Backend& b, const Descs& d) { b.conv2d_fprop(p, d[1], d[2], d[3], d[0]); };
+  }
+  cases.push_back(fprop);
 
-  Case data = forward;
-  data.primitive = "conv2d_backward_data";
-  data.operands = {out(x, dtype), in(y, dtype, fill), in(w, dtype, fill)};
-  data.reduction_length = g.cout * g.kh * g.kw;
-  data.run = [p](kernels::Backend& b, const Descs& d) { b.conv2d_backward_data(p, d[1], d[2], d[0]); };
-  cases.push_back(data);
+  Case dgrad = fprop;
+  dgrad.primitive = "conv2d_dgrad";
+  if (r.transposed) {
+    dgrad.operands = {out(r.x, dtype), in(r.y, dtype, fill), in(r.w, dtype, fill), in({r.ci}, dtype, fill)};
+    dgrad.reduction_length = r.co * g.kh * g.kw + 1;
+    dgrad.run = [p](kernels::Backend& b, const Descs& d) { b.conv2d_dgrad(p, d[1], d[2], d[3], d[0]); };
+  } else {
+    dgrad.operands = {out(r.x, dtype), in(r.y, dtype, fill), in(r.w, dtype, fill)};
+    dgrad.reduction_length = r.co * g.kh * g.kw;
+    dgrad.run = [p](kernels::Backend& b, const Descs& d) { b.conv2d_dgrad(p, d[1], d[2], kernels::absent, d[0]); };
+  }
+  cases.push_back(dgrad);
 
-  Case filter = forward;
-  filter.primitive = "conv2d_backward_filter";
-  filter.operands = {out(w, dtype), out({g.cout}, dtype), in(x, dtype, fill), in(y, dtype, fill)};
-  filter.reduction_length = g.n * ho * wo;
-  filter.run = [p](kernels::Backend& b, const Descs& d) { b.conv2d_backward_filter(p, d[2], d[3], d[0], d[1]); };
-  cases.push_back(filter);
+  Case wgrad = fprop;
+  wgrad.primitive = "conv2d_wgrad";
+  wgrad.reduction_length = shape_numel(r.y) / r.co;  // N·Ho·Wo per weight, and per bias channel
+  if (r.transposed) {
+    wgrad.operands = {out(r.w, dtype), in(r.x, dtype, fill), in(r.y, dtype, fill)};
+    wgrad.run = [p](kernels::Backend& b, const Descs& d) { b.conv2d_wgrad(p, d[1], d[2], d[0], kernels::absent); };
+  } else {
+    wgrad.operands = {out(r.w, dtype), out({r.co}, dtype), in(r.x, dtype, fill), in(r.y, dtype, fill)};
+    wgrad.run = [p](kernels::Backend& b, const Descs& d) { b.conv2d_wgrad(p, d[2], d[3], d[0], d[1]); };
+  }
+  cases.push_back(wgrad);
 }
 
+void add_conv(std::vector<Case>& cases, const Geometry& g, DType dtype, bool integer_valued) {
+  const kernels::ConvParams p = g.p;
+  const int64_t ho = conv2d_output_size(g.h, g.kh, p.stride_h, p.pad_top, p.pad_bottom, p.dilation_h);
+  const int64_t wo = conv2d_output_size(g.w, g.kw, p.stride_w, p.pad_left, p.pad_right, p.dilation_w);
+  add_passes(cases, g, {{g.n, g.cin, g.h, g.w}, {g.cout, g.cin, g.kh, g.kw}, {g.n, g.cout, ho, wo}, g.cin, g.cout, false},
+             dtype, integer_valued);
+}
+
+// A transposed convolution x [n, cin, h, w] -> [n, cout, ho, wo] with weight [cin, cout, kh, kw]
+// is the adjoint of the convolution [n, cout, ho, wo] -> [n, cin, h, w] with that weight.
 void add_transposed(std::vector<Case>& cases, const Geometry& g, DType dtype, bool integer_valued) {
   const kernels::ConvParams p = g.p;
-  const int64_t ho = (g.h - 1) * p.stride_h - p.pad_top - p.pad_bottom + p.dilation_h * (g.kh - 1) + g.output_padding + 1;
-  const int64_t wo = (g.w - 1) * p.stride_w - p.pad_left - p.pad_right + p.dilation_w * (g.kw - 1) + g.output_padding + 1;
-  const Shape x{g.n, g.cin, g.h, g.w}, w{g.cin, g.cout, g.kh, g.kw}, y{g.n, g.cout, ho, wo};
-  const Fill fill = integer_valued ? Fill::Integer : Fill::Uniform;
-  Case forward;
-  forward.primitive = "conv_transpose2d_forward";
-  forward.label = label_of(g, dtype, integer_valued) + (g.output_padding ? " output_padding 1" : "");
-  forward.operands = {out(y, dtype), in(x, dtype, fill), in(w, dtype, fill), in({g.cout}, dtype, fill)};
-  forward.reduction_length = g.cin * g.kh * g.kw + 1;
-  forward.bound_by_absolute_inputs = true;
-  forward.exact = integer_valued;
-  forward.run = [p](kernels::Backend& b, const Descs& d) { b.conv_transpose2d_forward(p, d[1], d[2], d[3], d[0]); };
-  cases.push_back(forward);
-
-  Case data = forward;
-  data.primitive = "conv_transpose2d_backward_data";
-  data.operands = {out(x, dtype), in(y, dtype, fill), in(w, dtype, fill)};
-  data.reduction_length = g.cout * g.kh * g.kw;
-  data.run = [p](kernels::Backend& b, const Descs& d) { b.conv_transpose2d_backward_data(p, d[1], d[2], d[0]); };
-  cases.push_back(data);
-
-  Case filter = forward;
-  filter.primitive = "conv_transpose2d_backward_filter";
-  filter.operands = {out(w, dtype), out({g.cout}, dtype), in(x, dtype, fill), in(y, dtype, fill)};
-  filter.reduction_length = g.n * std::max(g.h * g.w, ho * wo);
-  filter.run = [p](kernels::Backend& b, const Descs& d) {
-    b.conv_transpose2d_backward_filter(p, d[2], d[3], d[0], d[1]);
-  };
-  cases.push_back(filter);
+  const int64_t ho = conv_transpose2d_output_size(g.h, g.kh, p.stride_h, p.pad_top, p.pad_bottom, p.dilation_h, g.output_padding);
+  const int64_t wo = conv_transpose2d_output_size(g.w, g.kw, p.stride_w, p.pad_left, p.pad_right, p.dilation_w, g.output_padding);
+  add_passes(cases, g, {{g.n, g.cout, ho, wo}, {g.cin, g.cout, g.kh, g.kw}, {g.n, g.cin, g.h, g.w}, g.cout, g.cin, true},
+             dtype, integer_valued);
 }
 
 }  // namespace
@@ -138,11 +147,6 @@ std::vector<Case> conv_cases() {
       for (const Geometry& g : kTransposed) add_transposed(cases, g, dtype, integer_valued);
     }
   return cases;
-}
-
-std::vector<std::string> conv_primitives() {
-  return {"conv2d_forward", "conv2d_backward_data", "conv2d_backward_filter", "conv_transpose2d_forward",
-          "conv_transpose2d_backward_data", "conv_transpose2d_backward_filter"};
 }
 
 }  // namespace ganforge::testing

@@ -32,9 +32,7 @@ Layout input_layout(Layout l, int which) {
 
 std::vector<Case> elementwise_cases() {
   std::vector<Case> cases;
-  const UnaryOp unary_ops[] = {UnaryOp::Neg, UnaryOp::Exp, UnaryOp::Log, UnaryOp::Sqrt, UnaryOp::Abs,
-                               UnaryOp::Pow, UnaryOp::Clamp, UnaryOp::AddScalar, UnaryOp::MulScalar};
-  for (UnaryOp op : unary_ops) {
+  for (UnaryOp op : kernels::OpList<UnaryOp>::values) {
     const bool positive_only = op == UnaryOp::Log || op == UnaryOp::Sqrt || op == UnaryOp::Pow;
     const bool transcendental = op == UnaryOp::Exp || op == UnaryOp::Log || op == UnaryOp::Pow;
     const kernels::ScalarParams p = op == UnaryOp::Pow ? kernels::ScalarParams{1.7, 0}
@@ -44,7 +42,7 @@ std::vector<Case> elementwise_cases() {
       for (const Variant& v : kElementwise) {
         Fill fill = positive_only ? Fill::Positive : Fill::Uniform;
         Case c;
-        c.primitive = std::string("unary.") + kernels::unary_op_name(op);
+        c.primitive = std::string("unary.") + kernels::op_name(op);
         c.label = describe_shape(v.shape, dtype, v.layout);
         c.operands = {out(v.shape, dtype), in(v.shape, dtype, fill, v.layout)};
         c.ulps = transcendental ? 8 : 4;
@@ -52,7 +50,7 @@ std::vector<Case> elementwise_cases() {
         cases.push_back(c);
 
         Case g;
-        g.primitive = std::string("unary_backward.") + kernels::unary_op_name(op);
+        g.primitive = std::string("unary_backward.") + kernels::op_name(op);
         g.label = c.label;
         g.operands = {out(v.shape, dtype), in(v.shape, dtype, Fill::Uniform, v.layout), in(v.shape, dtype, fill),
                       in(v.shape, dtype, Fill::Positive, input_layout(v.layout, 1))};
@@ -63,7 +61,7 @@ std::vector<Case> elementwise_cases() {
     // NaN, ±inf and ±1e4 through the ops whose edge semantics are specified (NaN stays NaN).
     if (!positive_only && op != UnaryOp::Exp) {
       Case c;
-      c.primitive = std::string("unary.") + kernels::unary_op_name(op);
+      c.primitive = std::string("unary.") + kernels::op_name(op);
       c.label = "[64] f32 special values";
       c.operands = {out({64}, DType::F32), in({64}, DType::F32, Fill::Special)};
       c.run = [op, p](kernels::Backend& b, const Descs& d) { b.unary(op, d[0], d[1], p); };
@@ -73,7 +71,7 @@ std::vector<Case> elementwise_cases() {
   // Integer unary ops are exact.
   for (UnaryOp op : {UnaryOp::Neg, UnaryOp::Abs, UnaryOp::Clamp, UnaryOp::AddScalar, UnaryOp::MulScalar}) {
     Case c;
-    c.primitive = std::string("unary.") + kernels::unary_op_name(op);
+    c.primitive = std::string("unary.") + kernels::op_name(op);
     c.label = "[5, 7] i64 transposed";
     c.operands = {out({5, 7}, DType::I64), in({5, 7}, DType::I64, Fill::Integer, Layout::Transposed)};
     c.exact = true;
@@ -81,17 +79,14 @@ std::vector<Case> elementwise_cases() {
     cases.push_back(c);
   }
 
-  const BinaryOp binary_ops[] = {BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div, BinaryOp::Pow,
-                                 BinaryOp::Minimum, BinaryOp::Maximum, BinaryOp::Eq, BinaryOp::Ne, BinaryOp::Lt,
-                                 BinaryOp::Le, BinaryOp::Gt, BinaryOp::Ge};
-  for (BinaryOp op : binary_ops) {
+  for (BinaryOp op : kernels::OpList<BinaryOp>::values) {
     const bool comparison = kernels::is_comparison(op);
     const Fill fill_a = op == BinaryOp::Pow ? Fill::Positive : Fill::Uniform;
     const Fill fill_b = op == BinaryOp::Div ? Fill::Positive : Fill::Uniform;
     for (DType dtype : {DType::F32, DType::F64})
       for (const Variant& v : kElementwise) {
         Case c;
-        c.primitive = std::string("binary.") + kernels::binary_op_name(op);
+        c.primitive = std::string("binary.") + kernels::op_name(op);
         c.label = describe_shape(v.shape, dtype, v.layout) + " with " + describe_shape(v.shape, dtype, input_layout(v.layout, 1));
         c.operands = {out(v.shape, dtype), in(v.shape, dtype, fill_a, input_layout(v.layout, 0)),
                       in(v.shape, dtype, fill_b, input_layout(v.layout, 1))};
@@ -99,14 +94,14 @@ std::vector<Case> elementwise_cases() {
         c.exact = comparison;
         c.run = [op](kernels::Backend& b, const Descs& d) { b.binary(op, d[0], d[1], d[2]); };
         cases.push_back(c);
-        if (comparison) continue;
 
-        Case g;
-        g.primitive = std::string("binary_backward.") + kernels::binary_op_name(op);
+        Case g;  // comparisons: zero gradients
+        g.primitive = std::string("binary_backward.") + kernels::op_name(op);
         g.label = c.label;
         g.operands = {out(v.shape, dtype), out(v.shape, dtype), in(v.shape, dtype, Fill::Uniform, v.layout),
                       in(v.shape, dtype, fill_a, input_layout(v.layout, 0)), in(v.shape, dtype, fill_b, input_layout(v.layout, 1))};
         g.ulps = op == BinaryOp::Pow ? 16 : 8;
+        g.exact = comparison;
         g.run = [op](kernels::Backend& b, const Descs& d) { b.binary_backward(op, d[0], d[1], d[2], d[3], d[4]); };
         cases.push_back(g);
       }
@@ -114,7 +109,7 @@ std::vector<Case> elementwise_cases() {
     // are frequent in [-4, 4], which exercises minimum/maximum/comparison ties.
     if (op != BinaryOp::Div && op != BinaryOp::Pow) {
       Case c;
-      c.primitive = std::string("binary.") + kernels::binary_op_name(op);
+      c.primitive = std::string("binary.") + kernels::op_name(op);
       c.label = "[6, 9] i64 / f32 integer-valued";
       for (DType dtype : {DType::I64, DType::F32}) {
         c.operands = {out({6, 9}, dtype), in({6, 9}, dtype, Fill::Integer, Layout::Transposed),
@@ -126,7 +121,7 @@ std::vector<Case> elementwise_cases() {
     }
     if (op == BinaryOp::Minimum || op == BinaryOp::Maximum || comparison) {
       Case c;
-      c.primitive = std::string("binary.") + kernels::binary_op_name(op);
+      c.primitive = std::string("binary.") + kernels::op_name(op);
       c.label = "[97] f32 special values";
       c.operands = {out({97}, DType::F32), in({97}, DType::F32, Fill::Special), in({97}, DType::F32, Fill::Special)};
       c.exact = true;
@@ -134,18 +129,14 @@ std::vector<Case> elementwise_cases() {
       cases.push_back(c);
     }
   }
-  // binary_backward with one gradient not wanted (null): the other must still be right.
+  // binary_backward with one gradient not wanted (absent): the other must still be right.
   {
     Case g;
     g.primitive = "binary_backward.mul";
     g.label = "[4, 5] f32, grad_b not wanted";
     g.operands = {out({4, 5}, DType::F32), out({4, 5}, DType::F32), in({4, 5}, DType::F32), in({4, 5}, DType::F32),
                   in({4, 5}, DType::F32, Fill::Uniform, Layout::Broadcast)};
-    g.run = [](kernels::Backend& b, const Descs& d) {
-      kernels::TensorDesc unwanted = d[1];
-      unwanted.data = nullptr;
-      b.binary_backward(BinaryOp::Mul, d[0], unwanted, d[2], d[3], d[4]);
-    };
+    g.run = [](kernels::Backend& b, const Descs& d) { b.binary_backward(BinaryOp::Mul, d[0], kernels::absent, d[2], d[3], d[4]); };
     cases.push_back(g);
   }
   for (DType dtype : {DType::F32, DType::F64, DType::I64})
@@ -240,7 +231,7 @@ std::vector<Case> reduction_cases() {
         for (int64_t correction : {int64_t{1}, int64_t{0}}) {
           if (correction == 0 && op != ReduceOp::Var) continue;
           Case c;
-          c.primitive = std::string("reduce.") + kernels::reduce_op_name(op);
+          c.primitive = std::string("reduce.") + kernels::op_name(op);
           c.label = describe_shape(s.in, dtype, s.layout) + " -> " + shape_str(s.out) +
                     (op == ReduceOp::Var ? " correction " + std::to_string(correction) : "");
           c.operands = {out(s.out, dtype), in(s.in, dtype, Fill::Uniform, s.layout)};
@@ -263,7 +254,7 @@ std::vector<Case> reduction_cases() {
     for (DType dtype : {DType::I64, DType::F32})
       for (ReduceOp op : {ReduceOp::Sum, ReduceOp::Max, ReduceOp::Min}) {
         Case c;
-        c.primitive = std::string("reduce.") + kernels::reduce_op_name(op);
+        c.primitive = std::string("reduce.") + kernels::op_name(op);
         c.label = describe_shape(s.in, dtype, s.layout) + " -> " + shape_str(s.out) + " special/integer";
         c.operands = {out(s.out, dtype), in(s.in, dtype, dtype == DType::I64 ? Fill::Integer : Fill::Special, s.layout)};
         c.exact = op != ReduceOp::Sum || dtype == DType::I64;
@@ -282,7 +273,7 @@ std::vector<Case> reduction_cases() {
     for (ReduceOp op : {ReduceOp::ArgMax, ReduceOp::ArgMin})
       for (Fill fill : {Fill::Uniform, Fill::Integer, Fill::Special}) {
         Case c;
-        c.primitive = std::string("reduce.") + kernels::reduce_op_name(op);
+        c.primitive = std::string("reduce.") + kernels::op_name(op);
         c.label = describe_shape(s.in, DType::F32, s.layout) + " -> " + shape_str(s.out) + " fill " + std::to_string(static_cast<int>(fill));
         c.operands = {out(s.out, DType::I64), in(s.in, DType::F32, fill, s.layout)};
         c.exact = true;
@@ -394,23 +385,6 @@ std::vector<Case> core_cases() {
   for (auto&& group : {elementwise_cases(), memory_cases(), reduction_cases(), gemm_cases(), index_cases()})
     cases.insert(cases.end(), group.begin(), group.end());
   return cases;
-}
-
-std::vector<std::string> core_primitives() {
-  std::vector<std::string> all = {"copy", "fill", "random_uniform", "random_normal", "random_int", "where", "gemm",
-                                  "index_select", "index_add"};
-  for (int op = 0; op <= static_cast<int>(UnaryOp::MulScalar); ++op) {
-    all.push_back(std::string("unary.") + kernels::unary_op_name(static_cast<UnaryOp>(op)));
-    all.push_back(std::string("unary_backward.") + kernels::unary_op_name(static_cast<UnaryOp>(op)));
-  }
-  for (int op = 0; op <= static_cast<int>(BinaryOp::Ge); ++op) {
-    auto b = static_cast<BinaryOp>(op);
-    all.push_back(std::string("binary.") + kernels::binary_op_name(b));
-    if (!kernels::is_comparison(b)) all.push_back(std::string("binary_backward.") + kernels::binary_op_name(b));
-  }
-  for (int op = 0; op <= static_cast<int>(ReduceOp::Var); ++op)
-    all.push_back(std::string("reduce.") + kernels::reduce_op_name(static_cast<ReduceOp>(op)));
-  return all;
 }
 
 }  // namespace ganforge::testing

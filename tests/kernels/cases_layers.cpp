@@ -16,19 +16,14 @@
 
 namespace ganforge::testing {
 
+using kernels::absent;
 using kernels::ActivationOp;
 using kernels::LossOp;
 using kernels::PadMode;
 using kernels::Reduction;
-using kernels::TensorDesc;
+using kernels::SoftmaxOp;
 
 namespace {
-
-TensorDesc absent(const TensorDesc& d) {
-  TensorDesc t = d;
-  t.data = nullptr;
-  return t;
-}
 
 int64_t per_channel(const Shape& x) { return shape_numel(x) / x[1]; }
 
@@ -56,8 +51,8 @@ std::vector<Case> batch_norm_cases() {
                       out(x, DType::F32),        out(c, DType::F32),  out(c, DType::F32)};
         f.reduction_length = m;
         f.run = [affine, running](kernels::Backend& b, const Descs& d) {
-          b.batch_norm_forward_train(d[0], affine ? d[1] : absent(d[1]), affine ? d[2] : absent(d[2]),
-                                     running ? d[3] : absent(d[3]), running ? d[4] : absent(d[4]), 0.1, 1e-5, d[5],
+          b.batch_norm_forward_train(d[0], affine ? d[1] : absent, affine ? d[2] : absent,
+                                     running ? d[3] : absent, running ? d[4] : absent, 0.1, 1e-5, d[5],
                                      d[6], d[7]);
         };
         cases.push_back(f);
@@ -84,8 +79,8 @@ std::vector<Case> batch_norm_cases() {
                     in(c, DType::F32, Fill::Positive), out(x, DType::F32), out(c, DType::F32), out(c, DType::F32)};
       g.reduction_length = m;
       g.run = [w](kernels::Backend& b, const Descs& d) {
-        b.batch_norm_backward(d[0], d[1], w.gamma ? d[2] : absent(d[2]), d[3], d[4], w.dx ? d[5] : absent(d[5]),
-                              w.params ? d[6] : absent(d[6]), w.params ? d[7] : absent(d[7]));
+        b.batch_norm_backward(d[0], d[1], w.gamma ? d[2] : absent, d[3], d[4], w.dx ? d[5] : absent,
+                              w.params ? d[6] : absent, w.params ? d[7] : absent);
       };
       cases.push_back(g);
     }
@@ -108,8 +103,8 @@ const std::vector<Variant> kElementwise = {
 
 std::vector<Case> activation_cases() {
   std::vector<Case> cases;
-  for (ActivationOp op : {ActivationOp::Relu, ActivationOp::LeakyRelu, ActivationOp::Tanh, ActivationOp::Sigmoid}) {
-    const std::string name = kernels::activation_op_name(op);
+  for (ActivationOp op : kernels::OpList<ActivationOp>::values) {
+    const std::string name = kernels::op_name(op);
     const bool transcendental = op == ActivationOp::Tanh || op == ActivationOp::Sigmoid;
     for (DType dtype : {DType::F32, DType::F64})
       for (const Variant& v : kElementwise) {
@@ -160,9 +155,10 @@ std::vector<Case> softmax_cases() {
                                        {{2, 3, 4}, 1},    {{4, 1, 5}, 1},    {{64, 10}, 1},    {{256, 1000}, 1},
                                        {{16, 10, 32, 32}, 1}};
   std::vector<Case> cases;
-  for (bool log : {false, true})
+  for (SoftmaxOp op : kernels::OpList<SoftmaxOp>::values)
     for (const Along& v : variants) {
-      const std::string kind = log ? ".log_softmax" : ".softmax";
+      const bool log = op == SoftmaxOp::LogSoftmax;
+      const std::string kind = std::string(".") + kernels::op_name(op);
       const std::string label = shape_str(v.shape) + " dim " + std::to_string(v.dim);
       // The forward adds positive exponentials only: no cancellation, f32 and f64.
       for (DType dtype : {DType::F32, DType::F64}) {
@@ -173,7 +169,7 @@ std::vector<Case> softmax_cases() {
         f.reduction_length = v.shape[v.dim];
         f.ulps = 8;  // exp and log (<= 1 ulp each in double) and the final division or subtraction
         const int dim = v.dim;
-        f.run = [dim, log](kernels::Backend& b, const Descs& d) { b.softmax_forward(d[0], d[1], dim, log); };
+        f.run = [op, dim](kernels::Backend& b, const Descs& d) { b.softmax_forward(op, d[0], d[1], dim); };
         cases.push_back(f);
       }
       Case g;
@@ -182,7 +178,7 @@ std::vector<Case> softmax_cases() {
       g.operands = {out(v.shape, DType::F32), in(v.shape, DType::F32), in(v.shape, DType::F32, log ? Fill::Uniform : Fill::Positive)};
       g.reduction_length = v.shape[v.dim];
       const int dim = v.dim;
-      g.run = [dim, log](kernels::Backend& b, const Descs& d) { b.softmax_backward(d[0], d[1], d[2], dim, log); };
+      g.run = [op, dim](kernels::Backend& b, const Descs& d) { b.softmax_backward(op, d[0], d[1], d[2], dim); };
       cases.push_back(g);
     }
   Case s;
@@ -191,7 +187,7 @@ std::vector<Case> softmax_cases() {
   s.operands = {out({6, 5}, DType::F32), in({6, 5}, DType::F32, Fill::Special)};
   s.reduction_length = 5;
   s.ulps = 8;
-  s.run = [](kernels::Backend& b, const Descs& d) { b.softmax_forward(d[0], d[1], 1, true); };
+  s.run = [](kernels::Backend& b, const Descs& d) { b.softmax_forward(SoftmaxOp::LogSoftmax, d[0], d[1], 1); };
   cases.push_back(s);
   return cases;
 }
@@ -232,9 +228,9 @@ std::vector<Case> resample_cases() {
   for (const Pads& v : {Pads{{1, 1, 1, 1}, {1, 0, 2, 1}, false}, Pads{{1, 1, 1, 1}, {0, 0, 0, 0}, true},
                         Pads{{2, 3, 5, 7}, {1, 2, 3, 0}, true}, Pads{{1, 3, 4, 4}, {3, 3, 3, 3}, true},
                         Pads{{1, 1, 3, 3}, {2, 2, 2, 2}, true}, Pads{{4, 64, 64, 64}, {3, 3, 3, 3}, true}})
-    for (PadMode mode : {PadMode::Zero, PadMode::Reflect}) {
+    for (PadMode mode : kernels::OpList<PadMode>::values) {
       if (mode == PadMode::Reflect && !v.reflect_ok) continue;
-      const std::string kind = mode == PadMode::Zero ? ".zero" : ".reflect";
+      const std::string kind = std::string(".") + kernels::op_name(mode);
       const Shape y = {v.x[0], v.x[1], v.x[2] + v.p[0] + v.p[1], v.x[3] + v.p[2] + v.p[3]};
       const std::vector<int64_t> pads(v.p, v.p + 4);
       for (DType dtype : {DType::F32, DType::F64}) {
@@ -272,7 +268,7 @@ std::vector<Case> loss_cases() {
         for (const Shape& s : shapes)
           for (Fill fill : {Fill::Uniform, Fill::Special}) {
             if (fill == Fill::Special && (dtype != DType::F32 || shape_numel(s) > 64)) continue;
-            const std::string name = kernels::loss_op_name(op);
+            const std::string name = kernels::op_name(op);
             const std::string label = describe_shape(s, dtype, Layout::Contiguous) + (reduction == Reduction::Mean ? " mean" : " sum") +
                                       (fill == Fill::Special ? " special values" : "");
             // BCE wants probabilities and both BCEs targets in [0, 1]: the case feeds |u|,
@@ -389,7 +385,7 @@ std::vector<Case> optimizer_cases() {
         c.operands = {inout(s, dtype), in(s, dtype), inout(s, dtype)};
         const kernels::SgdParams p = v.params();
         const bool buffer = v.momentum != 0;
-        c.run = [p, buffer](kernels::Backend& b, const Descs& d) { b.sgd_step(p, d[0], d[1], buffer ? d[2] : absent(d[2])); };
+        c.run = [p, buffer](kernels::Backend& b, const Descs& d) { b.sgd_step(p, d[0], d[1], buffer ? d[2] : absent); };
         cases.push_back(c);
       }
     }
@@ -436,7 +432,7 @@ std::vector<Case> multi_tensor_optimizer_cases() {
       const bool buffer = v.momentum != 0;
       c.run = [p, buffer](kernels::Backend& b, const Descs& d) {
         std::vector<kernels::SgdTensors> tensors;
-        for (size_t i = 0; i < d.size(); i += 3) tensors.push_back({d[i], d[i + 1], buffer ? d[i + 2] : absent(d[i + 2])});
+        for (size_t i = 0; i < d.size(); i += 3) tensors.push_back({d[i], d[i + 1], buffer ? d[i + 2] : absent});
         b.sgd_step_multi(p, tensors);
       };
       cases.push_back(c);
@@ -453,35 +449,6 @@ std::vector<Case> layer_cases() {
                         multi_tensor_optimizer_cases()})
     cases.insert(cases.end(), group.begin(), group.end());
   return cases;
-}
-
-std::vector<std::string> layer_primitives() {
-  std::vector<std::string> all = {"batch_norm_forward_train",
-                                  "batch_norm_forward_eval",
-                                  "batch_norm_backward",
-                                  "softmax_forward.softmax",
-                                  "softmax_forward.log_softmax",
-                                  "softmax_backward.softmax",
-                                  "softmax_backward.log_softmax",
-                                  "upsample_nearest2d_forward",
-                                  "upsample_nearest2d_backward",
-                                  "pad2d_forward.zero",
-                                  "pad2d_forward.reflect",
-                                  "pad2d_backward.zero",
-                                  "pad2d_backward.reflect",
-                                  "adam_step",
-                                  "sgd_step",
-                                  "adam_step_multi",
-                                  "sgd_step_multi"};
-  for (ActivationOp op : {ActivationOp::Relu, ActivationOp::LeakyRelu, ActivationOp::Tanh, ActivationOp::Sigmoid}) {
-    all.push_back(std::string("activation_forward.") + kernels::activation_op_name(op));
-    all.push_back(std::string("activation_backward.") + kernels::activation_op_name(op));
-  }
-  for (LossOp op : {LossOp::Mse, LossOp::L1, LossOp::Bce, LossOp::BceWithLogits, LossOp::CrossEntropy}) {
-    all.push_back(std::string("loss_forward.") + kernels::loss_op_name(op));
-    all.push_back(std::string("loss_backward.") + kernels::loss_op_name(op));
-  }
-  return all;
 }
 
 }  // namespace ganforge::testing

@@ -62,8 +62,7 @@ struct Case {
 
 struct Outcome {
   bool ok = true;
-  bool unsupported = false;  // the backend threw UnsupportedPrimitive
-  std::string message;       // first mismatch, guard violation or exception
+  std::string message;  // first mismatch, guard violation or exception (UnsupportedPrimitive too)
 };
 
 // Runs `c` on `backend` and on reference, compares. The backend must be available.

@@ -12,6 +12,7 @@
 
 #include "kernels/backend.h"
 #include "kernels/cpu/parallel.h"
+#include "kernels/registry.h"
 
 namespace ganforge {
 namespace {

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/ganforge.h"
+#include "kernels/registry.h"
 #include "kernels/philox.h"
 
 using namespace ganforge;

@@ -99,13 +99,9 @@ TEST(Module, ApplyVisitsChildrenBeforeParents) {
 }
 
 TEST(Module, ToDeviceMovesDataUnderTheSameHandles) {
-  Device sim;
-  try {
-    sim = parse_device("cuda-sim");
-    kernels::find_backend("cuda-sim");
-  } catch (const std::exception&) {
+  if (current_kernels(DeviceType::CUDASim).empty())
     GTEST_SKIP() << "this build has no cuda-sim backend (it needs the CUDA headers and Boost.Context)";
-  }
+  const Device sim = parse_device("cuda-sim");
   auto block = make<Block>();
   const Tensor weight_handle = block->body->modules()[0]->parameters()[0];
   const std::vector<float> before = weight_handle.to_vector<float>();

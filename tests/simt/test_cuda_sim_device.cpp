@@ -10,7 +10,7 @@
 
 #include "core/dispatch.h"
 #include "core/ganforge.h"
-#include "kernels/cuda/backends.h"
+#include "kernels/cuda/instances.h"
 
 namespace ganforge {
 namespace {

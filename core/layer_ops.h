@@ -1,6 +1,7 @@
-// The differentiable ops of GAN layers (issue [cpu-kernels]): convolution, normalisation,
-// activations, resampling, dropout, embedding, losses, and the fused optimizer updates.
-// Each family's forward and backward sit side by side in core/ops/<family>.cpp.
+// The differentiable ops of layers: convolution, normalisation, activations, resampling,
+// dropout, embedding, losses, and the fused optimizer updates (core/ops.h has the tensor ops
+// they are built beside). Each family's forward and backward sit side by side in
+// core/ops/<family>.cpp.
 #pragma once
 
 #include <cstdint>
@@ -20,11 +21,22 @@ using kernels::SgdParams;
 // Symmetric stride / padding / dilation, as in PyTorch's Conv2d(k, stride, padding, dilation).
 ConvParams conv_params(int64_t stride = 1, int64_t padding = 0, int64_t dilation = 1);
 
+// The output extent of a convolution along one dim (< 1 when the kernel does not fit):
+// (in + pad_before + pad_after - dilation·(kernel-1) - 1) / stride + 1.
+int64_t conv2d_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad_before, int64_t pad_after,
+                           int64_t dilation);
+// The output extent of a transposed convolution along one dim:
+// (in-1)·stride - pad_before - pad_after + dilation·(kernel-1) + output_padding + 1.
+int64_t conv_transpose2d_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad_before, int64_t pad_after,
+                                     int64_t dilation, int64_t output_padding);
+// PyTorch's rule: output_padding is >= 0 and smaller than the stride or the dilation.
+bool valid_output_padding(int64_t output_padding, int64_t stride, int64_t dilation);
+
 // ------------------------------------------------------------------- convolution (ops/conv.cpp)
 // x [N, Cin, H, W], w [Cout, Cin, kh, kw], bias [Cout] or undefined -> [N, Cout, Ho, Wo].
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias = Tensor(), const ConvParams& p = {});
-// x [N, Cin, H, W], w [Cin, Cout, kh, kw] (PyTorch's layout), bias [Cout] or undefined:
-// Ho = (H-1)·stride - pad_top - pad_bottom + dilation·(kh-1) + output_padding + 1.
+// x [N, Cin, H, W], w [Cin, Cout, kh, kw] (PyTorch's layout), bias [Cout] or undefined;
+// the output size is conv_transpose2d_output_size's.
 Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& bias = Tensor(), const ConvParams& p = {},
                         int64_t output_padding_h = 0, int64_t output_padding_w = 0);
 // x [..., in] @ wᵀ + bias, with w [out, in] (PyTorch's layout).

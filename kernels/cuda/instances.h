@@ -1,8 +1,11 @@
-// The two builds of the CUDA kernels as backends (plain C++: kernels/backend.cpp registers them),
-// and the caching allocator behind their allocate / deallocate (kernels/cuda/backend.cu).
+// The two builds of kernels/cuda as backends, seen from plain C++ (kernels/registry.cpp, tests):
+// `cuda` (nvcc) and `cuda-sim` (g++ against the SIMT emulator), with the statistics of the
+// caching allocator behind their allocate / deallocate (kernels/cuda/memory.cu).
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "kernels/backend.h"
 
@@ -10,6 +13,9 @@ namespace ganforge::kernels {
 
 Backend& cuda_backend();      // nvcc build; available() is false without a usable GPU
 Backend& cuda_sim_backend();  // the same sources under the SIMT emulator, on the CPU
+
+// One line per GPU the CUDA runtime reports, or one line saying why there is none (nvcc build).
+std::vector<std::string> cuda_devices();
 
 // Counters of a caching allocator; bytes are whole blocks (requests rounded up to their size
 // class: 512 B steps below 1 MiB, 2 MiB steps above).

@@ -1,11 +1,13 @@
-// The cuda / cuda-sim backend's memory primitives and launch shapes; the compute primitives
-// are in the other kernels/cuda/*.cu files.
+// The cuda / cuda-sim backend's memory: the caching allocator, host copies, the backend's
+// name and devices, and the launch shape of grid-stride loops. The compute primitives are in
+// the other kernels/cuda/*.cu files.
 //
 // Device memory comes from a caching allocator (as PyTorch's): a freed block is kept on a free
 // list of its size class and handed to a later request of the same class, so a training step
 // after the first makes no cudaMalloc / cudaFree calls (each of which synchronizes the device).
 //  - Size classes: requests round up to a multiple of 512 B below 1 MiB and of 2 MiB from
-//    there on; a block serves requests of its own class only (no splitting).
+//    there on (0 bytes get 512, so a present tensor never has a null pointer); a block serves
+//    requests of its own class only (no splitting).
 //  - Stream-ordered reuse: every kernel and copy of the backend runs on backend_stream(). A
 //    block freed while kernels queued earlier may still use it is safe to hand out at once,
 //    without a sync, because whatever the new owner queues on that stream runs after those
@@ -18,11 +20,12 @@
 #include <mutex>
 #include <new>
 #include <stdexcept>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
-#include "kernels/cuda/backends.h"
 #include "kernels/cuda/cuda_backend.h"
+#include "kernels/cuda/instances.h"
 
 namespace ganforge::kernels::GANFORGE_CUDA_NS {
 namespace {
@@ -30,6 +33,7 @@ namespace {
 constexpr size_t kSmallGranule = 512, kLargeGranule = size_t{2} << 20, kLargeFrom = size_t{1} << 20;
 
 size_t size_class(size_t bytes) {
+  if (bytes == 0) return kSmallGranule;
   const size_t granule = bytes < kLargeFrom ? kSmallGranule : kLargeGranule;
   if (bytes > SIZE_MAX - granule) throw std::bad_alloc();
   return (bytes + granule - 1) / granule * granule;
@@ -38,7 +42,6 @@ size_t size_class(size_t bytes) {
 class CachingAllocator {
  public:
   void* allocate(size_t bytes) {
-    if (bytes == 0) return nullptr;
     const size_t block = size_class(bytes);
     std::lock_guard<std::mutex> lock(mutex_);
     void* ptr = nullptr;
@@ -176,6 +179,22 @@ Backend& cuda_backend() {
   return backend;
 }
 DeviceMemoryStats cuda_memory_stats() { return cuda_device::device_allocator().stats(); }
+std::vector<std::string> cuda_devices() {
+  int count = 0;
+  const cudaError_t status = cudaGetDeviceCount(&count);
+  if (status != cudaSuccess) {
+    cudaGetLastError();
+    return {std::string("cuda: none visible (") + cudaGetErrorString(status) + ")"};
+  }
+  std::vector<std::string> devices;
+  for (int i = 0; i < count; ++i) {
+    cudaDeviceProp prop{};
+    cuda_device::check_cuda(cudaGetDeviceProperties(&prop, i), "cudaGetDeviceProperties");
+    devices.push_back("cuda:" + std::to_string(i) + ": " + prop.name + ", sm_" + std::to_string(prop.major) +
+                      std::to_string(prop.minor) + ", " + std::to_string(prop.totalGlobalMem >> 20) + " MiB");
+  }
+  return devices;
+}
 void cuda_empty_cache() { cuda_device::device_allocator().empty_cache(); }
 #else
 Backend& cuda_sim_backend() {
