@@ -1,5 +1,5 @@
 // The conditional GAN of PyTorch-GAN `implementations/cgan` (MNIST 32x32); see
-// ../shared/ARCHITECTURES.md §3. Children are named as in the reference (`label_emb` and
+// docs/models.md §3. Children are named as in the reference (`label_emb` and
 // `model` in G, `label_embedding` and `model` in D), so state-dict keys match it.
 #pragma once
 

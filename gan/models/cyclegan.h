@@ -1,6 +1,6 @@
 // CycleGAN as junyanz/pytorch-CycleGAN-and-pix2pix (`--model cycle_gan`): the ResNet
 // generator (ResnetGenerator / ResnetBlock, instance norm, reflection padding, no dropout)
-// and the PatchGAN of pix2pix.h with instance norm; see ../shared/ARCHITECTURES.md §6.
+// and the PatchGAN of pix2pix.h with instance norm; see docs/models.md §6.
 // Children are named as in the reference (`model`, and `conv_block` in each block), so
 // state-dict keys match it ("model.10.conv_block.1.weight", ...). Initialise with
 // pix2pix_init, as the reference does.

@@ -1,6 +1,6 @@
 // DCGAN as pytorch/examples `dcgan` (64x64) and its C++ twin `cpp/dcgan` (MNIST 28x28), plus
 // the 32x32 model derived by dropping one block of the 64x64 one; see
-// ../shared/ARCHITECTURES.md §2. Both networks keep their layers in a Sequential named `main`
+// docs/models.md §2. Both networks keep their layers in a Sequential named `main`
 // as the Python example does ("main.0.weight", "main.1.running_mean", ...); the C++ example
 // names its generator's layers conv1, batch_norm1, ... instead.
 #pragma once

@@ -1,7 +1,7 @@
 // InfoGAN as the authors' code (openai/InfoGAN, its MNIST networks) and paper; see
-// ../shared/ARCHITECTURES.md §4. The reference is TensorFlow, so the child names are
+// docs/models.md §4. The reference is TensorFlow, so the child names are
 // GANForge's: G is `fc` then `deconv`; D is the shared `body`, the `d_head` and the `q_head`.
-// D's LeakyReLUs have slope 0.2, as ARCHITECTURES.md says; the reference's leaky_rectify
+// D's LeakyReLUs have slope 0.2, as docs/models.md §4 says; the reference's leaky_rectify
 // defaults to 0.01.
 #pragma once
 

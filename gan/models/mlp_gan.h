@@ -1,5 +1,5 @@
 // The multilayer-perceptron GAN of PyTorch-GAN `implementations/gan` (MNIST 28x28); see
-// ../shared/ARCHITECTURES.md §1. Children are named as in the reference (`model`), so
+// docs/models.md §1. Children are named as in the reference (`model`), so
 // state-dict keys match it ("model.0.weight", "model.3.running_mean", ...).
 #pragma once
 

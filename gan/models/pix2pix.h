@@ -1,6 +1,6 @@
 // pix2pix as junyanz/pytorch-CycleGAN-and-pix2pix (`--model pix2pix`): the U-Net generator
 // built from the reference's recursive skip blocks and the PatchGAN discriminator
-// (NLayerDiscriminator); see ../shared/ARCHITECTURES.md §5. Children are named as in the
+// (NLayerDiscriminator); see docs/models.md §5. Children are named as in the
 // reference (`model` at every level), so state-dict keys match its checkpoints
 // ("model.model.1.model.3.model.1.weight", ...).
 #pragma once

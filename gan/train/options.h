@@ -35,7 +35,7 @@ struct TrainOptions {
   int64_t channels = 0;          // image channels, and classes (0: none): found from the data set
   int64_t classes = 0;
 
-  // Recipe variants (defaults: ARCHITECTURES.md).
+  // Recipe variants (defaults: docs/models.md).
   std::string loss;              // bce or lsgan (empty: the reference's; cGAN and CycleGAN use lsgan)
   std::string order;             // d-first or g-first: which network steps first (empty: the reference's)
   double label_smoothing = 0;    // real labels are 1 - label_smoothing

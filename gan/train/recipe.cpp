@@ -1,4 +1,4 @@
-// The recipe defaults of ARCHITECTURES.md, and the factory.
+// The recipe defaults of docs/models.md, and the factory.
 #include "gan/train/recipe.h"
 
 #include <stdexcept>

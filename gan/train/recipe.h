@@ -1,4 +1,4 @@
-// A Recipe is one model's training procedure (ARCHITECTURES.md): its networks, optimizers and
+// A Recipe is one model's training procedure (docs/models.md): its networks, optimizers and
 // schedules, one training step on a batch, and the sample grids it draws from fixed inputs.
 // The Trainer (trainer.h) runs any recipe: the loop, logging, samples and checkpoints.
 #pragma once

@@ -1,4 +1,4 @@
-// The conditional GAN (ARCHITECTURES.md §3): parameter counts, shapes, that the labels
+// The conditional GAN (docs/models.md §3): parameter counts, shapes, that the labels
 // condition both networks, label errors, and train/eval reaching dropout and batch norm.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// CycleGAN (ARCHITECTURES.md §6): the ResNet generator's and the instance-norm PatchGAN's
+// CycleGAN (docs/models.md §6): the ResNet generator's and the instance-norm PatchGAN's
 // parameter counts, shapes (resnet_9blocks at 256x256 at a small width), the reference's
 // names, the residual skip, size errors, and no train/eval dependence.
 #include <gtest/gtest.h>

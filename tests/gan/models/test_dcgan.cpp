@@ -1,4 +1,4 @@
-// DCGAN (ARCHITECTURES.md §2) at 64, 32 and 28 pixels: parameter counts, shapes, the
+// DCGAN (docs/models.md §2) at 64, 32 and 28 pixels: parameter counts, shapes, the
 // reference's names, size errors, dcgan_init, and train/eval reaching its batch norms.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// InfoGAN (ARCHITECTURES.md §4): parameter counts per group, the shapes of G, the shared
+// InfoGAN (docs/models.md §4): parameter counts per group, the shapes of G, the shared
 // body, the D and Q heads, errors, and train/eval reaching every batch norm.
 #include <gtest/gtest.h>
 
@@ -18,8 +18,8 @@ TEST(Infogan, ParameterCountsMatchTheReference) {
   EXPECT_EQ(g->options.latent_dim(), 74);
   EXPECT_EQ(g->num_parameters(), 6'652'481);
   EXPECT_EQ(d->body->num_parameters() + d->d_head->num_parameters(), 6'559'169);
-  // ARCHITECTURES.md lists 133,262 for the Q head: the reference's 14-wide last layer. Ours
-  // is 12 wide (10 category logits + 2 means), without its two unused log-std outputs.
+  // The reference's Q head has 133,262 parameters: its last layer is 14 wide (docs/models.md
+  // §4). Ours is 12 wide (10 category logits + 2 means), without its two unused log-std outputs.
   EXPECT_EQ(d->q_head->num_parameters() + 2 * (128 + 1), 133'262);
   // The three children hold every parameter, so the trainer's two groups cover D.
   EXPECT_EQ(d->num_parameters(), 6'559'169 + 133'004);

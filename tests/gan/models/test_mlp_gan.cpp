@@ -1,4 +1,4 @@
-// The MLP GAN (ARCHITECTURES.md §1): parameter counts, shapes, the reference's names and
+// The MLP GAN (docs/models.md §1): parameter counts, shapes, the reference's names and
 // BN eps, input errors, and train/eval reaching its batch norms.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// pix2pix (ARCHITECTURES.md §5): the U-Net's and the PatchGAN's parameter counts, shapes
+// pix2pix (docs/models.md §5): the U-Net's and the PatchGAN's parameter counts, shapes
 // (the full-size configurations at small widths: shapes do not depend on ngf/ndf), the
 // reference's names and bias rule, size errors, no norm on the 1x1 bottleneck, pix2pix_init,
 // and train/eval reaching dropout and batch norm.
