@@ -1,0 +1,41 @@
+# Keeps the layering tools → gan → nn → core → kernels free of back edges: every project
+# include ("folder/file.h") of a source file must name a folder its layer may use. kernels/
+# sees only itself; core/ sees kernels' public headers (kernels/*.h, not a backend's
+# folder); nn/ sees core/; gan/ sees nn/ and core/; tools/ sees gan/, nn/ and core/.
+# bench/ and tests/ may include anything.
+# Usage: cmake -DROOT=<repository root> -P check_includes.cmake
+set(allowed_kernels "^kernels/")
+set(allowed_core "^(core/|kernels/[^/]+$)")
+set(allowed_nn "^(nn/|core/)")
+set(allowed_gan "^(gan/|nn/|core/)")
+set(allowed_tools "^(tools/|gan/|nn/|core/)")
+set(rule_kernels "kernels/ may include kernels/ only")
+set(rule_core "core/ may include core/ and kernels' public headers (kernels/*.h)")
+set(rule_nn "nn/ may include nn/ and core/")
+set(rule_gan "gan/ may include gan/, nn/ and core/")
+set(rule_tools "tools/ may include tools/, gan/, nn/ and core/")
+
+set(violations "")
+set(checked 0)
+foreach(layer kernels core nn gan tools)
+  file(GLOB_RECURSE sources LIST_DIRECTORIES false RELATIVE ${ROOT} ${ROOT}/${layer}/*)
+  foreach(source IN LISTS sources)
+    if(NOT source MATCHES "\\.(cu|h|cpp)$")
+      continue()
+    endif()
+    math(EXPR checked "${checked} + 1")
+    file(STRINGS ${ROOT}/${source} includes REGEX "^[ \t]*#[ \t]*include[ \t]+\"")
+    foreach(line IN LISTS includes)
+      string(REGEX REPLACE "^[ \t]*#[ \t]*include[ \t]+\"([^\"]+)\".*" "\\1" target "${line}")
+      if(NOT target MATCHES "/" OR target MATCHES "${allowed_${layer}}")
+        continue()  # a same-folder or system-style include, or an allowed one
+      endif()
+      list(APPEND violations "${source} includes ${target}: ${rule_${layer}}")
+    endforeach()
+  endforeach()
+endforeach()
+if(violations)
+  list(JOIN violations "\n  " report)
+  message(FATAL_ERROR "layering back edges:\n  ${report}")
+endif()
+message(STATUS "layering holds in ${checked} files")
