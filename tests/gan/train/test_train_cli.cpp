@@ -4,6 +4,7 @@
 // bit for bit where an uninterrupted run ends; bad flags are one clear error.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -36,10 +37,20 @@ Outcome ganforge(const std::string& arguments) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
+// Per process, removed when it exits: ctest runs the cases of this file in parallel processes,
+// and one that removed another's folder (the tiny MNIST set) made it fail now and then.
 fs::path temp(const std::string& name) {
-  const fs::path p = fs::path(::testing::TempDir()) / ("ganforge_cli_" + name);
+  static struct Folders {
+    std::vector<fs::path> made;
+    ~Folders() {
+      std::error_code ignored;
+      for (const fs::path& p : made) fs::remove_all(p, ignored);
+    }
+  } folders;
+  const fs::path p = fs::path(::testing::TempDir()) / ("ganforge_cli_" + std::to_string(getpid()) + "_" + name);
   fs::remove_all(p);
   fs::create_directories(p);
+  folders.made.push_back(p);
   return p;
 }
 
