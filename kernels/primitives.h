@@ -63,6 +63,7 @@ namespace ganforge::kernels {
 #define GANFORGE_ACTIVATION_OPS(X)  \
   X(Relu, relu, Input)              \
   X(LeakyRelu, leaky_relu, Input)   \
+  X(Elu, elu, Output)               \
   X(Tanh, tanh, Output)             \
   X(Sigmoid, sigmoid, Output)
 
@@ -206,7 +207,7 @@ struct NoOps {};
   X(batch_norm_backward, NoOps,                                                                                       \
     (const TensorDesc& dy, const TensorDesc& x, const TensorDesc& gamma, const TensorDesc& save_mean,                 \
      const TensorDesc& save_invstd, const TensorDesc& dx, const TensorDesc& dgamma, const TensorDesc& dbeta))         \
-  /* y = act(x); `alpha` is the activation's parameter (LeakyReLU's negative slope). */                             \
+  /* y = act(x); `alpha` is the activation's parameter (LeakyReLU's negative slope, ELU's α). */                   \
   X(activation_forward, ActivationOp, (ActivationOp op, const TensorDesc& y, const TensorDesc& x, double alpha))      \
   /* dx = dy · act'(x), written in x or y as backward_reads(op) says. */                                              \
   X(activation_backward, ActivationOp,                                                                                \

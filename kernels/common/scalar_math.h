@@ -15,6 +15,7 @@ namespace ganforge::kernels::math {
   GANFORGE_HOST_DEVICE double fn(double x) { return ::fn(x); }                                    \
   GANFORGE_HOST_DEVICE int64_t fn(int64_t x) { return static_cast<int64_t>(::fn(static_cast<double>(x))); }
 GANFORGE_MATH_1(exp)
+GANFORGE_MATH_1(expm1)
 GANFORGE_MATH_1(log)
 GANFORGE_MATH_1(sqrt)
 GANFORGE_MATH_1(tanh)

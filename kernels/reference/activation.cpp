@@ -14,6 +14,7 @@ double activate(ActivationOp op, double x, double alpha) {
   switch (op) {
     case ActivationOp::Relu: return x < 0 ? 0.0 : x;  // NaN passes through
     case ActivationOp::LeakyRelu: return x < 0 ? x * alpha : x;
+    case ActivationOp::Elu: return x > 0 ? x : alpha * std::expm1(x);
     case ActivationOp::Tanh: return std::tanh(x);  // ±1 for large |x|, never NaN
     case ActivationOp::Sigmoid:                    // exp of a non-positive number only: no overflow
       return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x));
@@ -26,6 +27,7 @@ double derivative(ActivationOp op, double x, double y, double alpha) {
   switch (op) {
     case ActivationOp::Relu: return x > 0 ? 1.0 : 0.0;
     case ActivationOp::LeakyRelu: return x > 0 ? 1.0 : alpha;
+    case ActivationOp::Elu: return y > 0 ? 1.0 : y + alpha;
     case ActivationOp::Tanh: return (1 - y) * (1 + y);  // 1 - y², without cancellation near |y| = 1
     case ActivationOp::Sigmoid: return y * (1 - y);
   }

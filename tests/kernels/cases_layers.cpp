@@ -109,7 +109,7 @@ std::vector<Case> activation_cases() {
   std::vector<Case> cases;
   for (ActivationOp op : kernels::OpList<ActivationOp>::values) {
     const std::string name = kernels::op_name(op);
-    const bool transcendental = op == ActivationOp::Tanh || op == ActivationOp::Sigmoid;
+    const bool transcendental = op == ActivationOp::Tanh || op == ActivationOp::Sigmoid || op == ActivationOp::Elu;
     for (DType dtype : {DType::F32, DType::F64})
       for (const Variant& v : kElementwise) {
         Case f;
