@@ -59,6 +59,8 @@ Tensor instance_norm(const Tensor& x, const Tensor& gamma = Tensor(), const Tens
 // ----------------------------------------------------------------- activations (ops/activation.cpp)
 Tensor relu(const Tensor& x);
 Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
+// x > 0 ? x : alpha·(eˣ - 1); alpha >= 0.
+Tensor elu(const Tensor& x, double alpha = 1.0);
 Tensor tanh(const Tensor& x);     // never NaN for large |x|
 Tensor sigmoid(const Tensor& x);  // stable for large |x|
 Tensor softmax(const Tensor& x, int dim);

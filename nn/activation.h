@@ -20,6 +20,15 @@ class LeakyReLU : public Module {
   const double negative_slope;
 };
 
+class ELU : public Module {
+ public:
+  explicit ELU(double alpha = 1.0) : alpha(alpha) {}
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "ELU"; }
+  std::string extra_repr() const override;
+  const double alpha;
+};
+
 class Tanh : public Module {
  public:
   Tensor forward(const Tensor& x) override;

@@ -61,6 +61,11 @@ Tensor softmax_along(SoftmaxOp op, const Tensor& x_in, int dim_in) {
 Tensor relu(const Tensor& x) { return activation(ActivationOp::Relu, x); }
 // d leaky_relu/dx = x > 0 ? 1 : slope
 Tensor leaky_relu(const Tensor& x, double negative_slope) { return activation(ActivationOp::LeakyRelu, x, negative_slope); }
+// d elu/dx = x > 0 ? 1 : alpha·eˣ = y + alpha
+Tensor elu(const Tensor& x, double alpha) {
+  if (!(alpha >= 0)) throw std::invalid_argument("elu: alpha must be >= 0; got " + std::to_string(alpha));
+  return activation(ActivationOp::Elu, x, alpha);
+}
 // d tanh/dx = 1 - y²
 Tensor tanh(const Tensor& x) { return activation(ActivationOp::Tanh, x); }
 // d sigmoid/dx = y·(1 - y)

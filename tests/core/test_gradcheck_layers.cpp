@@ -77,6 +77,8 @@ TEST_P(GradcheckLayers, ReluAndLeakyRelu) {
   EXPECT_GRADCHECK([](const Inputs& in) { return relu(in[0]); }, {away_from_zero({4, 5}, gen)});
   EXPECT_GRADCHECK([](const Inputs& in) { return leaky_relu(in[0], 0.2); }, {away_from_zero({3, 1, 7}, gen)});
   EXPECT_GRADCHECK([](const Inputs& in) { return leaky_relu(in[0].t(), 0.01); }, {away_from_zero({3, 4}, gen)});
+  EXPECT_GRADCHECK([](const Inputs& in) { return elu(in[0], 1.0); }, {away_from_zero({3, 1, 7}, gen)});
+  EXPECT_GRADCHECK([](const Inputs& in) { return elu(in[0].t(), 0.3); }, {away_from_zero({3, 4}, gen)});
 }
 
 TEST_P(GradcheckLayers, TanhAndSigmoid) {

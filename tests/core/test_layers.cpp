@@ -117,6 +117,8 @@ TEST_P(Layers, ReluAndLeakyReluValues) {
   Tensor x = f32({-2, -0.5, 0, 3}, {4});
   expect_values(relu(x), {0, 0, 0, 3}, 0);
   expect_values(leaky_relu(x, 0.2), {-0.4, -0.1, 0, 3}, 1e-7);
+  expect_values(elu(x, 0.5), {0.5 * std::expm1(-2.0), 0.5 * std::expm1(-0.5), 0, 3}, 1e-7);
+  expect_error([&] { elu(x, -1); }, "elu: alpha must be >= 0");
   expect_values(softmax(f64({1e4, 1e4, -INFINITY}, {3}), 0), {0.5, 0.5, 0}, 0);
 }
 

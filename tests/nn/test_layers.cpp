@@ -171,11 +171,13 @@ TEST(Layers, ActivationsMatchTheirOps) {
   Tensor x = randn({3, 5}) * 4.0;
   EXPECT_EQ(ReLU()(x).to_vector<float>(), relu(x).to_vector<float>());
   EXPECT_EQ(LeakyReLU(0.2)(x).to_vector<float>(), leaky_relu(x, 0.2).to_vector<float>());
+  EXPECT_EQ(ELU(0.5)(x).to_vector<float>(), elu(x, 0.5).to_vector<float>());
+  EXPECT_EQ(ELU().extra_repr(), "alpha=1");
   EXPECT_EQ(Tanh()(x).to_vector<float>(), tanh(x).to_vector<float>());
   EXPECT_EQ(Sigmoid()(x).to_vector<float>(), sigmoid(x).to_vector<float>());
   Tensor p = Softmax(1)(x);
   EXPECT_LT(max_abs_difference(p.sum({1}), ones({3})), 1e-6);
-  for (std::shared_ptr<Module> m : std::vector<std::shared_ptr<Module>>{make<ReLU>(), make<LeakyReLU>(0.2), make<Tanh>(),
+  for (std::shared_ptr<Module> m : std::vector<std::shared_ptr<Module>>{make<ReLU>(), make<LeakyReLU>(0.2), make<ELU>(), make<Tanh>(),
                                                                          make<Sigmoid>(), make<Softmax>(-1)})
     expect_cpu_matches_reference(*m, x, 5);
 }
