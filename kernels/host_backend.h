@@ -1,4 +1,4 @@
-// Memory handling shared by the backends whose device is the host (reference, cpu, onednn).
+// Memory handling shared by the backends whose device is the host (reference, cpu).
 #pragma once
 
 #include "kernels/backend.h"

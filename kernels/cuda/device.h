@@ -19,12 +19,6 @@
 
 #include <cstdlib>
 #define GANFORGE_CUDA_NS cuda_device
-#if defined(__CUDA_ARCH__)
-#define GANFORGE_DEVICE_PASS 1  // code written for __CUDA_ARCH__: tests this instead
-#endif
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-#define GANFORGE_TENSOR_CORES 1  // wmma/mma/PTX paths; each keeps a SIMT twin for the emulator
-#endif
 #define GANFORGE_NOT_EMULATED(what) ((void)0)
 // Dynamic shared memory (the launch's shared_bytes), as a T*: one macro for both builds.
 #define GANFORGE_DYNAMIC_SHARED(T, name)                                \
@@ -33,7 +27,6 @@
 #else
 #include "kernels/simt/simt.h"
 #define GANFORGE_CUDA_NS cuda_simt
-#define GANFORGE_DEVICE_PASS 1  // the emulator runs the device path of __CUDA_ARCH__ code
 // Code with no SIMT twin (inline PTX, wmma, TMA): reaching it under the emulator is an error.
 #define GANFORGE_NOT_EMULATED(what) ::ganforge::simt::not_emulated(what, ::ganforge::simt::Site{__FILE__, __LINE__, __func__})
 #define GANFORGE_DYNAMIC_SHARED(T, name) T* name = static_cast<T*>(::ganforge::simt::dynamic_shared_memory())

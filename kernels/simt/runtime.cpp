@@ -535,7 +535,7 @@ void* dynamic_shared_memory() { return executor().block->shared.get(); }
 
 [[noreturn]] void not_emulated(const char* what, Site site) {
   fail(site, std::string(what) + " is not emulated (inline PTX, wmma/mma and TMA need a GPU); this path needs a "
-                                 "SIMT twin under #if !defined(GANFORGE_TENSOR_CORES)");
+                                 "SIMT twin that the emulator takes instead");
 }
 
 void run_grid(dim3 grid, dim3 block, size_t shared_bytes, void (*thunk)(void*), void* context,

@@ -6,11 +6,11 @@
 //    reflected gradient; n = 1 for elementwise maps.
 //  - Batch norm's output (x̂·γ + β), its dx (dy - dβ/m - x̂·dγ/m) and softmax's backward
 //    (dy - Σ dy·y) cancel: |result| can be far below the terms, so M = |result| is not a
-//    bound on an f64 rounding error. Both CPU backends evaluate these in double and round
-//    once, so their f32 results differ by at most an ulp (ulps 4 = 2 ulps, with 2n·u for the
+//    bound on an f64 rounding error. The backends evaluate these in double and round once,
+//    so their f32 results differ by at most an ulp (ulps 4 = 2 ulps, with 2n·u for the
 //    statistics); these primitives are compared in f32 here, and the f64 path of every
 //    backend is covered by the float64 gradchecks (tests/core/test_gradcheck_layers.cpp).
-//  - Transcendental maps (tanh, sigmoid) in f32 call libm's float functions (<= 2 ulps =
+//  - Transcendental maps (tanh, sigmoid, elu) in f32 call libm's float functions (<= 2 ulps =
 //    4u) plus up to two roundings of the stable formula: ulps 8.
 #include "tests/kernels/cases.h"
 
