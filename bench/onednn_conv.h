@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "core/layer_ops.h"
+
 namespace ganforge::bench {
 
 // The convolution primitive a pass runs (kernels/primitives.h). A transposed layer is the
@@ -17,8 +19,11 @@ enum class ConvPass { Fprop, Dgrad, Wgrad };
 struct ConvShape {
   int64_t n, cin, h, w, cout, k, stride, pad;
   bool transposed;  // a ConvTranspose2d layer: cin -> cout upsampling
-  int64_t out_h() const { return transposed ? (h - 1) * stride - 2 * pad + k : (h + 2 * pad - k) / stride + 1; }
-  int64_t out_w() const { return transposed ? (w - 1) * stride - 2 * pad + k : (w + 2 * pad - k) / stride + 1; }
+  int64_t out_h() const { return out(h); }
+  int64_t out_w() const { return out(w); }
+  int64_t out(int64_t in) const {
+    return transposed ? conv_transpose2d_output_size(in, k, stride, pad, pad, 1, 0) : conv2d_output_size(in, k, stride, pad, pad, 1);
+  }
   // multiply-adds x 2 of any one pass
   double flops() const {
     const double spatial = transposed ? static_cast<double>(h * w) : static_cast<double>(out_h() * out_w());
