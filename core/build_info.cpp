@@ -30,6 +30,7 @@ std::vector<BackendStatus> backend_statuses() {
   std::vector<BackendStatus> statuses = {
       {"reference", false, ""},
       {"cpu", false, ""},
+      {"onednn", false, "not compiled: the build found no oneDNN CMake package (libdnnl-dev), or GANFORGE_ONEDNN=OFF"},
       {"cuda", false, "not compiled: the build found no CUDA compiler (nvcc), or GANFORGE_CUDA=OFF"},
       {"cuda-sim", false, "not compiled: needs the CUDA headers and Boost.Context (libboost-context-dev)"},
   };

@@ -8,6 +8,9 @@
 #include "kernels/cpu/parallel.h"
 #include "kernels/cuda/instances.h"
 #include "kernels/reference/reference_backend.h"
+#ifdef GANFORGE_WITH_ONEDNN
+#include "kernels/vendor/onednn_backend.h"
+#endif
 
 namespace ganforge::kernels {
 namespace {
@@ -16,6 +19,13 @@ Backend& cpu_backend() {
   static CpuBackend backend;
   return backend;
 }
+
+#ifdef GANFORGE_WITH_ONEDNN
+Backend& onednn_backend() {
+  static OnednnBackend backend;
+  return backend;
+}
+#endif
 
 std::string cpu_model() {
   std::ifstream cpuinfo("/proc/cpuinfo");
@@ -34,6 +44,9 @@ Backend& reference_backend() {
 const std::vector<Backend*>& all_backends() {
   static const std::vector<Backend*> backends = {
       &reference_backend(), &cpu_backend(),
+#ifdef GANFORGE_WITH_ONEDNN
+      &onednn_backend(),
+#endif
 #ifdef GANFORGE_WITH_CUDA_KERNELS
       &cuda_backend(),
 #endif

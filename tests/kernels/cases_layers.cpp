@@ -4,14 +4,18 @@
 //  - n is the length of the sums behind a value: values per channel (N·S) for batch norm,
 //    the softmax dim, the number of loss terms, the contributions of an upsampled or
 //    reflected gradient; n = 1 for elementwise maps.
-//  - Batch norm's output (x̂·γ + β), its dx (dy - dβ/m - x̂·dγ/m) and softmax's backward
-//    (dy - Σ dy·y) cancel: |result| can be far below the terms, so M = |result| is not a
-//    bound on an f64 rounding error. The backends evaluate these in double and round once,
-//    so their f32 results differ by at most an ulp (ulps 4 = 2 ulps, with 2n·u for the
-//    statistics); these primitives are compared in f32 here, and the f64 path of every
-//    backend is covered by the float64 gradchecks (tests/core/test_gradcheck_layers.cpp).
+//  - Batch norm's statistics and outputs cancel: mean, y = (x - mean)·invstd·γ + β,
+//    dβ = Σ dy, dγ = Σ dy·x̂ and dx = γ·invstd·(dy - dβ/m - x̂·dγ/m) can be far below the terms
+//    that make them, so M is the magnitude of those terms (bn_*_magnitude below): the bound of
+//    any evaluation in f32 (oneDNN's) as of one in double rounded once (reference, cpu, cuda).
+//    Softmax's backward (dy - Σ dy·y) also cancels; every backend evaluates it in double and
+//    rounds once, so its f32 results differ by at most an ulp (ulps 4 = 2 ulps, with 2n·u for
+//    the sum). These primitives are compared in f32 here; the f64 path of every backend is
+//    covered by the float64 gradchecks (tests/core/test_gradcheck_layers.cpp).
 //  - Transcendental maps (tanh, sigmoid, elu) in f32 call libm's float functions (<= 2 ulps =
 //    4u) plus up to two roundings of the stable formula: ulps 8.
+#include <cmath>
+
 #include "tests/kernels/cases.h"
 
 namespace ganforge::testing {
@@ -26,6 +30,64 @@ using kernels::SoftmaxOp;
 namespace {
 
 int64_t per_channel(const Shape& x) { return shape_numel(x) / x[1]; }
+
+// Row-major element i of x [N, C, ...] lies in channel (i / S) % C.
+struct Channels {
+  int64_t c, s;
+  explicit Channels(const Shape& x) : c(x[1]), s(shape_numel(x) / (x[0] * x[1])) {}
+  int64_t of(size_t i) const { return static_cast<int64_t>(i) / s % c; }
+};
+
+// Operands of the training forward: x, gamma, beta, running_mean, running_var, y, save_mean,
+// save_invstd (an absent gamma / beta / running buffer: the case passes affine / running).
+std::vector<std::vector<double>> bn_train_magnitude(const Shape& x, bool affine, bool running, const std::vector<std::vector<double>>& v) {
+  const Channels ch(x);
+  std::vector<double> abs_mean(static_cast<size_t>(ch.c), 0.0);
+  const double count = static_cast<double>(per_channel(x));
+  for (size_t i = 0; i < v[0].size(); ++i) abs_mean[static_cast<size_t>(ch.of(i))] += std::fabs(v[0][i]) / count;
+  std::vector<std::vector<double>> m(v.size());
+  for (size_t i = 0; i < v[0].size(); ++i) {
+    const int64_t c = ch.of(i);
+    const double scale = affine ? std::fabs(v[1][static_cast<size_t>(c)]) : 1.0, shift = affine ? std::fabs(v[2][static_cast<size_t>(c)]) : 0.0;
+    m[5].push_back((std::fabs(v[0][i]) + std::fabs(v[6][static_cast<size_t>(c)])) * v[7][static_cast<size_t>(c)] * scale + shift);
+  }
+  m[6] = abs_mean;
+  if (running)
+    for (int64_t c = 0; c < ch.c; ++c) m[3].push_back(0.9 * std::fabs(v[3][static_cast<size_t>(c)]) + 0.1 * abs_mean[static_cast<size_t>(c)]);
+  return m;
+}
+
+// Operands of the eval forward: x, gamma, beta, running_mean, running_var, y (eps 0.8).
+std::vector<std::vector<double>> bn_eval_magnitude(const Shape& x, const std::vector<std::vector<double>>& v) {
+  const Channels ch(x);
+  std::vector<std::vector<double>> m(v.size());
+  for (size_t i = 0; i < v[0].size(); ++i) {
+    const auto c = static_cast<size_t>(ch.of(i));
+    m[5].push_back((std::fabs(v[0][i]) + std::fabs(v[3][c])) / std::sqrt(v[4][c] + 0.8) * std::fabs(v[1][c]) + std::fabs(v[2][c]));
+  }
+  return m;
+}
+
+// Operands of the backward: dy, x, gamma, save_mean, save_invstd, dx, dgamma, dbeta.
+std::vector<std::vector<double>> bn_backward_magnitude(const Shape& x, bool gamma, const std::vector<std::vector<double>>& v) {
+  const Channels ch(x);
+  const double count = static_cast<double>(per_channel(x));
+  std::vector<double> sum_dy(static_cast<size_t>(ch.c), 0.0), sum_dy_xhat(static_cast<size_t>(ch.c), 0.0);
+  auto xhat = [&](size_t i) { const auto c = static_cast<size_t>(ch.of(i)); return std::fabs((v[1][i] - v[3][c]) * v[4][c]); };
+  for (size_t i = 0; i < v[0].size(); ++i) {
+    sum_dy[static_cast<size_t>(ch.of(i))] += std::fabs(v[0][i]);
+    sum_dy_xhat[static_cast<size_t>(ch.of(i))] += std::fabs(v[0][i]) * xhat(i);
+  }
+  std::vector<std::vector<double>> m(v.size());
+  for (size_t i = 0; i < v[0].size(); ++i) {
+    const auto c = static_cast<size_t>(ch.of(i));
+    const double scale = gamma ? std::fabs(v[2][c]) : 1.0;
+    m[5].push_back(scale * v[4][c] * (std::fabs(v[0][i]) + sum_dy[c] / count + xhat(i) * sum_dy_xhat[c] / count));
+  }
+  m[6] = sum_dy_xhat;
+  m[7] = sum_dy;
+  return m;
+}
 
 // ---------------------------------------------------------------------------- batch norm
 
@@ -50,6 +112,7 @@ std::vector<Case> batch_norm_cases() {
                       inout(c, DType::F32),      inout(c, DType::F32, Fill::Positive),
                       out(x, DType::F32),        out(c, DType::F32),  out(c, DType::F32)};
         f.reduction_length = m;
+        f.terms_magnitude = [x, affine, running](const auto& v) { return bn_train_magnitude(x, affine, running, v); };
         f.run = [affine, running](kernels::Backend& b, const Descs& d) {
           b.batch_norm_forward_train(d[0], affine ? d[1] : absent, affine ? d[2] : absent,
                                      running ? d[3] : absent, running ? d[4] : absent, 0.1, 1e-5, d[5],
@@ -62,6 +125,7 @@ std::vector<Case> batch_norm_cases() {
     e.label = describe_shape(x, DType::F32, Layout::Contiguous);
     e.operands = {in(x, DType::F32), in(c, DType::F32), in(c, DType::F32), in(c, DType::F32),
                   in(c, DType::F32, Fill::Positive), out(x, DType::F32)};
+    e.terms_magnitude = [x](const auto& v) { return bn_eval_magnitude(x, v); };
     e.run = [](kernels::Backend& b, const Descs& d) { b.batch_norm_forward_eval(d[0], d[1], d[2], d[3], d[4], 0.8, d[5]); };
     cases.push_back(e);
 
@@ -78,6 +142,7 @@ std::vector<Case> batch_norm_cases() {
       g.operands = {in(x, DType::F32), in(x, DType::F32), in(c, DType::F32), in(c, DType::F32),
                     in(c, DType::F32, Fill::Positive), out(x, DType::F32), out(c, DType::F32), out(c, DType::F32)};
       g.reduction_length = m;
+      g.terms_magnitude = [x, w](const auto& v) { return bn_backward_magnitude(x, w.gamma, v); };
       g.run = [w](kernels::Backend& b, const Descs& d) {
         b.batch_norm_backward(d[0], d[1], w.gamma ? d[2] : absent, d[3], d[4], w.dx ? d[5] : absent,
                               w.params ? d[6] : absent, w.params ? d[7] : absent);

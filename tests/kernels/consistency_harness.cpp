@@ -213,6 +213,15 @@ Outcome check_case(const Case& c, kernels::Backend& backend) {
           for (double& v : absolute.buffers[i]) v = v == kSentinel ? v : std::fabs(v);
       magnitude = execute(c, kernels::reference_backend(), absolute);
     }
+    std::vector<std::vector<double>> terms;  // c.terms_magnitude's, per operand in row-major order
+    if (c.terms_magnitude) {
+      std::vector<std::vector<double>> values(c.operands.size());
+      for (size_t i = 0; i < c.operands.size(); ++i) {
+        const std::vector<double>& source = c.operands[i].role == Role::Output ? expected[i] : data.buffers[i];
+        for_each_element(c.operands[i], data.placements[i], [&](int64_t, int64_t offset) { values[i].push_back(source[kGuard + offset]); });
+      }
+      terms = c.terms_magnitude(values);
+    }
 
     for (size_t i = 0; i < c.operands.size(); ++i) {
       const Operand& op = c.operands[i];
@@ -238,6 +247,7 @@ Outcome check_case(const Case& c, kernels::Backend& backend) {
         double tolerance = 0;
         if (!c.exact && op.dtype != DType::I64 && std::isfinite(want)) {
           double m = c.bound_by_absolute_inputs ? std::fabs(magnitude[i][kGuard + offset]) : std::fabs(want);
+          if (i < terms.size() && !terms[i].empty()) m = terms[i][flat];
           tolerance = (c.ulps + 2.0 * static_cast<double>(c.reduction_length)) * u * m;
         }
         if (!(std::fabs(got - want) <= tolerance)) {

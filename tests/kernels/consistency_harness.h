@@ -58,6 +58,11 @@ struct Case {
   double ulps = 4;               // rounding budget of the elementwise work per output
   bool exact = false;            // results must be identical
   bool bound_by_absolute_inputs = false;  // M = Σ|terms| (sums, GEMM) instead of |result|
+  // For outputs that cancel (|result| far below the terms behind it) and are not a plain sum:
+  // M per element of each operand, given every operand's elements in row-major order (inputs
+  // and in-outs as uploaded, outputs as the reference computed them). An empty vector for an
+  // operand keeps |result|.
+  std::function<std::vector<std::vector<double>>(const std::vector<std::vector<double>>& values)> terms_magnitude;
 };
 
 struct Outcome {

@@ -1,6 +1,7 @@
-// The CUDA kernels in a real training step: a small DCGAN step (and a CycleGAN step, for
-// instance norm, reflection padding and the LSGAN losses) on `cuda-sim` and on `cpu` from
-// the same seed give the same losses and the same updated weights, within float tolerance.
+// Each backend's kernels in a real training step: a small DCGAN step (and a CycleGAN step, for
+// instance norm, reflection padding and the LSGAN losses) on `cuda-sim` (the CUDA kernels) or
+// `onednn` and on `cpu` from the same seed give the same losses and the same updated weights,
+// within float tolerance.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -33,7 +34,15 @@ void find_normalised_biases(const std::string& net, nn::Module& root, std::set<s
   }
 }
 
-StepResult one_step(const TrainOptions& o, Device device, int steps) {
+// The kernels a parity test compares with cpu, and the device their tensors live on.
+struct Target {
+  std::string kernels;
+  Device device;
+};
+
+StepResult one_step(const TrainOptions& o, const Target& target, int steps) {
+  KernelsGuard kernels(target.kernels);
+  const Device device = target.device;
   manual_seed(o.seed);
   data::Batch batch;
   Generator data_gen(77);
@@ -51,12 +60,19 @@ StepResult one_step(const TrainOptions& o, Device device, int steps) {
   return result;
 }
 
-void expect_parity(TrainOptions o, int steps) {
+bool compiled_in(const std::string& kernels) {
+  for (const BackendStatus& s : backend_statuses())
+    if (s.name == kernels) return s.compiled;
+  return false;
+}
+
+class Parity : public ::testing::TestWithParam<std::string> {};
+
+void expect_parity(TrainOptions o, int steps, const std::string& kernels) {
   o = resolve_options(o);
-  if (current_kernels(DeviceType::CUDASim).empty())
-    GTEST_SKIP() << "this build has no cuda-sim backend (it needs the CUDA headers and Boost.Context)";
-  const Device sim = parse_device("cuda-sim");
-  const StepResult cpu = one_step(o, Device{}, steps), gpu = one_step(o, sim, steps);
+  if (!compiled_in(kernels)) GTEST_SKIP() << "this build has no " << kernels << " backend (`ganforge info` says why)";
+  const Target other{kernels, kernels == "cuda-sim" ? parse_device("cuda-sim") : Device{}};
+  const StepResult cpu = one_step(o, {"cpu", Device{}}, steps), gpu = one_step(o, other, steps);
   ASSERT_EQ(cpu.values.size(), gpu.values.size());
   for (size_t i = 0; i < cpu.values.size(); ++i)
     EXPECT_NEAR(cpu.values[i].second, gpu.values[i].second, 1e-4 * (1 + std::abs(cpu.values[i].second))) << cpu.values[i].first;
@@ -77,7 +93,7 @@ void expect_parity(TrainOptions o, int steps) {
   }
 }
 
-TEST(CudaSimParity, DcganTrainingStepMatchesCpu) {
+TEST_P(Parity, DcganTrainingStepMatchesCpu) {
   TrainOptions o;
   o.arch = Arch::Dcgan;
   o.data = "synthetic";
@@ -85,10 +101,10 @@ TEST(CudaSimParity, DcganTrainingStepMatchesCpu) {
   o.channels = 1;
   o.ngf = o.ndf = 4;
   o.seed = 5;
-  expect_parity(o, 2);
+  expect_parity(o, 2, GetParam());
 }
 
-TEST(CudaSimParity, CycleganTrainingStepMatchesCpu) {
+TEST_P(Parity, CycleganTrainingStepMatchesCpu) {
   TrainOptions o;
   o.arch = Arch::Cyclegan;
   o.data = "synthetic";
@@ -97,7 +113,12 @@ TEST(CudaSimParity, CycleganTrainingStepMatchesCpu) {
   o.ngf = o.ndf = 2;
   o.blocks = 1;
   o.seed = 6;
-  expect_parity(o, 1);
+  expect_parity(o, 1, GetParam());
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, Parity, ::testing::Values("cuda-sim", "onednn"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param == "cuda-sim" ? std::string("cuda_sim") : info.param;
+                         });
 
 }  // namespace
