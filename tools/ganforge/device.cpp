@@ -1,0 +1,31 @@
+#include "tools/ganforge/device.h"
+
+namespace ganforge::cli {
+namespace {
+
+const std::vector<std::string> kDevices = {"cpu", "cuda", "cuda-sim"};
+
+}  // namespace
+
+Flag device_flag() {
+  return {.name = "device", .kind = Choice{kDevices}, .help = "where the tensors live and the ops run", .default_value = "cpu"};
+}
+
+Flag kernels_flag() {
+  std::vector<std::string> compiled;
+  for (const BackendStatus& backend : backend_statuses())
+    if (backend.compiled) compiled.push_back(backend.name);
+  return {.name = "kernels",
+          .kind = Choice{compiled},
+          .help = "the backend that runs the ops: reference or cpu on --device cpu, cuda on cuda, cuda-sim on cuda-sim",
+          .default_value = "the device's own"};
+}
+
+Device select_device(const std::string& device, const std::string& kernels) {
+  const Device chosen = parse_device(device);
+  if (kernels.empty()) return chosen;
+  set_kernels(kernels);
+  return chosen;
+}
+
+}  // namespace ganforge::cli
