@@ -105,6 +105,20 @@ void apply_model_flags(const Args& args, gan::TrainOptions& o) {
   o.decay_epochs = args.integer("decay-epochs", o.decay_epochs);
 }
 
+// On --resume, --steps / --epochs (or the run's own) must reach past the checkpoint's step.
+void check_resume_total(const Args& args, const gan::TrainOptions& o, const gan::CheckpointState& state) {
+  const int64_t total = o.steps > 0 ? o.steps : o.epochs * state.steps_per_epoch;
+  if (total > state.step) return;
+  const std::string done = "the run in " + o.out + " has done " + std::to_string(state.step) + " steps";
+  if (args.has("steps"))
+    throw UsageError("--steps " + std::to_string(o.steps) + " is the run's new total, but " + done + "; give more than " +
+                     std::to_string(state.step));
+  if (args.has("epochs"))
+    throw UsageError("--epochs " + std::to_string(o.epochs) + " (" + std::to_string(total) + " steps) is the run's new total, but " +
+                     done + "; give more than " + std::to_string(state.step / state.steps_per_epoch) + " epochs");
+  throw UsageError(done + ", all it was asked for; give a larger total with --steps or --epochs");
+}
+
 }  // namespace
 
 Command train_command() {
@@ -146,6 +160,7 @@ int train(const Args& args) {
     throw UsageError("the run in " + run.string() + " trains " + gan::arch_name(options.arch) + ", not " + gan::arch_name(arch));
   if (args.has("epochs") && !args.has("steps")) options.steps = 0;  // a new epoch count replaces a step count
   apply_run_flags(args, options);
+  check_resume_total(args, options, state);
   select_device(options.device, options.kernels);
   gan::train(options, std::cout, checkpoint);
   return 0;

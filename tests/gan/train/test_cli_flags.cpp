@@ -217,4 +217,25 @@ TEST(CliFlags, ZeroStepsOrEpochsIsRefused) {
   }
 }
 
+TEST(CliFlags, OnResumeStepsAndEpochsAreTheNewTotal) {
+  const fs::path run = gan_run(4);  // 4 steps: one epoch
+  Outcome o = ganforge("train gan --resume --steps 2 --out " + run.string());
+  EXPECT_EQ(o.status, 2) << o.output;
+  EXPECT_TRUE(has(o, "--steps 2 is the run's new total, but the run in " + run.string() + " has done 4 steps")) << o.output;
+  o = ganforge("train gan --resume --steps 4 --out " + run.string());
+  EXPECT_EQ(o.status, 2) << o.output;
+  o = ganforge("train gan --resume --epochs 1 --out " + run.string());
+  EXPECT_EQ(o.status, 2) << o.output;
+  EXPECT_TRUE(has(o, "--epochs 1 (4 steps) is the run's new total")) << o.output;
+  o = ganforge("train gan --resume --out " + run.string());
+  EXPECT_EQ(o.status, 2) << o.output;
+  EXPECT_TRUE(has(o, "has done 4 steps, all it was asked for; give a larger total with --steps or --epochs")) << o.output;
+  o = ganforge("train gan --resume --steps 6 --workers 0 --out " + run.string());
+  EXPECT_EQ(o.status, 0) << o.output;
+  EXPECT_TRUE(has(o, "6 steps (from step 4)")) << o.output;
+  o = ganforge("train gan --resume --epochs 2 --workers 0 --out " + run.string());
+  EXPECT_EQ(o.status, 0) << o.output;
+  EXPECT_TRUE(has(o, "8 steps (from step 6)")) << o.output;
+}
+
 }  // namespace
