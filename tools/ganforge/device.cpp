@@ -24,8 +24,13 @@ Flag kernels_flag() {
 Device select_device(const std::string& device, const std::string& kernels) {
   const Device chosen = parse_device(device);
   if (kernels.empty()) return chosen;
-  set_kernels(kernels);
-  return chosen;
+  set_kernels(kernels);  // selects them for the device whose tensors they run
+  if (current_kernels(chosen.type) == kernels) return chosen;
+  std::string own;
+  for (const std::string& d : kDevices)
+    if (current_kernels(parse_device(d).type) == kernels) own = d;
+  throw UsageError("--kernels " + kernels + " run on --device " + own + ", not " + device + "; pass --device " + own +
+                   ", or leave --kernels out for " + device + "'s own kernels");
 }
 
 }  // namespace ganforge::cli

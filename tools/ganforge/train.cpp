@@ -159,6 +159,7 @@ int train(const Args& args) {
   if (options.arch != arch)
     throw UsageError("the run in " + run.string() + " trains " + gan::arch_name(options.arch) + ", not " + gan::arch_name(arch));
   if (args.has("epochs") && !args.has("steps")) options.steps = 0;  // a new epoch count replaces a step count
+  if (args.has("device") && !args.has("kernels")) options.kernels.clear();  // the new device's own
   apply_run_flags(args, options);
   check_resume_total(args, options, state);
   select_device(options.device, options.kernels);

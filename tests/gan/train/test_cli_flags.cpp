@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 
 #include "core/ganforge.h"
 #include "gan/data/image.h"
@@ -236,6 +237,35 @@ TEST(CliFlags, OnResumeStepsAndEpochsAreTheNewTotal) {
   o = ganforge("train gan --resume --epochs 2 --workers 0 --out " + run.string());
   EXPECT_EQ(o.status, 0) << o.output;
   EXPECT_TRUE(has(o, "8 steps (from step 6)")) << o.output;
+}
+
+TEST(CliFlags, KernelsMustFitTheDevice) {
+  std::set<std::string> compiled;
+  for (const BackendStatus& b : backend_statuses())
+    if (b.compiled) compiled.insert(b.name);
+  const std::string mnist = " --data " + tiny_mnist().string() + " --out " + (temp("kernels") / "run").string();
+  Outcome o = ganforge("train gan --kernels bogus" + mnist);
+  EXPECT_EQ(o.status, 2) << o.output;
+  EXPECT_TRUE(has(o, "--kernels expects reference, cpu")) << o.output;
+  if (!compiled.count("cuda-sim")) GTEST_SKIP() << "no cuda-sim kernels in this build to mismatch";
+  o = ganforge("train gan --device cpu --kernels cuda-sim" + mnist);
+  EXPECT_EQ(o.status, 2) << o.output;
+  EXPECT_TRUE(has(o, "--kernels cuda-sim run on --device cuda-sim, not cpu")) << o.output;
+  o = ganforge("train gan --device cuda-sim --kernels reference" + mnist);
+  EXPECT_EQ(o.status, 2) << o.output;
+  EXPECT_TRUE(has(o, "--kernels reference run on --device cpu, not cuda-sim")) << o.output;
+  const fs::path run = gan_run(1);
+  o = ganforge("sample " + run.string() + " --kernels cuda-sim --out " + (run / "s.png").string());
+  EXPECT_EQ(o.status, 2) << o.output;
+  EXPECT_TRUE(has(o, "--kernels cuda-sim run on --device cuda-sim, not cpu")) << o.output;
+  // Resumed on another device, a run takes that device's own kernels, not the ones it had.
+  const fs::path sim = temp("sim") / "run";
+  o = ganforge("train gan --data " + tiny_mnist().string() + " --batch 8 --steps 1 --workers 0 --device cuda-sim " +
+               "--kernels cuda-sim --out " + sim.string());
+  ASSERT_EQ(o.status, 0) << o.output;
+  o = ganforge("train gan --resume --device cpu --steps 2 --workers 0 --out " + sim.string());
+  EXPECT_EQ(o.status, 0) << o.output;
+  EXPECT_TRUE(has(o, "device cpu with 'cpu' kernels")) << o.output;
 }
 
 }  // namespace
