@@ -67,6 +67,8 @@ Command sample_command() {
 
 int sample(const Args& args) {
   const fs::path out = args.text("out");
+  if (!data::image_format(out))
+    throw UsageError("--out " + out.string() + ": expected a file name ending in " + data::kImageExtensions);
   const int64_t n = args.integer("n");
   const int64_t label = args.integer("class", -1);
   const Device device = chosen_device(args);

@@ -268,4 +268,22 @@ TEST(CliFlags, KernelsMustFitTheDevice) {
   EXPECT_TRUE(has(o, "device cpu with 'cpu' kernels")) << o.output;
 }
 
+TEST(CliFlags, SampleWritesTheFormatItsExtensionNames) {
+  const fs::path run = gan_run(1);
+  for (const char* name : {"s.jpg", "s.JPEG"}) {
+    const Outcome o = ganforge("sample " + run.string() + " --n 4 --out " + (run / name).string());
+    ASSERT_EQ(o.status, 0) << o.output;
+    EXPECT_EQ(read(run / name).substr(0, 3), "\xFF\xD8\xFF") << name << " is not a JPEG";
+    EXPECT_EQ(data::read_image(run / name).width, 2 + 4 * 30);
+  }
+  ASSERT_EQ(ganforge("sample " + run.string() + " --n 4 --out " + (run / "s.png").string()).status, 0);
+  EXPECT_EQ(read(run / "s.png").substr(1, 3), "PNG");
+  for (const char* name : {"s.gif", "s"}) {
+    const Outcome o = ganforge("sample " + run.string() + " --out " + (run / name).string());
+    EXPECT_EQ(o.status, 2) << o.output;
+    EXPECT_TRUE(has(o, "expected a file name ending in .png, .jpg or .jpeg")) << o.output;
+    EXPECT_FALSE(fs::exists(run / name));
+  }
+}
+
 }  // namespace
