@@ -2,6 +2,7 @@
 // from its checkpoint, on new noise or on a user's own images.
 #include <filesystem>
 #include <iostream>
+#include <map>
 
 #include "core/ganforge.h"
 #include "gan/data/grid.h"
@@ -91,7 +92,8 @@ Command translate_command() {
                             "pix2pix takes exactly 2^depth pixels a side, cyclegan multiples of 4",
           .summary = "a pix2pix or cyclegan checkpoint on your own images",
           .description = "Translates each IMAGE with the checkpoint's generator into --out DIR/NAME_ARCH.png (NAME: the "
-                         "image's file name without its extension).",
+                         "image's file name without its extension). Images that would get the same output name (a/x.png "
+                         "and b/x.jpg) are refused before any is written: translate them into different --out folders.",
           .min_arguments = 2,
           .max_arguments = kNoLimit,
           .sections = {{"flags",
@@ -108,11 +110,19 @@ int translate(const Args& args) {
   if (args.flag("reverse") && arch != gan::Arch::Cyclegan)
     throw UsageError("--reverse: pix2pix translates one way only, the direction it was trained in");
   const fs::path out = args.text("out");
-  const std::unique_ptr<gan::Recipe> recipe = load(checkpoint, device);
-  fs::create_directories(out);
+  std::vector<std::pair<fs::path, fs::path>> jobs;  // (image, where its translation goes)
+  std::map<fs::path, fs::path> source;              // output file -> the image it comes from
   for (size_t i = 1; i < args.positional().size(); ++i) {
     const fs::path file = args.positional()[i];
     const fs::path target = out / (file.stem().string() + "_" + gan::arch_name(arch) + ".png");
+    if (const auto [it, added] = source.emplace(target, file); !added)
+      throw UsageError(it->second.string() + " and " + file.string() + " would both be written to " + target.string() +
+                       "; translate them into different --out folders");
+    jobs.emplace_back(file, target);
+  }
+  const std::unique_ptr<gan::Recipe> recipe = load(checkpoint, device);
+  fs::create_directories(out);
+  for (const auto& [file, target] : jobs) {
     const data::Image image = data::read_image(file);
     Tensor x = data::to_tensor(image).unsqueeze(0).to(device);
     if (checkpoint.options.channels == 1) x = x.mean({1}, true);

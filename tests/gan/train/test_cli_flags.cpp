@@ -90,6 +90,20 @@ fs::path gan_run(int steps) {
   return run;
 }
 
+// A finished pix2pix run on eight 64x32 side-by-side pairs.
+fs::path pix2pix_run() {
+  const fs::path pairs = temp("pairs"), run = temp("pix2pix_run") / "run";
+  for (int i = 0; i < 8; ++i) {
+    data::Image image(64, 32, 3);
+    for (size_t p = 0; p < image.pixels.size(); ++p) image.pixels[p] = static_cast<uint8_t>(p * 5 + i);
+    data::write_png(pairs / (std::string(1, static_cast<char>('a' + i)) + ".png"), image);
+  }
+  const Outcome o = ganforge("train pix2pix --data " + pairs.string() +
+                             " --steps 1 --batch 1 --image-size 32 --ngf 4 --ndf 4 --workers 0 --out " + run.string());
+  EXPECT_EQ(o.status, 0) << o.output;
+  return run;
+}
+
 bool one_line(const Outcome& o) { return o.output.find('\n') == o.output.size() - 1; }
 
 // The flags a --help text lists, in order.
@@ -284,6 +298,26 @@ TEST(CliFlags, SampleWritesTheFormatItsExtensionNames) {
     EXPECT_TRUE(has(o, "expected a file name ending in .png, .jpg or .jpeg")) << o.output;
     EXPECT_FALSE(fs::exists(run / name));
   }
+}
+
+TEST(CliFlags, TranslateRefusesTwoImagesForOneOutputFile) {
+  const fs::path run = pix2pix_run(), in = temp("inputs"), out = temp("translated") / "out";
+  fs::create_directories(in / "a");
+  fs::create_directories(in / "b");
+  data::write_png(in / "a" / "x.png", data::Image(32, 32, 3));
+  data::write_png(in / "b" / "x.png", data::Image(32, 32, 3));
+  Outcome o = ganforge("translate " + run.string() + " " + (in / "a" / "x.png").string() + " " + (in / "b" / "x.png").string() +
+                       " --out " + out.string());
+  EXPECT_EQ(o.status, 2) << o.output;
+  EXPECT_TRUE(has(o, (in / "a" / "x.png").string() + " and " + (in / "b" / "x.png").string() + " would both be written to " +
+                         (out / "x_pix2pix.png").string()))
+      << o.output;
+  EXPECT_FALSE(fs::exists(out)) << "nothing is written when the outputs collide";
+  o = ganforge("translate " + run.string() + " " + (in / "a" / "x.png").string() + " --reverse --out " + out.string());
+  EXPECT_EQ(o.status, 2) << o.output;
+  o = ganforge("translate " + run.string() + " " + (in / "a" / "x.png").string() + " --out " + out.string());
+  EXPECT_EQ(o.status, 0) << o.output;
+  EXPECT_TRUE(fs::exists(out / "x_pix2pix.png"));
 }
 
 }  // namespace
