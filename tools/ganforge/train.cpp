@@ -105,6 +105,22 @@ void apply_model_flags(const Args& args, gan::TrainOptions& o) {
   o.decay_epochs = args.integer("decay-epochs", o.decay_epochs);
 }
 
+// A fresh run writes into --out: it may be new, empty, or a run (the trainer refuses a finished
+// one), but never a folder of someone's other files.
+void check_out_folder(const fs::path& out) {
+  if (!fs::exists(out)) return;
+  if (!fs::is_directory(out)) throw std::runtime_error("--out " + out.string() + " is a file; expected a folder for the run");
+  if (fs::exists(out / "options.json") || fs::exists(out / "latest_checkpoint")) return;
+  std::string names;
+  int count = 0;
+  for (const fs::directory_entry& entry : fs::directory_iterator(out))
+    if (++count <= 3) names += (names.empty() ? "" : ", ") + entry.path().filename().string() + (entry.is_directory() ? "/" : "");
+  if (count == 0) return;
+  throw std::runtime_error("--out " + out.string() + " holds " + std::to_string(count) + " files or folders that are not a " +
+                           "GANForge run (" + names + (count > 3 ? ", ..." : "") +
+                           "); train into a new or empty folder, or move them away");
+}
+
 // On --resume, --steps / --epochs (or the run's own) must reach past the checkpoint's step.
 void check_resume_total(const Args& args, const gan::TrainOptions& o, const gan::CheckpointState& state) {
   const int64_t total = o.steps > 0 ? o.steps : o.epochs * state.steps_per_epoch;
@@ -144,6 +160,7 @@ int train(const Args& args) {
     apply_run_flags(args, options);
     options = as_usage_error([&] { return gan::resolve_options(options); });
     select_device(options.device, options.kernels);
+    check_out_folder(options.out);
     gan::train(options, std::cout);
     return 0;
   }

@@ -320,4 +320,25 @@ TEST(CliFlags, TranslateRefusesTwoImagesForOneOutputFile) {
   EXPECT_TRUE(fs::exists(out / "x_pix2pix.png"));
 }
 
+TEST(CliFlags, TrainNeverOverwritesAFolderOfOtherFiles) {
+  const std::string mnist = " --data " + tiny_mnist().string() + " --batch 8 --steps 1 --workers 0";
+  const fs::path mine = temp("mine");
+  write(mine / "thesis.tex", "my work");
+  fs::create_directories(mine / "samples");
+  Outcome o = ganforge("train gan" + mnist + " --out " + mine.string());
+  EXPECT_EQ(o.status, 1) << o.output;
+  EXPECT_TRUE(has(o, "--out " + mine.string() + " holds 2 files or folders that are not a GANForge run")) << o.output;
+  EXPECT_TRUE(has(o, "thesis.tex")) << o.output;
+  EXPECT_TRUE(has(o, "train into a new or empty folder, or move them away")) << o.output;
+  EXPECT_EQ(read(mine / "thesis.tex"), "my work");
+  EXPECT_TRUE(fs::is_empty(mine / "samples"));
+  o = ganforge("train gan" + mnist + " --out " + (mine / "thesis.tex").string());
+  EXPECT_EQ(o.status, 1) << o.output;
+  EXPECT_TRUE(has(o, "is a file; expected a folder")) << o.output;
+  const fs::path empty = temp("empty");
+  o = ganforge("train gan" + mnist + " --out " + empty.string());
+  EXPECT_EQ(o.status, 0) << o.output;
+  EXPECT_TRUE(fs::exists(empty / "latest_checkpoint"));
+}
+
 }  // namespace
