@@ -88,7 +88,8 @@ Args::Args(const std::vector<std::string>& argv, Command command) : command_(std
     if (!fits(flag->kind, value)) throw UsageError("--" + name + " expects " + expected(*flag) + "; got '" + value + "'");
     values_[name] = value;
   }
-  if (positional_.size() < command_.min_arguments) throw UsageError("missing " + command_.arguments + " (" + command_.arguments_help + ")");
+  if (positional_.size() < command_.min_arguments)
+    throw UsageError("missing " + command_.arguments + " (" + command_.arguments_help + ")");
 }
 
 std::string Args::text(const std::string& name, const std::string& fallback) const {

@@ -66,7 +66,8 @@ std::string flag_line(const Flag& flag) {
   if (!flag.default_value.empty()) notes += (notes.empty() ? "" : "; ") + std::string("default: ") + flag.default_value;
   const std::string right = flag.help + (notes.empty() ? "" : " (" + notes + ")");
   // a long flag gets its text on the next line
-  const std::string gap = left.size() + 2 > kFlagColumn ? "\n" + std::string(kFlagColumn, ' ') : std::string(kFlagColumn - left.size(), ' ');
+  const std::string gap =
+      left.size() + 2 > kFlagColumn ? "\n" + std::string(kFlagColumn, ' ') : std::string(kFlagColumn - left.size(), ' ');
   return left + gap + wrap(right, kFlagColumn, kFlagColumn) + "\n";
 }
 

@@ -32,7 +32,8 @@ Checkpoint open_checkpoint(const Args& args, bool translation) {
   c.options = gan::read_checkpoint_state(c.folder).options;
   if (translates(c.options.arch) != translation)
     throw UsageError(args.positional()[0] + " holds a " + gan::arch_name(c.options.arch) + " model, which " +
-                     (translation ? "generates images from noise; use `ganforge sample`" : "translates images; use `ganforge translate`"));
+                     (translation ? "generates images from noise; use `ganforge sample`"
+                                  : "translates images; use `ganforge translate`"));
   return c;
 }
 

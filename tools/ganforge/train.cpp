@@ -52,10 +52,8 @@ std::vector<Flag> model_flags() {
       {"label-smoothing", Number{0, 0.5}, "X", "real labels are 1 - X", format_number(d.label_smoothing)},
       {"ngf", Integer{1, 4096}, "N", "the generator's width", "64"},
       {"ndf", Integer{1, 4096}, "N", "the discriminator's width", "64"},
-      {"depth", Integer{2, 14}, "N", "pix2pix: the U-Net's downsamplings, down to 1x1",
-       "log2 of --image-size"},
-      {"blocks", Integer{1, 64}, "N", "cyclegan: the generator's residual blocks",
-       "9 at 256 pixels and above, else 6"},
+      {"depth", Integer{2, 14}, "N", "pix2pix: the U-Net's downsamplings, down to 1x1", "log2 of --image-size"},
+      {"blocks", Integer{1, 64}, "N", "cyclegan: the generator's residual blocks", "9 at 256 pixels and above, else 6"},
       {"direction", Choice{{"AtoB", "BtoA"}}, "", "pix2pix and cyclegan: which side is translated into which",
        "BtoA for facades, else AtoB"},
       {"lambda-l1", Number{0, 1e6}, "X", "pix2pix: the L1 loss's weight", format_number(d.lambda_l1)},
@@ -65,8 +63,8 @@ std::vector<Flag> model_flags() {
       {"lambda-info", Number{0, 1e6}, "X", "infogan: the mutual information loss's weight", format_number(d.lambda_info)},
       {"pool-size", Integer{0, 100000}, "N", "cyclegan: generated images kept to show the discriminators; 0: none",
        std::to_string(d.pool_size)},
-      {"decay-epochs", Integer{0, kMaxEpochs}, "N", "pix2pix and cyclegan: the last epochs, over which the learning rate falls to 0",
-       "half of --epochs"},
+      {"decay-epochs", Integer{0, kMaxEpochs}, "N",
+       "pix2pix and cyclegan: the last epochs, over which the learning rate falls to 0", "half of --epochs"},
   };
 }
 
@@ -130,8 +128,9 @@ void check_resume_total(const Args& args, const gan::TrainOptions& o, const gan:
     throw UsageError("--steps " + std::to_string(o.steps) + " is the run's new total, but " + done + "; give more than " +
                      std::to_string(state.step));
   if (args.has("epochs"))
-    throw UsageError("--epochs " + std::to_string(o.epochs) + " (" + std::to_string(total) + " steps) is the run's new total, but " +
-                     done + "; give more than " + std::to_string(state.step / state.steps_per_epoch) + " epochs");
+    throw UsageError("--epochs " + std::to_string(o.epochs) + " (" + std::to_string(total) +
+                     " steps) is the run's new total, but " + done + "; give more than " +
+                     std::to_string(state.step / state.steps_per_epoch) + " epochs");
   throw UsageError(done + ", all it was asked for; give a larger total with --steps or --epochs");
 }
 
@@ -166,7 +165,8 @@ int train(const Args& args) {
   }
   if (!args.has("out")) throw UsageError("--resume needs --out DIR, the folder of the run to continue");
   for (const Flag& flag : model_flags())
-    if (args.has(flag.name)) throw UsageError("--" + flag.name + " cannot change when resuming: it is fixed by the run's checkpoint");
+    if (args.has(flag.name))
+      throw UsageError("--" + flag.name + " cannot change when resuming: it is fixed by the run's checkpoint");
   const fs::path run = args.text("out", "");
   if (!fs::exists(run / "latest_checkpoint"))
     throw UsageError("--resume --out " + run.string() + ": expected the folder of a run (one that holds latest_checkpoint)");

@@ -136,7 +136,8 @@ TEST(CliFlags, EveryCommandHasItsOwnHelp) {
 
 TEST(CliFlags, HelpShowsDefaultsAndRanges) {
   const Outcome sample = unwrapped(ganforge("sample --help"));
-  for (const char* flag : {"--n N", "--class K", "--seed S", "--per-row N", "--out FILE", "--device cpu|cuda|cuda-sim", "--kernels"})
+  for (const char* flag :
+       {"--n N", "--class K", "--seed S", "--per-row N", "--out FILE", "--device cpu|cuda|cuda-sim", "--kernels"})
     EXPECT_TRUE(has(sample, std::string(" ") + flag + " ")) << flag << " missing from\n" << sample.output;
   EXPECT_TRUE(has(sample, "default: samples.png")) << sample.output;
   EXPECT_TRUE(has(sample, "1 to 4096; default: 64")) << sample.output;
@@ -174,7 +175,8 @@ TEST(CliFlags, TheReadmeNamesEveryFlag) {
   for (const std::string command : kCommands) {
     EXPECT_NE(section.find("`ganforge " + command), std::string::npos) << command;
     for (const std::string& flag : listed_flags(ganforge(command + " --help").output))
-      EXPECT_TRUE(std::regex_search(section, std::regex(flag + "([^a-z-]|$)"))) << "README does not name " << command << " " << flag;
+      EXPECT_TRUE(std::regex_search(section, std::regex(flag + "([^a-z-]|$)")))
+          << "README does not name " << command << " " << flag;
   }
 }
 
