@@ -13,6 +13,8 @@ template <class... F>
 struct Overloaded : F... {
   using F::operator()...;
 };
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
 
 // "1 to 4096", "at least 1", "above 0", "0 to 0.5": how a help line shows a number's range.
 std::string range(const Kind& kind) {
