@@ -114,8 +114,8 @@ void check_out_folder(const fs::path& out) {
   for (const fs::directory_entry& entry : fs::directory_iterator(out))
     if (++count <= 3) names += (names.empty() ? "" : ", ") + entry.path().filename().string() + (entry.is_directory() ? "/" : "");
   if (count == 0) return;
-  throw std::runtime_error("--out " + out.string() + " holds " + std::to_string(count) + " files or folders that are not a " +
-                           "GANForge run (" + names + (count > 3 ? ", ..." : "") +
+  throw std::runtime_error("--out " + out.string() + " holds files that are not a GANForge run (" + names +
+                           (count > 3 ? " and " + std::to_string(count - 3) + " more" : "") +
                            "); train into a new or empty folder, or move them away");
 }
 

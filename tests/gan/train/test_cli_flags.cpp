@@ -329,7 +329,7 @@ TEST(CliFlags, TrainNeverOverwritesAFolderOfOtherFiles) {
   fs::create_directories(mine / "samples");
   Outcome o = ganforge("train gan" + mnist + " --out " + mine.string());
   EXPECT_EQ(o.status, 1) << o.output;
-  EXPECT_TRUE(has(o, "--out " + mine.string() + " holds 2 files or folders that are not a GANForge run")) << o.output;
+  EXPECT_TRUE(has(o, "--out " + mine.string() + " holds files that are not a GANForge run")) << o.output;
   EXPECT_TRUE(has(o, "thesis.tex")) << o.output;
   EXPECT_TRUE(has(o, "train into a new or empty folder, or move them away")) << o.output;
   EXPECT_EQ(read(mine / "thesis.tex"), "my work");
