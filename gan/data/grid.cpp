@@ -32,7 +32,7 @@ Image make_grid(const Tensor& batch, const GridOptions& options) {
 }
 
 void save_grid(const std::filesystem::path& path, const Tensor& batch, const GridOptions& options) {
-  write_png(path, make_grid(batch, options));
+  write_image(path, make_grid(batch, options));
 }
 
 }  // namespace ganforge::data

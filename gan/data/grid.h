@@ -1,4 +1,4 @@
-// Sample sheets: a batch of images tiled into one PNG, laid out as torchvision's
+// Sample sheets: a batch of images tiled into one image, laid out as torchvision's
 // make_grid / save_image do (per_row images a row, `padding` pixels around every tile,
 // values mapped from [low, high] to 0..255 and clamped).
 #pragma once
@@ -20,6 +20,7 @@ struct GridOptions {
 
 // A [B, C, H, W] batch (C = 1 or 3; grayscale becomes RGB) as one RGB image.
 Image make_grid(const Tensor& batch, const GridOptions& options = {});
+// PNG or JPEG by the file name's extension (write_image).
 void save_grid(const std::filesystem::path& path, const Tensor& batch, const GridOptions& options = {});
 
 }  // namespace ganforge::data

@@ -4,6 +4,7 @@
 #include <stb_image_write.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <memory>
@@ -99,6 +100,20 @@ bool png_chunk_overruns(const std::vector<uint8_t>& bytes) {
   return false;
 }
 
+// stb's write callback: appends to the std::vector<uint8_t> that `context` points to.
+void append_bytes(void* context, void* data, int size) {
+  auto* bytes = static_cast<uint8_t*>(data);
+  auto* out = static_cast<std::vector<uint8_t>*>(context);
+  out->insert(out->end(), bytes, bytes + size);
+}
+
+void write_bytes(const std::filesystem::path& path, const std::vector<uint8_t>& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  if (!out) throw DataError(path, "cannot open for writing");
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (!out) throw DataError(path, "write error");
+}
+
 }  // namespace
 
 Image::Image(int w, int h, int c)
@@ -145,24 +160,38 @@ Image read_image(const std::filesystem::path& path) { return decode_image(read_f
 std::vector<uint8_t> encode_png(const Image& image) {
   if (image.channels != 1 && image.channels != 3) throw std::invalid_argument("encode_png: expected 1 or 3 channels");
   std::vector<uint8_t> out;
-  auto append = [](void* context, void* data, int size) {
-    auto* bytes = static_cast<uint8_t*>(data);
-    static_cast<std::vector<uint8_t>*>(context)->insert(static_cast<std::vector<uint8_t>*>(context)->end(), bytes,
-                                                         bytes + size);
-  };
-  if (!stbi_write_png_to_func(append, &out, image.width, image.height, image.channels, image.pixels.data(),
+  if (!stbi_write_png_to_func(append_bytes, &out, image.width, image.height, image.channels, image.pixels.data(),
                               image.width * image.channels))
     throw std::runtime_error("encode_png: stb could not encode a " + std::to_string(image.width) + "x" +
                              std::to_string(image.height) + " image");
   return out;
 }
 
-void write_png(const std::filesystem::path& path, const Image& image) {
-  std::vector<uint8_t> png = encode_png(image);
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw DataError(path, "cannot open for writing");
-  out.write(reinterpret_cast<const char*>(png.data()), static_cast<std::streamsize>(png.size()));
-  if (!out) throw DataError(path, "write error");
+std::vector<uint8_t> encode_jpeg(const Image& image, int quality) {
+  if (image.channels != 1 && image.channels != 3) throw std::invalid_argument("encode_jpeg: expected 1 or 3 channels");
+  std::vector<uint8_t> out;
+  if (!stbi_write_jpg_to_func(append_bytes, &out, image.width, image.height, image.channels, image.pixels.data(), quality))
+    throw std::runtime_error("encode_jpeg: stb could not encode a " + std::to_string(image.width) + "x" +
+                             std::to_string(image.height) + " image");
+  return out;
+}
+
+void write_png(const std::filesystem::path& path, const Image& image) { write_bytes(path, encode_png(image)); }
+
+std::optional<ImageFormat> image_format(const std::filesystem::path& path) {
+  std::string extension = path.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (extension == ".png") return ImageFormat::Png;
+  if (extension == ".jpg" || extension == ".jpeg") return ImageFormat::Jpeg;
+  return std::nullopt;
+}
+
+void write_image(const std::filesystem::path& path, const Image& image) {
+  const std::optional<ImageFormat> format = image_format(path);
+  if (!format)
+    throw std::invalid_argument(path.string() + ": cannot tell the image format from the extension; expected " +
+                                kImageExtensions);
+  write_bytes(path, *format == ImageFormat::Png ? encode_png(image) : encode_jpeg(image));
 }
 
 void to_floats(const Image& image, float* out) {

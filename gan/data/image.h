@@ -1,9 +1,10 @@
 // Images as 8-bit, interleaved (height x width x channels) pixels; decoding (PNG, JPEG,
-// BMP) and PNG encoding with stb, and the conversion to and from float tensors.
+// BMP) and PNG and JPEG encoding with stb, and the conversion to and from float tensors.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,15 @@ Image read_image(const std::filesystem::path& path);
 
 std::vector<uint8_t> encode_png(const Image& image);
 void write_png(const std::filesystem::path& path, const Image& image);
+std::vector<uint8_t> encode_jpeg(const Image& image, int quality = 95);
+
+// The format write_image picks from a file name's extension, in any case: .png, or .jpg and
+// .jpeg; nullopt for any other.
+enum class ImageFormat { Png, Jpeg };
+std::optional<ImageFormat> image_format(const std::filesystem::path& path);
+inline constexpr const char* kImageExtensions = ".png, .jpg or .jpeg";
+// PNG or JPEG (quality 95) by the extension; another extension is an invalid_argument.
+void write_image(const std::filesystem::path& path, const Image& image);
 
 // [C, H, W] float32 in [-1, 1]: 0 -> -1, 255 -> 1.
 Tensor to_tensor(const Image& image);

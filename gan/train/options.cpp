@@ -22,6 +22,12 @@ const char* arch_name(Arch arch) {
   return "?";
 }
 
+std::vector<std::string> arch_names() {
+  std::vector<std::string> names;
+  for (Arch a : kArchs) names.push_back(arch_name(a));
+  return names;
+}
+
 Arch parse_arch(const std::string& name) {
   std::string names;
   for (Arch a : kArchs) {

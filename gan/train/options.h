@@ -5,11 +5,13 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ganforge::gan {
 
 enum class Arch { Gan, Dcgan, Cgan, Infogan, Pix2pix, Cyclegan };
 const char* arch_name(Arch arch);
+std::vector<std::string> arch_names();  // every model's, in the order of Arch
 Arch parse_arch(const std::string& name);  // "gan", "dcgan", ...; a clear error lists them
 // The adversarial loss: BCE on logits (the original GAN's) or least squares (LSGAN).
 enum class AdversarialLoss { Bce, LeastSquares };
@@ -19,7 +21,7 @@ struct TrainOptions {
   Arch arch = Arch::Dcgan;
   std::string data;          // a data set name (mnist, fashion-mnist, cifar10, facades, horse2zebra) or a folder
   int64_t epochs = 0;        // 0: the recipe's default, unless steps is given
-  int64_t steps = 0;         // 0: run the epochs; otherwise stop after this many steps in total
+  int64_t steps = 0;         // 0: run the epochs; otherwise stop after this many steps in total (resumed runs too)
   int64_t batch = 0;         // 0: the recipe's default
   double lr = 0;             // 0: the recipe's default (InfoGAN: D's lr; G's keeps its 5x ratio)
   int64_t image_size = 0;    // 0: the recipe's default

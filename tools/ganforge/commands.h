@@ -1,14 +1,19 @@
-// The subcommands of ganforge, one function each; argv excludes the command name.
+// The subcommands of ganforge: each one's table of arguments and flags (what --help prints
+// and the parser checks), and the function that runs it on a command line read against it.
 #pragma once
 
-#include <string>
-#include <vector>
+#include "tools/ganforge/args.h"
+#include "tools/ganforge/command.h"
 
 namespace ganforge::cli {
 
-int demo_mlp(const std::vector<std::string>& argv);
-int train(const std::vector<std::string>& argv);
-int sample(const std::vector<std::string>& argv);
-int translate(const std::vector<std::string>& argv);
+Command train_command();
+int train(const Args& args);
+Command sample_command();
+int sample(const Args& args);
+Command translate_command();
+int translate(const Args& args);
+Command demo_command();
+int demo_mlp(const Args& args);
 
 }  // namespace ganforge::cli

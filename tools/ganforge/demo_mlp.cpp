@@ -6,7 +6,6 @@
 #include <iostream>
 
 #include "core/ganforge.h"
-#include "tools/ganforge/args.h"
 #include "tools/ganforge/commands.h"
 
 namespace ganforge::cli {
@@ -57,11 +56,21 @@ struct Adam {
 
 }  // namespace
 
-int demo_mlp(const std::vector<std::string>& argv) {
-  const Args args(argv, {.flags = {{"steps", "N"}, {"seed", "S"}, {"kernels", "cpu|reference"}}});
-  const int64_t steps = args.integer("steps", 600, 1, 1000000);
-  const int64_t seed = args.integer("seed", 0, 0, INT64_MAX);
-  set_kernels(args.text("kernels", "cpu"));
+Command demo_command() {
+  return {.name = "demo",
+          .summary = "a small MLP trained with the engine on three spirals",
+          .description = "Trains a two-hidden-layer MLP on three interleaved spirals with the engine's tensors, autograd "
+                         "and fused ops, printing the loss as it falls.",
+          .sections = {{"flags",
+                        {{"steps", Integer{1, 1000000}, "N", "training steps", "600"},
+                         {"seed", Integer{0}, "S", "the seed of the data and the weights", "0"},
+                         {"kernels", Choice{{"cpu", "reference"}}, "", "the CPU backend that runs the ops", "cpu"}}}}};
+}
+
+int demo_mlp(const Args& args) {
+  const int64_t steps = args.integer("steps");
+  const int64_t seed = args.integer("seed");
+  set_kernels(args.text("kernels"));
 
   Generator gen(static_cast<uint64_t>(seed));
   Spirals data = make_spirals(gen);

@@ -1,43 +1,25 @@
 // ganforge: the command-line program. One binary: inspect the build, train, sample.
-#include <cstdio>
+#include <algorithm>
 #include <exception>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "core/ganforge.h"
-#include "tools/ganforge/args.h"
 #include "tools/ganforge/commands.h"
 
 namespace {
 
-const char* kUsage = R"(usage: ganforge <command> [flags]
+using namespace ganforge::cli;
 
-commands:
-  train ARCH   train a GAN: gan, dcgan, cgan, infogan, pix2pix or cyclegan
-               --data mnist|fashion-mnist|cifar10|facades|horse2zebra|FOLDER   (default: the model's)
-               --epochs N | --steps N      how long (default: the reference recipe's epochs)
-               --batch N --lr RATE --image-size PIXELS --seed S   (defaults: the reference recipe's)
-               --device cpu|cuda|cuda-sim --kernels NAME          which backend runs the ops
-               --out DIR                   run folder: samples/, log.jsonl, loss_curve.png, checkpoints/
-               --resume                    continue the run in --out DIR exactly where it stopped
-               --sample-every N --checkpoint-every N --log-every N --workers N --limit N
-               variants: --loss bce|lsgan --order d-first|g-first --label-smoothing X --ngf N --ndf N
-                         --depth N (pix2pix U-Net) --blocks N (CycleGAN) --direction AtoB|BtoA
-                         --lambda-l1 X --lambda-cycle X --lambda-identity X --lambda-info X
-                         --pool-size N --decay-epochs N
-  sample CKPT  a grid of generated images from a run folder or checkpoint
-               --n N (64) --class K (cGAN digit / InfoGAN category) --seed S --per-row N --out FILE.png
-  translate CKPT IMAGE...
-               pix2pix or CycleGAN on your own images (sizes the model accepts)
-               --out DIR (translated/) --reverse (CycleGAN: the other way than it was trained)
-  info         version, build type, SIMD level, compiled-in backends and visible devices
-  demo         train a small MLP with the engine on a synthetic 3-class spiral problem
-               --steps N (600) --seed S (0) --kernels cpu|reference
-  help         this text
-)";
+Command info_command() {
+  return {.name = "info",
+          .summary = "version, build type, SIMD level, compiled-in backends and visible devices",
+          .description = "Prints the version, the build type, the SIMD level, which backends are compiled in (reference, "
+                         "cpu, cuda, cuda-sim) and which devices are visible."};
+}
 
-int info() {
+int info(const Args&) {
   using namespace ganforge;
   std::cout << "GANForge " << version() << "\n"
             << "build type:  " << build_type() << "\n"
@@ -52,32 +34,90 @@ int info() {
   return 0;
 }
 
+struct Entry {
+  Command (*command)();
+  int (*run)(const Args&);
+};
+
+const std::vector<Entry> kCommands = {{train_command, train},   {sample_command, sample}, {translate_command, translate},
+                                      {info_command, info},     {demo_command, demo_mlp}};
+
+const Entry* find(const std::string& name) {
+  for (const Entry& entry : kCommands)
+    if (entry.command().name == name) return &entry;
+  return nullptr;
+}
+
+std::string overview() {
+  std::vector<std::pair<std::string, std::string>> lines;  // (command and arguments, summary)
+  for (const Entry& entry : kCommands) {
+    const Command c = entry.command();
+    lines.emplace_back(c.name + (c.arguments.empty() ? "" : " " + c.arguments), c.summary);
+  }
+  lines.emplace_back("help [COMMAND]", "this text, or COMMAND's flags with their ranges and defaults");
+  size_t width = 0;
+  for (const auto& [left, summary] : lines) width = std::max(width, left.size());
+  std::string text = "usage: ganforge COMMAND [flags]\n\ncommands:\n";
+  for (const auto& [left, summary] : lines) text += "  " + left + std::string(width + 2 - left.size(), ' ') + summary + "\n";
+  return text + "\n`ganforge COMMAND --help` is `ganforge help COMMAND`; `ganforge --version` prints the version.\n"
+                "A usage error exits with status 2, a runtime error with 1.\n";
+}
+
+std::string unknown_command(const std::string& name) {
+  std::string names;
+  for (const Entry& entry : kCommands) names += entry.command().name + ", ";
+  return "ganforge: unknown command '" + name + "'; expected " + names + "or help\n";
+}
+
+bool asks_for_help(const std::vector<std::string>& args) {
+  for (const std::string& arg : args)
+    if (arg == "--help" || arg == "-h") return true;
+  return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
-    std::cout << kUsage;
-    return args.empty() ? 2 : 0;
-  }
-  const std::string command = args[0];
-  args.erase(args.begin());
-  try {
-    if (command == "info") {
-      ganforge::cli::Args parsed(args, ganforge::cli::ArgSpec{});
-      return info();
-    }
-    if (command == "demo") return ganforge::cli::demo_mlp(args);
-    if (command == "train") return ganforge::cli::train(args);
-    if (command == "sample") return ganforge::cli::sample(args);
-    if (command == "translate") return ganforge::cli::translate(args);
-    std::cerr << "ganforge: unknown command '" << command << "'\n\n" << kUsage;
+  if (args.empty()) {
+    std::cerr << overview();
     return 2;
-  } catch (const ganforge::cli::UsageError& e) {
-    std::cerr << "ganforge " << command << ": " << e.what() << "\n";
+  }
+  if (args[0] == "--version") {
+    std::cout << "ganforge " << ganforge::version() << "\n";
+    return 0;
+  }
+  if (args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    if (args.size() == 1) {
+      std::cout << overview();
+      return 0;
+    }
+    const Entry* entry = args.size() == 2 ? find(args[1]) : nullptr;
+    if (entry == nullptr) {
+      std::cerr << (args.size() == 2 ? unknown_command(args[1]) : "ganforge help: expected one COMMAND\n");
+      return 2;
+    }
+    std::cout << help_text(entry->command());
+    return 0;
+  }
+  const Entry* entry = find(args[0]);
+  if (entry == nullptr) {
+    std::cerr << unknown_command(args[0]);
+    return 2;
+  }
+  const Command command = entry->command();
+  args.erase(args.begin());
+  if (asks_for_help(args)) {
+    std::cout << help_text(command);
+    return 0;
+  }
+  try {
+    return entry->run(Args(args, command));
+  } catch (const UsageError& e) {
+    std::cerr << "ganforge " << command.name << ": " << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "ganforge " << command << ": error: " << e.what() << "\n";
+    std::cerr << "ganforge " << command.name << ": error: " << e.what() << "\n";
     return 1;
   }
 }

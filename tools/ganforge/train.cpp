@@ -1,119 +1,185 @@
 // `ganforge train ARCH`: the flags map one to one onto gan::TrainOptions.
+#include <filesystem>
 #include <iostream>
 
 #include "gan/train/checkpoint.h"
 #include "gan/train/trainer.h"
-#include "tools/ganforge/args.h"
 #include "tools/ganforge/commands.h"
+#include "tools/ganforge/device.h"
+
+namespace fs = std::filesystem;
 
 namespace ganforge::cli {
 namespace {
 
-// Flags that shape the model or its recipe: fixed once a run has started.
-const std::vector<std::string> kModelFlags = {"batch", "lr", "image-size", "seed", "limit", "loss", "order", "label-smoothing",
-                                              "ngf", "ndf", "depth", "blocks", "direction", "lambda-l1", "lambda-cycle",
-                                              "lambda-identity", "lambda-info", "pool-size", "decay-epochs"};
-
-ArgSpec train_spec() {
-  return {.flags = {{"data", "mnist|fashion-mnist|cifar10|facades|horse2zebra|FOLDER"},
-                    {"epochs", "N"},
-                    {"steps", "N"},
-                    {"batch", "N"},
-                    {"lr", "RATE"},
-                    {"image-size", "PIXELS"},
-                    {"device", "cpu|cuda|cuda-sim"},
-                    {"kernels", "reference|cpu|cuda|cuda-sim|..."},
-                    {"seed", "S"},
-                    {"out", "DIR"},
-                    {"sample-every", "STEPS"},
-                    {"checkpoint-every", "STEPS"},
-                    {"log-every", "STEPS"},
-                    {"workers", "N"},
-                    {"limit", "N"},
-                    {"loss", "bce|lsgan"},
-                    {"order", "d-first|g-first"},
-                    {"label-smoothing", "X"},
-                    {"ngf", "N"},
-                    {"ndf", "N"},
-                    {"depth", "N"},
-                    {"blocks", "N"},
-                    {"direction", "AtoB|BtoA"},
-                    {"lambda-l1", "X"},
-                    {"lambda-cycle", "X"},
-                    {"lambda-identity", "X"},
-                    {"lambda-info", "X"},
-                    {"pool-size", "N"},
-                    {"decay-epochs", "N"}},
-          .switches = {"resume"},
-          .min_positional = 1,
-          .max_positional = 1,
-          .positional = "the model: gan, dcgan, cgan, infogan, pix2pix or cyclegan"};
-}
-
-constexpr int64_t kMax = int64_t{1} << 40;
+constexpr int64_t kMaxEpochs = 1000000;
 
 // The flags that may change between the parts of one run.
+std::vector<Flag> run_flags() {
+  const gan::TrainOptions d;
+  return {
+      {"data", Text{}, "NAME|FOLDER", "the data set: mnist, fashion-mnist, cifar10, facades, horse2zebra, or a folder of images",
+       "mnist; pix2pix: facades; cyclegan: horse2zebra"},
+      {"epochs", Integer{1, kMaxEpochs}, "N", "epochs to train; on --resume, the run's new total",
+       "the recipe's, in docs/models.md"},
+      {"steps", Integer{1}, "N", "stop after N steps in total (before the epochs end); on --resume, the run's new total",
+       "all the epochs' steps"},
+      device_flag(),
+      kernels_flag(),
+      {"out", Text{}, "DIR", "the run folder: new, empty, or a run to --resume", d.out},
+      {"resume", Switch{}, "", "continue the run in --out DIR where its latest checkpoint left it"},
+      {"sample-every", Integer{0}, "STEPS", "steps between sample sheets; 0: only at each epoch's end",
+       std::to_string(d.sample_every)},
+      {"checkpoint-every", Integer{0}, "STEPS", "steps between checkpoints; 0: only at each epoch's end and at the end",
+       std::to_string(d.checkpoint_every)},
+      {"log-every", Integer{1}, "STEPS", "steps between log lines", std::to_string(d.log_every)},
+      {"workers", Integer{0, 64}, "N", "data loader threads; 0: load on the training thread", std::to_string(d.workers)},
+  };
+}
+
+// The flags that shape the model or its recipe: fixed once a run has started.
+std::vector<Flag> model_flags() {
+  const gan::TrainOptions d;
+  const std::string recipe = "the recipe's";
+  return {
+      {"batch", Integer{1}, "N", "images a step", recipe},
+      {"lr", Number{.min = 0, .above = true}, "RATE", "Adam's learning rate; InfoGAN's G uses 5 times it", "2e-4"},
+      {"image-size", Integer{2, 16384}, "PIXELS", "the side of the square images trained on", recipe},
+      {"seed", Integer{0}, "S", "the seed of every random choice", std::to_string(d.seed)},
+      {"limit", Integer{0}, "N", "use only the first N examples of the data set; 0: all", std::to_string(d.limit)},
+      {"loss", Choice{{"bce", "lsgan"}}, "", "the adversarial loss", "lsgan for cgan and cyclegan, else bce"},
+      {"order", Choice{{"d-first", "g-first"}}, "", "which network steps first", recipe},
+      {"label-smoothing", Number{0, 0.5}, "X", "real labels are 1 - X", format_number(d.label_smoothing)},
+      {"ngf", Integer{1, 4096}, "N", "the generator's width", "64"},
+      {"ndf", Integer{1, 4096}, "N", "the discriminator's width", "64"},
+      {"depth", Integer{2, 14}, "N", "pix2pix: the U-Net's downsamplings, down to 1x1", "log2 of --image-size"},
+      {"blocks", Integer{1, 64}, "N", "cyclegan: the generator's residual blocks", "9 at 256 pixels and above, else 6"},
+      {"direction", Choice{{"AtoB", "BtoA"}}, "", "pix2pix and cyclegan: which side is translated into which",
+       "BtoA for facades, else AtoB"},
+      {"lambda-l1", Number{0, 1e6}, "X", "pix2pix: the L1 loss's weight", format_number(d.lambda_l1)},
+      {"lambda-cycle", Number{0, 1e6}, "X", "cyclegan: the cycle loss's weight", format_number(d.lambda_cycle)},
+      {"lambda-identity", Number{0, 1e6}, "X", "cyclegan: the identity loss's weight, relative to --lambda-cycle",
+       format_number(d.lambda_identity)},
+      {"lambda-info", Number{0, 1e6}, "X", "infogan: the mutual information loss's weight", format_number(d.lambda_info)},
+      {"pool-size", Integer{0, 100000}, "N", "cyclegan: generated images kept to show the discriminators; 0: none",
+       std::to_string(d.pool_size)},
+      {"decay-epochs", Integer{0, kMaxEpochs}, "N",
+       "pix2pix and cyclegan: the last epochs, over which the learning rate falls to 0", "half of --epochs"},
+  };
+}
+
 void apply_run_flags(const Args& args, gan::TrainOptions& o) {
-  o.epochs = args.integer("epochs", o.epochs, 0, kMax);
-  o.steps = args.integer("steps", o.steps, 0, kMax);
-  o.device = args.choice("device", o.device, {"cpu", "cuda", "cuda-sim"});
+  o.epochs = args.integer("epochs", o.epochs);
+  o.steps = args.integer("steps", o.steps);
+  o.device = args.text("device", o.device);
   o.kernels = args.text("kernels", o.kernels);
   o.out = args.text("out", o.out);
   o.data = args.text("data", o.data);
-  o.sample_every = args.integer("sample-every", o.sample_every, 0, kMax);
-  o.checkpoint_every = args.integer("checkpoint-every", o.checkpoint_every, 0, kMax);
-  o.log_every = args.integer("log-every", o.log_every, 1, kMax);
-  o.workers = static_cast<int>(args.integer("workers", o.workers, 0, 64));
+  o.sample_every = args.integer("sample-every", o.sample_every);
+  o.checkpoint_every = args.integer("checkpoint-every", o.checkpoint_every);
+  o.log_every = args.integer("log-every", o.log_every);
+  o.workers = static_cast<int>(args.integer("workers", o.workers));
 }
 
 void apply_model_flags(const Args& args, gan::TrainOptions& o) {
-  o.batch = args.integer("batch", 0, 1, 1 << 20);
-  o.lr = args.number("lr", 0, 1e-12, 1e38);
-  o.image_size = args.integer("image-size", 0, 2, 1 << 14);
-  o.seed = static_cast<uint64_t>(args.integer("seed", 0, 0, INT64_MAX));
-  o.limit = args.integer("limit", 0, 0, kMax);
-  o.loss = args.has("loss") ? args.choice("loss", "", {"bce", "lsgan"}) : "";
-  o.order = args.has("order") ? args.choice("order", "", {"d-first", "g-first"}) : "";
-  o.label_smoothing = args.number("label-smoothing", 0, 0, 0.5);
-  o.ngf = args.integer("ngf", 0, 1, 4096);
-  o.ndf = args.integer("ndf", 0, 1, 4096);
-  o.depth = args.integer("depth", 0, 2, 14);
-  o.blocks = args.integer("blocks", 0, 0, 64);
-  o.direction = args.has("direction") ? args.choice("direction", "", {"AtoB", "BtoA"}) : "";
-  o.lambda_l1 = args.number("lambda-l1", o.lambda_l1, 0, 1e6);
-  o.lambda_cycle = args.number("lambda-cycle", o.lambda_cycle, 0, 1e6);
-  o.lambda_identity = args.number("lambda-identity", o.lambda_identity, 0, 1e6);
-  o.lambda_info = args.number("lambda-info", o.lambda_info, 0, 1e6);
-  o.pool_size = args.integer("pool-size", o.pool_size, 0, 100000);
-  o.decay_epochs = args.integer("decay-epochs", -1, 0, kMax);
+  o.batch = args.integer("batch", o.batch);
+  o.lr = args.number("lr", o.lr);
+  o.image_size = args.integer("image-size", o.image_size);
+  o.seed = static_cast<uint64_t>(args.integer("seed", static_cast<int64_t>(o.seed)));
+  o.limit = args.integer("limit", o.limit);
+  o.loss = args.text("loss", o.loss);
+  o.order = args.text("order", o.order);
+  o.label_smoothing = args.number("label-smoothing", o.label_smoothing);
+  o.ngf = args.integer("ngf", o.ngf);
+  o.ndf = args.integer("ndf", o.ndf);
+  o.depth = args.integer("depth", o.depth);
+  o.blocks = args.integer("blocks", o.blocks);
+  o.direction = args.text("direction", o.direction);
+  o.lambda_l1 = args.number("lambda-l1", o.lambda_l1);
+  o.lambda_cycle = args.number("lambda-cycle", o.lambda_cycle);
+  o.lambda_identity = args.number("lambda-identity", o.lambda_identity);
+  o.lambda_info = args.number("lambda-info", o.lambda_info);
+  o.pool_size = args.integer("pool-size", o.pool_size);
+  o.decay_epochs = args.integer("decay-epochs", o.decay_epochs);
+}
+
+// A fresh run writes into --out: it may be new, empty, or a run (the trainer refuses a finished
+// one), but never a folder of someone's other files.
+void check_out_folder(const fs::path& out) {
+  if (!fs::exists(out)) return;
+  if (!fs::is_directory(out)) throw std::runtime_error("--out " + out.string() + " is a file; expected a folder for the run");
+  if (fs::exists(out / "options.json") || fs::exists(out / "latest_checkpoint")) return;
+  std::string names;
+  int count = 0;
+  for (const fs::directory_entry& entry : fs::directory_iterator(out))
+    if (++count <= 3) names += (names.empty() ? "" : ", ") + entry.path().filename().string() + (entry.is_directory() ? "/" : "");
+  if (count == 0) return;
+  throw std::runtime_error("--out " + out.string() + " holds files that are not a GANForge run (" + names +
+                           (count > 3 ? " and " + std::to_string(count - 3) + " more" : "") +
+                           "); train into a new or empty folder, or move them away");
+}
+
+// On --resume, --steps / --epochs (or the run's own) must reach past the checkpoint's step.
+void check_resume_total(const Args& args, const gan::TrainOptions& o, const gan::CheckpointState& state) {
+  const int64_t total = o.steps > 0 ? o.steps : o.epochs * state.steps_per_epoch;
+  if (total > state.step) return;
+  const std::string done = "the run in " + o.out + " has done " + std::to_string(state.step) + " steps";
+  if (args.has("steps"))
+    throw UsageError("--steps " + std::to_string(o.steps) + " is the run's new total, but " + done + "; give more than " +
+                     std::to_string(state.step));
+  if (args.has("epochs"))
+    throw UsageError("--epochs " + std::to_string(o.epochs) + " (" + std::to_string(total) +
+                     " steps) is the run's new total, but " + done + "; give more than " +
+                     std::to_string(state.step / state.steps_per_epoch) + " epochs");
+  throw UsageError(done + ", all it was asked for; give a larger total with --steps or --epochs");
 }
 
 }  // namespace
 
-int train(const std::vector<std::string>& argv) {
-  const Args args(argv, train_spec());
-  const gan::Arch arch = gan::parse_arch(args.positional()[0]);
+Command train_command() {
+  return {.name = "train",
+          .arguments = "ARCH",
+          .arguments_help = "the model, one of " + alternatives(gan::arch_names()),
+          .summary = "train a GAN with its reference recipe",
+          .description = "Trains ARCH with the reference recipe of docs/models.md, showing a live progress line (plain lines "
+                         "every --log-every steps when stdout is not a terminal), and leaves options.json, log.jsonl, "
+                         "loss_curve.png, samples/ and checkpoints/ in --out DIR.",
+          .min_arguments = 1,
+          .max_arguments = 1,
+          .sections = {{"the run (these may change on --resume)", run_flags()},
+                       {"the model and its recipe (fixed once the run has started)", model_flags()}}};
+}
+
+int train(const Args& args) {
+  const gan::Arch arch = as_usage_error([&] { return gan::parse_arch(args.positional()[0]); });
   if (!args.flag("resume")) {
     gan::TrainOptions options;
     options.arch = arch;
     apply_model_flags(args, options);
     apply_run_flags(args, options);
+    options = as_usage_error([&] { return gan::resolve_options(options); });
+    select_device(options.device, options.kernels);
+    check_out_folder(options.out);
     gan::train(options, std::cout);
     return 0;
   }
   if (!args.has("out")) throw UsageError("--resume needs --out DIR, the folder of the run to continue");
-  for (const std::string& flag : kModelFlags)
-    if (args.has(flag)) throw UsageError("--" + flag + " cannot change when resuming: it is fixed by the run's checkpoint");
-  const std::filesystem::path run = args.text("out", "");
-  if (!std::filesystem::exists(run / "latest_checkpoint"))
+  for (const Flag& flag : model_flags())
+    if (args.has(flag.name))
+      throw UsageError("--" + flag.name + " cannot change when resuming: it is fixed by the run's checkpoint");
+  const fs::path run = args.text("out", "");
+  if (!fs::exists(run / "latest_checkpoint"))
     throw UsageError("--resume --out " + run.string() + ": expected the folder of a run (one that holds latest_checkpoint)");
-  const std::filesystem::path checkpoint = gan::find_checkpoint(run);
-  gan::TrainOptions options = gan::read_checkpoint_state(checkpoint).options;
+  const fs::path checkpoint = gan::find_checkpoint(run);
+  const gan::CheckpointState state = gan::read_checkpoint_state(checkpoint);
+  gan::TrainOptions options = state.options;
   if (options.arch != arch)
-    throw UsageError(std::string("the run in ") + args.text("out", "") + " trains " + gan::arch_name(options.arch) + ", not " +
-                     gan::arch_name(arch));
+    throw UsageError("the run in " + run.string() + " trains " + gan::arch_name(options.arch) + ", not " + gan::arch_name(arch));
   if (args.has("epochs") && !args.has("steps")) options.steps = 0;  // a new epoch count replaces a step count
+  if (args.has("device") && !args.has("kernels")) options.kernels.clear();  // the new device's own
   apply_run_flags(args, options);
+  check_resume_total(args, options, state);
+  select_device(options.device, options.kernels);
   gan::train(options, std::cout, checkpoint);
   return 0;
 }

@@ -245,7 +245,7 @@ TEST(TrainCli, BadInputIsOneClearError) {
   EXPECT_EQ(o.status, 2);
   EXPECT_NE(o.output.find("unknown flag --stepz"), std::string::npos) << o.output;
   o = ganforge("train wgan");
-  EXPECT_EQ(o.status, 1);
+  EXPECT_EQ(o.status, 2);  // a usage error
   EXPECT_NE(o.output.find("unknown model 'wgan'"), std::string::npos) << o.output;
   o = ganforge("train dcgan --data /nonexistent/folder");
   EXPECT_EQ(o.status, 1);

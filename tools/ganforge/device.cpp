@@ -1,0 +1,36 @@
+#include "tools/ganforge/device.h"
+
+namespace ganforge::cli {
+namespace {
+
+const std::vector<std::string> kDevices = {"cpu", "cuda", "cuda-sim"};
+
+}  // namespace
+
+Flag device_flag() {
+  return {.name = "device", .kind = Choice{kDevices}, .help = "where the tensors live and the ops run", .default_value = "cpu"};
+}
+
+Flag kernels_flag() {
+  std::vector<std::string> compiled;
+  for (const BackendStatus& backend : backend_statuses())
+    if (backend.compiled) compiled.push_back(backend.name);
+  return {.name = "kernels",
+          .kind = Choice{compiled},
+          .help = "the backend that runs the ops: reference or cpu on --device cpu, cuda on cuda, cuda-sim on cuda-sim",
+          .default_value = "the device's own"};
+}
+
+Device select_device(const std::string& device, const std::string& kernels) {
+  const Device chosen = parse_device(device);
+  if (kernels.empty()) return chosen;
+  set_kernels(kernels);  // selects them for the device whose tensors they run
+  if (current_kernels(chosen.type) == kernels) return chosen;
+  std::string own;
+  for (const std::string& d : kDevices)
+    if (current_kernels(parse_device(d).type) == kernels) own = d;
+  throw UsageError("--kernels " + kernels + " run on --device " + own + ", not " + device + "; pass --device " + own +
+                   ", or leave --kernels out for " + device + "'s own kernels");
+}
+
+}  // namespace ganforge::cli
