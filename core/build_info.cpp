@@ -28,11 +28,11 @@ std::string simd_level() {
 std::vector<BackendStatus> backend_statuses() {
   // Every backend GANForge has; one not compiled in says what its build needs.
   std::vector<BackendStatus> statuses = {
-      {"reference", false, ""},
-      {"cpu", false, ""},
-      {"onednn", false, "not compiled: the build found no oneDNN CMake package (libdnnl-dev), or GANFORGE_ONEDNN=OFF"},
-      {"cuda", false, "not compiled: the build found no CUDA compiler (nvcc), or GANFORGE_CUDA=OFF"},
-      {"cuda-sim", false, "not compiled: needs the CUDA headers and Boost.Context (libboost-context-dev)"},
+      {"reference", DeviceType::CPU, false, ""},
+      {"cpu", DeviceType::CPU, false, ""},
+      {"onednn", DeviceType::CPU, false, "not compiled: the build found no oneDNN CMake package (libdnnl-dev), or GANFORGE_ONEDNN=OFF"},
+      {"cuda", DeviceType::CUDA, false, "not compiled: the build found no CUDA compiler (nvcc), or GANFORGE_CUDA=OFF"},
+      {"cuda-sim", DeviceType::CUDASim, false, "not compiled: needs the CUDA headers and Boost.Context (libboost-context-dev)"},
   };
   for (kernels::Backend* backend : kernels::all_backends())
     for (BackendStatus& s : statuses)

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "kernels/dtype.h"
+
 namespace ganforge {
 
 std::string version();
@@ -12,6 +14,7 @@ std::string simd_level();  // the widest x86 vector extension compiled in
 
 struct BackendStatus {
   std::string name;
+  DeviceType device = DeviceType::CPU;  // whose tensors it runs
   bool compiled = false;
   std::string note;  // why not compiled, or why it cannot run here
 };

@@ -7,6 +7,7 @@
 
 #include "core/ganforge.h"
 #include "tools/ganforge/commands.h"
+#include "tools/ganforge/device.h"
 
 namespace ganforge::cli {
 namespace {
@@ -64,7 +65,7 @@ Command demo_command() {
           .sections = {{"flags",
                         {{"steps", Integer{1, 1000000}, "N", "training steps", "600"},
                          {"seed", Integer{0}, "S", "the seed of the data and the weights", "0"},
-                         {"kernels", Choice{{"cpu", "reference"}}, "", "the CPU backend that runs the ops", "cpu"}}}}};
+                         {"kernels", Choice{compiled_kernels(DeviceType::CPU)}, "", "the CPU backend that runs the ops", "cpu"}}}}};
 }
 
 int demo_mlp(const Args& args) {

@@ -11,13 +11,17 @@ Flag device_flag() {
   return {.name = "device", .kind = Choice{kDevices}, .help = "where the tensors live and the ops run", .default_value = "cpu"};
 }
 
-Flag kernels_flag() {
-  std::vector<std::string> compiled;
+std::vector<std::string> compiled_kernels(std::optional<DeviceType> device) {
+  std::vector<std::string> names;
   for (const BackendStatus& backend : backend_statuses())
-    if (backend.compiled) compiled.push_back(backend.name);
+    if (backend.compiled && (!device || backend.device == *device)) names.push_back(backend.name);
+  return names;
+}
+
+Flag kernels_flag() {
   return {.name = "kernels",
-          .kind = Choice{compiled},
-          .help = "the backend that runs the ops: reference or cpu on --device cpu, cuda on cuda, cuda-sim on cuda-sim",
+          .kind = Choice{compiled_kernels(std::nullopt)},
+          .help = "the backend that runs the ops; it must run --device's tensors (reference, cpu and onednn run cpu's)",
           .default_value = "the device's own"};
 }
 
