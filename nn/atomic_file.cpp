@@ -1,8 +1,10 @@
 #include "nn/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -13,6 +15,26 @@ namespace {
 
 [[noreturn]] void fail(const std::string& what, const std::string& path) {
   throw std::runtime_error(what + " '" + path + "': " + std::strerror(errno));
+}
+
+[[noreturn]] void refuse(const std::string& path, const std::string& problem) {
+  throw FileError("'" + path + "': " + problem);
+}
+
+// What a file that is not a regular file is, in words.
+std::string kind_of(mode_t mode) {
+  if (S_ISLNK(mode)) return "a symbolic link";
+  if (S_ISDIR(mode)) return "a folder";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+void expect_regular(const std::string& path, const struct stat& info, uint64_t max_bytes) {
+  if (!S_ISREG(info.st_mode)) refuse(path, "is " + kind_of(info.st_mode) + "; expected a regular file");
+  if (static_cast<uint64_t>(info.st_size) > max_bytes)
+    refuse(path, "is " + std::to_string(info.st_size) + " bytes; expected at most " + std::to_string(max_bytes));
 }
 
 std::string folder_of(const std::string& path) {
@@ -79,6 +101,39 @@ void write_file_atomically(const std::string& path, const std::string& text) {
   AtomicFile file(path);
   file.write(text);
   file.commit();
+}
+
+std::string read_regular_file(const std::string& path, uint64_t max_bytes) {
+  // lstat first, so that a device is never opened; then O_NOFOLLOW | O_NONBLOCK and fstat, so
+  // that a file swapped in between cannot be a link, and opening a FIFO cannot block.
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) != 0) refuse(path, std::string("cannot open it: ") + std::strerror(errno));
+  expect_regular(path, info, max_bytes);
+  struct Descriptor {
+    int fd;
+    ~Descriptor() {
+      if (fd >= 0) ::close(fd);
+    }
+  } file{::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)};
+  if (file.fd < 0) refuse(path, std::string("cannot open it: ") + std::strerror(errno));
+  if (::fstat(file.fd, &info) != 0) refuse(path, std::string("cannot read it: ") + std::strerror(errno));
+  expect_regular(path, info, max_bytes);
+  std::string content(static_cast<size_t>(info.st_size), '\0');
+  size_t done = 0;
+  // To the end of the file, which may have grown since fstat, but never past max_bytes + 1.
+  while (true) {
+    if (done == content.size()) {
+      if (done > max_bytes) refuse(path, "grew past " + std::to_string(max_bytes) + " bytes while being read");
+      content.resize(std::min<uint64_t>(max_bytes + 1, std::max<uint64_t>(2 * done, 4096)));
+    }
+    const ssize_t n = ::read(file.fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) refuse(path, std::string("read error: ") + std::strerror(errno));
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  content.resize(done);
+  return content;
 }
 
 }  // namespace ganforge::nn

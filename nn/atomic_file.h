@@ -2,9 +2,12 @@
 // one: the bytes go to a temporary file beside the target, which is flushed to disk (fsync),
 // renamed over the target, and the directory entry synced. Dropping an AtomicFile without
 // commit() removes the temporary file and leaves the target untouched.
+// read_regular_file is the reading side: what a program reads back from such files.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <stdexcept>
 #include <string>
 
 namespace ganforge::nn {
@@ -31,5 +34,15 @@ void sync_folder(const std::string& folder);
 
 // The whole of `text` as the new content of `path`, atomically.
 void write_file_atomically(const std::string& path, const std::string& text);
+
+struct FileError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// The content of `path`, which must be a regular file of at most `max_bytes`. A symbolic link,
+// FIFO, device or folder is refused without reading it, so a file planted in a downloaded
+// folder cannot make a reader block, exhaust memory, or quote another file. Errors are one
+// FileError, "'<path>': <problem>".
+std::string read_regular_file(const std::string& path, uint64_t max_bytes);
 
 }  // namespace ganforge::nn

@@ -7,8 +7,15 @@
 // trusting it: a truncated file, a header length past the end, invalid JSON, an unknown
 // dtype, offsets out of range, overlapping or leaving holes, and sizes that disagree with
 // dtype x shape are each one SafetensorsError naming the file and the problem.
+//
+// Digests: GANForge writes a digest of each tensor's bytes into the metadata, as strings that
+// other readers ignore ("digest": "xxh3-128", "digest.<tensor name>": 32 hex digits), and
+// checks them on load: a changed byte is a SafetensorsError naming the file and the tensor.
+// A file without digests (written by PyTorch, or by GANForge before it wrote them) loads
+// unverified; `verified` says which. The keys "digest" and "digest.*" are reserved.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -28,8 +35,13 @@ void save_safetensors(const std::string& path, const StateDict& tensors, const M
 
 struct SafetensorsFile {
   StateDict tensors;  // on the CPU
-  Metadata metadata;
+  Metadata metadata;  // without the digests
+  bool verified = false;  // every tensor matched its digest; false: the file has no digests
 };
+// Files larger than this are refused unread: 9x the largest file of the reference recipes
+// (pix2pix at 256 px: 460 MB of Adam moments).
+constexpr uint64_t kMaxSafetensorsBytes = uint64_t{4} << 30;
+// `path` must be a regular file (not a link, FIFO or device) of at most kMaxSafetensorsBytes.
 SafetensorsFile load_safetensors(const std::string& path);
 
 // The same, from bytes in memory (used by load_safetensors, and by tests and fuzzers).

@@ -14,7 +14,7 @@ export CCACHE_BASEDIR="$root"
 # curl, ca-certificates, unzip: tools/fetch-data.sh's downloads; zip, python3: its test
 # (tests/tools/test_fetch_data.sh builds a zip and serves the archives with python3 -m http.server).
 packages=(g++ cmake ninja-build ccache pkg-config libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev libdnnl-dev ocl-icd-opencl-dev libboost-context-dev
-          libstb-dev zlib1g-dev nlohmann-json3-dev dataset-fashion-mnist
+          libstb-dev zlib1g-dev nlohmann-json3-dev libxxhash-dev dataset-fashion-mnist
           curl ca-certificates unzip zip python3
           clang-14 libclang-rt-14-dev libomp-14-dev)  # the fuzz targets (tests/gan/fuzz): clang, libFuzzer, clang's OpenMP
 missing=()

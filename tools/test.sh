@@ -30,9 +30,11 @@ if [[ ! -f "$fuzz/CMakeCache.txt" ]]; then
   cmake -S "$root/tests/gan/fuzz" -B "$fuzz" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null
 fi
 cmake --build "$fuzz" -j2
-# runs per target: about 30 s each here; with -seed these are the same inputs on every fresh run
-declare -A fuzz_runs=([fuzz_idx]=9000 [fuzz_cifar]=60000 [fuzz_image]=40000)
-for target in fuzz_idx fuzz_cifar fuzz_image; do
+# runs per target: about 30 s each here (the checkpoint targets 20-30 s); with -seed these are
+# the same inputs on every fresh run
+declare -A fuzz_runs=([fuzz_idx]=9000 [fuzz_cifar]=60000 [fuzz_image]=40000
+                      [fuzz_safetensors]=40000 [fuzz_checkpoint_state]=150000 [fuzz_latest_checkpoint]=15000)
+for target in fuzz_idx fuzz_cifar fuzz_image fuzz_safetensors fuzz_checkpoint_state fuzz_latest_checkpoint; do
   mkdir -p "$fuzz/corpus/$target" "$fuzz/findings"
   log="$fuzz/findings/$target.log"
   if "$fuzz/$target" -seed=1 -runs="${fuzz_runs[$target]}" -max_total_time=30 -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 -print_final_stats=1 \

@@ -6,15 +6,26 @@
 // A checkpoint is written into a temporary folder and renamed into place, then
 // <run>/latest_checkpoint (written atomically) names it; so an interrupted write never
 // replaces the last good checkpoint. A checkpoint and the one before it are kept.
+//
+// Nothing read is trusted (checkpoints are downloaded): latest_checkpoint must hold exactly
+// "checkpoints/step-NNNNNNNN", every file must be a regular file of bounded size (no link,
+// FIFO or device), the safetensors digests must match, and state.json must fit the run.
+// Each problem is one CheckpointError naming the file and what was expected.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <stdexcept>
+#include <string>
 
 #include "gan/train/options.h"
 #include "gan/train/recipe.h"
 
 namespace ganforge::gan {
+
+struct CheckpointError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
 
 struct CheckpointState {
   TrainOptions options;
@@ -28,9 +39,17 @@ std::filesystem::path save_checkpoint(const std::filesystem::path& run, Recipe& 
 
 // The checkpoint folder `path` names: a checkpoint folder itself, or a run folder (its latest).
 std::filesystem::path find_checkpoint(const std::filesystem::path& path);
+// state.json; a folder named step-N must hold step N.
 CheckpointState read_checkpoint_state(const std::filesystem::path& checkpoint);
-// Loads the networks' weights only (sampling, translating), or everything (resuming).
+// Loads the networks' weights only (sampling, translating), or everything (resuming). The
+// recipe must be built from the checkpoint's own options (read_checkpoint_state): weights of
+// another model are refused naming both.
 void load_weights(const std::filesystem::path& checkpoint, Recipe& recipe);
 void load_training_state(const std::filesystem::path& checkpoint, Recipe& recipe);
+
+// The parsers behind find_checkpoint and read_checkpoint_state, on text already read from
+// `file` (which the errors name): the step that latest_checkpoint's text names, and state.json.
+int64_t parse_latest_checkpoint(const std::string& text, const std::filesystem::path& file);
+CheckpointState parse_checkpoint_state(const std::string& text, const std::filesystem::path& file);
 
 }  // namespace ganforge::gan

@@ -1,10 +1,15 @@
 // safetensors: the exact byte layout, round trips of every dtype and of a whole model's
-// state dict, strict loading, atomic writes, and one clear error for each kind of bad file.
+// state dict, strict loading, digests, atomic writes, capped reads of regular files only, and
+// one clear error for each kind of bad file.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
 
 #include "core/ganforge.h"
 #include "nn/nn.h"
@@ -29,6 +34,27 @@ std::string decode_error(const std::string& bytes) {
   return message_of<SafetensorsError>([&] { decode_safetensors(bytes, "bad.safetensors"); });
 }
 
+// A folder of this process's own (ctest runs test cases in parallel processes).
+std::filesystem::path scratch(const std::string& name) {
+  const std::filesystem::path p =
+      std::filesystem::path(::testing::TempDir()) / ("safetensors_" + std::to_string(::getpid()) + "_" + name);
+  std::filesystem::remove_all(p);
+  std::filesystem::create_directories(p);
+  return p;
+}
+
+// `bytes` with its header's __metadata__ changed by `edit` (the data stays as it is).
+std::string with_metadata(const std::string& bytes, const std::function<void(nlohmann::json&)>& edit) {
+  uint64_t length = 0;
+  std::memcpy(&length, bytes.data(), 8);
+  nlohmann::json header = nlohmann::json::parse(bytes.substr(8, length));
+  edit(header["__metadata__"]);
+  return file_of(header.dump(), bytes.substr(8 + length));
+}
+
+const StateDict two_tensors{{"a", from_vector(std::vector<float>{1.5f, -2.0f}, {2})},
+                            {"b", from_vector(std::vector<int64_t>{7, 8, 9}, {3})}};
+
 TEST(Safetensors, ByteLayoutIsTheFormatsOwn) {
   StateDict tensors{{"b", from_vector(std::vector<float>{1.5f, -2.0f}, {2})},
                     {"a", from_vector(std::vector<int64_t>{7}, Shape{})}};
@@ -37,7 +63,8 @@ TEST(Safetensors, ByteLayoutIsTheFormatsOwn) {
   std::memcpy(&header_length, bytes.data(), 8);
   EXPECT_EQ(header_length % 8, 0u);  // padded with spaces so the data is 8-byte aligned
   const std::string header = bytes.substr(8, header_length);
-  expect_mentions(header, {R"("__metadata__":{"format":"pt"})", R"("a":{"data_offsets":[0,8],"dtype":"I64","shape":[]})",
+  expect_mentions(header, {R"("__metadata__":{"digest":"xxh3-128","digest.a":")", R"(","format":"pt"})",
+                           R"("a":{"data_offsets":[0,8],"dtype":"I64","shape":[]})",
                            R"("b":{"data_offsets":[8,16],"dtype":"F32","shape":[2]})"});
   ASSERT_EQ(bytes.size(), 8 + header_length + 16);
   float b[2];
@@ -55,7 +82,8 @@ TEST(Safetensors, EveryDtypeAndEmptyTensorsRoundTrip) {
   const std::string path = ::testing::TempDir() + "/round_trip.safetensors";
   save_safetensors(path, tensors, {{"step", "12"}});
   const SafetensorsFile loaded = load_safetensors(path);
-  EXPECT_EQ(loaded.metadata.at("step"), "12");
+  EXPECT_EQ(loaded.metadata, (Metadata{{"step", "12"}}));  // the digests are checked and taken out
+  EXPECT_TRUE(loaded.verified);
   ASSERT_EQ(loaded.tensors.size(), tensors.size());
   for (const auto& [name, t] : tensors) {
     const Tensor& got = loaded.tensors.at(name);
@@ -132,6 +160,81 @@ TEST(Safetensors, CorruptFilesGiveOneClearError) {
   expect_mentions(decode_error(file_of(R"({"t":{"dtype":"F32","shape":[2]}})", data)), {"data_offsets"});
   expect_mentions(message_of<SafetensorsError>([] { load_safetensors("/nonexistent/x.safetensors"); }),
                   {"/nonexistent/x.safetensors", "cannot open"});
+}
+
+TEST(Safetensors, ADigestFindsAChangedByteAndNamesTheTensor) {
+  const std::string bytes = encode_safetensors(two_tensors);
+  for (size_t i = 0; i < 8 + 24; ++i) {  // every byte of both tensors' data, b's last
+    std::string damaged = bytes;
+    damaged[damaged.size() - 1 - i] ^= 0x10;
+    expect_mentions(decode_error(damaged), {"bad.safetensors", i < 24 ? "tensor 'b'" : "tensor 'a'",
+                                            "do not match their xxh3-128 digest", "damaged"});
+  }
+  const std::string digest_a = nlohmann::json::parse(bytes.substr(8, bytes.size() - 8 - 32))["__metadata__"]["digest.a"];
+  EXPECT_EQ(digest_a.size(), 32u);
+  expect_mentions(decode_error(with_metadata(bytes, [](nlohmann::json& m) { m.erase("digest"); })),
+                  {"no \"digest\" entry"});
+  expect_mentions(decode_error(with_metadata(bytes, [](nlohmann::json& m) { m["digest"] = "md5"; })),
+                  {"\"digest\" names an algorithm other than xxh3-128"});
+  expect_mentions(decode_error(with_metadata(bytes, [](nlohmann::json& m) { m.erase("digest.b"); })),
+                  {"tensor 'b' has no digest"});
+  expect_mentions(decode_error(with_metadata(bytes, [](nlohmann::json& m) { m["digest.c"] = m["digest.a"]; })),
+                  {"a digest of 'c', which is no tensor"});
+  expect_mentions(decode_error(with_metadata(bytes, [&](nlohmann::json& m) { m["digest.b"] = digest_a; })),
+                  {"tensor 'b': its bytes do not match"});
+  expect_mentions(message_of<std::invalid_argument>([] { encode_safetensors({}, {{"digest.x", "0"}}); }),
+                  {"'digest.x' is reserved"});
+}
+
+// Files written by PyTorch, or by GANForge before it wrote digests, have none: they load, unverified.
+TEST(Safetensors, AFileWithoutDigestsLoadsUnverified) {
+  const std::string bytes = with_metadata(encode_safetensors(two_tensors, {{"format", "pt"}}), [](nlohmann::json& m) {
+    m = {{"format", "pt"}};
+  });
+  const SafetensorsFile loaded = decode_safetensors(bytes);
+  EXPECT_FALSE(loaded.verified);
+  EXPECT_EQ(loaded.metadata, (Metadata{{"format", "pt"}}));
+  EXPECT_EQ(loaded.tensors.at("b").to_vector<int64_t>(), (std::vector<int64_t>{7, 8, 9}));
+}
+
+TEST(Safetensors, ErrorsNeverQuoteTheFile) {
+  const std::string secret = "root:x:0:0:SECRET";
+  const std::string data(8, '\0');
+  for (const std::string& header : {secret, "{\"t\": \"" + secret + "\"}", "{\"__metadata__\": {\"k\": [\"" + secret + "\"]}}",
+                                    R"({"t":{"dtype":"F32","shape":[")" + secret + R"("],"data_offsets":[0,8]}})"}) {
+    const std::string message = decode_error(file_of(header, data));
+    EXPECT_EQ(message.find("SECRET"), std::string::npos) << message;
+  }
+  expect_mentions(decode_error(file_of(secret, data)), {"not valid JSON (at byte 9)"});
+}
+
+TEST(Safetensors, DeepOrAliasedHeadersAreRefusedBeforeTheyCostMemory) {
+  expect_mentions(decode_error(file_of(std::string(50000, '[') + std::string(50000, ']'), "")), {"nests JSON deeper"});
+  expect_mentions(decode_error(file_of(R"({"t":{"dtype":"F32","shape":[[]],"data_offsets":[0,8]}})", std::string(8, '\0'))),
+                  {"shape entries must be a non-negative integer; got an array"});
+  // Tensors naming the same megabyte: refused before any is allocated.
+  nlohmann::json header;
+  for (int i = 0; i < 100; ++i) header[std::to_string(i)] = {{"dtype", "F32"}, {"shape", {1 << 18}}, {"data_offsets", {0, 1 << 20}}};
+  expect_mentions(decode_error(file_of(header.dump(), std::string(1 << 20, '\0'))), {"overlaps the data of another tensor"});
+}
+
+TEST(Safetensors, OnlyRegularFilesOfBoundedSizeAreRead) {
+  const std::filesystem::path dir = scratch("kinds");
+  const std::string real = (dir / "real.safetensors").string();
+  save_safetensors(real, two_tensors);
+  std::filesystem::create_symlink(real, dir / "link.safetensors");
+  expect_mentions(message_of<SafetensorsError>([&] { load_safetensors((dir / "link.safetensors").string()); }),
+                  {"link.safetensors", "is a symbolic link; expected a regular file"});
+  ASSERT_EQ(::mkfifo((dir / "fifo.safetensors").c_str(), 0600), 0);
+  expect_mentions(message_of<SafetensorsError>([&] { load_safetensors((dir / "fifo.safetensors").string()); }),
+                  {"fifo.safetensors", "is a FIFO"});  // answered at once: opening it does not wait for a writer
+  expect_mentions(message_of<SafetensorsError>([] { load_safetensors("/dev/zero"); }), {"/dev/zero", "is a device"});
+  expect_mentions(message_of<SafetensorsError>([&] { load_safetensors(dir.string()); }), {"is a folder"});
+  std::filesystem::resize_file(real, kMaxSafetensorsBytes + 1);  // sparse: costs no disk
+  expect_mentions(message_of<SafetensorsError>([&] { load_safetensors(real); }),
+                  {"real.safetensors", "is 4294967297 bytes; expected at most 4294967296"});
+  expect_mentions(message_of<FileError>([] { read_regular_file("/proc/self/status", 16); }), {"grew past 16 bytes"});
+  std::filesystem::remove_all(dir);
 }
 
 TEST(AtomicFile, TheOldFileSurvivesAnUnfinishedWrite) {

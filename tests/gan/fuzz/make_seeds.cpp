@@ -1,16 +1,21 @@
 // Writes each fuzz target's seed corpus: a few small, valid inputs, into <out>/<target>/.
 #include <stb_image_write.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "core/ganforge.h"
 #include "gan/data/image.h"
+#include "gan/train/checkpoint.h"
+#include "nn/safetensors.h"
 
 namespace {
 
@@ -78,6 +83,36 @@ Bytes bmp(const ganforge::data::Image& image) {
   return out;
 }
 
+Bytes bytes_of(const std::string& text) { return Bytes(text.begin(), text.end()); }
+
+Bytes read(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// A file as PyTorch's safetensors writes it: no digests.
+Bytes safetensors_without_digests() {
+  const std::string header = R"({"__metadata__":{"format":"pt"},"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[static_cast<size_t>(i)] = static_cast<char>(header.size() >> (8 * i));
+  return bytes_of(out + header + std::string("\0\0\x80\x3f\0\0\0\x40", 8));
+}
+
+// A small run's checkpoint folder, as training leaves it: state.json and latest_checkpoint.
+fs::path small_run(const fs::path& folder, ganforge::gan::Arch arch, int64_t step) {
+  using namespace ganforge;
+  gan::TrainOptions o;
+  o.arch = arch;
+  o.data = "mnist";
+  o.ngf = o.ndf = 4;
+  o.channels = 1;
+  o.classes = 10;
+  o.image_size = arch == gan::Arch::Cgan ? 32 : 28;
+  o = gan::resolve_options(o);
+  auto recipe = gan::make_recipe(o, Device{});
+  return gan::save_checkpoint(folder, *recipe, {o, step, 937, 42, 1234});
+}
+
 Bytes jpeg(const ganforge::data::Image& image) {
   Bytes out;
   stbi_write_jpg_to_func(append, &out, image.width, image.height, image.channels, image.pixels.data(), 90);
@@ -103,5 +138,24 @@ int main(int argc, char** argv) {
   write(out / "fuzz_image" / "rgb.bmp", bmp(pattern(3, 2, 3)));
   write(out / "fuzz_image" / "rgb.jpg", jpeg(pattern(8, 8, 3)));
   write(out / "fuzz_image" / "gray.jpg", jpeg(pattern(8, 8, 1)));
+
+  using namespace ganforge;
+  write(out / "fuzz_safetensors" / "three-dtypes.safetensors",
+        bytes_of(nn::encode_safetensors({{"f32", from_vector(std::vector<float>{1.5f, -2.0f, 0.25f}, {3})},
+                                         {"f64", from_vector(std::vector<double>{3.0, 4.0}, {1, 2})},
+                                         {"i64", from_vector(std::vector<int64_t>{7}, Shape{})}},
+                                        {{"format", "pt"}, {"model", "dcgan"}})));
+  write(out / "fuzz_safetensors" / "empty-tensor.safetensors", bytes_of(nn::encode_safetensors({{"e", zeros({0, 3})}})));
+  write(out / "fuzz_safetensors" / "no-tensors.safetensors", bytes_of(nn::encode_safetensors({})));
+  write(out / "fuzz_safetensors" / "no-digests.safetensors", safetensors_without_digests());
+  const fs::path runs = fs::temp_directory_path() / ("make_seeds-" + std::to_string(::getpid()));
+  const fs::path dcgan = small_run(runs / "dcgan", gan::Arch::Dcgan, 937), cgan = small_run(runs / "cgan", gan::Arch::Cgan, 5);
+  write(out / "fuzz_checkpoint_state" / "dcgan-state.json", read(dcgan / "state.json"));
+  write(out / "fuzz_checkpoint_state" / "cgan-state.json", read(cgan / "state.json"));
+  write(out / "fuzz_latest_checkpoint" / "latest_checkpoint", read(runs / "dcgan" / "latest_checkpoint"));
+  write(out / "fuzz_latest_checkpoint" / "step-3", bytes_of("checkpoints/step-00000003\n"));
+  write(out / "fuzz_latest_checkpoint" / "no-newline", bytes_of("checkpoints/step-00000003"));
+  write(out / "fuzz_latest_checkpoint" / "nine-digits", bytes_of("checkpoints/step-123456789\n"));
+  fs::remove_all(runs);
   return 0;
 }
