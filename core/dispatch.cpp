@@ -29,6 +29,10 @@ Selection& selection() {
 
 kernels::Backend& backend_for(Device device) {
   if (kernels::Backend* backend = selection().slot(device.type)) return *backend;
+  for (kernels::Backend* b : kernels::all_backends())
+    if (b->device_type() == device.type)
+      throw std::runtime_error("the " + std::string(b->name()) + " kernels are compiled in, but cannot run here: no usable " +
+                               device_name(device) + " device (`ganforge info` lists the devices)");
   throw std::runtime_error("no backend for device " + device_name(device) + " is compiled into this build");
 }
 
