@@ -38,8 +38,9 @@ CONVT_ROLE = {"fprop": "backward-data", "dgrad": "forward", "wgrad": "backward-f
 
 
 class Measurement:
-    def __init__(self, name, rate_unit, rate, roofline, label):
+    def __init__(self, name, rate_unit, rate, roofline, label, order):
         self.name, self.rate_unit, self.rate, self.roofline, self.label = name, rate_unit, rate, roofline, label
+        self.order = order  # registration order (family_index): a model's layers as bench/gan_layers.cpp lists them
 
 
 def base_name(run_name):
@@ -73,7 +74,8 @@ def load(paths):
         rate = statistics.median(e[unit] for e in entries)
         roofs = [e["roofline"] for e in entries if "roofline" in e]
         roofline = statistics.median(roofs) if roofs else None
-        out[name] = Measurement(name, unit, rate, roofline, entries[0].get("label", ""))
+        order = min(e.get("family_index", 0) for e in entries)
+        out[name] = Measurement(name, unit, rate, roofline, entries[0].get("label", ""), order)
     return out, context
 
 
@@ -104,6 +106,9 @@ class Table:
 
     def backends(self):
         return sorted({b for row in self.rows.values() for b in row})
+
+    def order(self, what):
+        return min(m.order for m in self.rows[what].values())
 
     def others(self, whats):
         found = {b for w in whats for b in self.rows[w]}
@@ -168,7 +173,7 @@ def layer_sections(table):
         by_model[layer_key(w)[0]].append(w)
     out = []
     for model in sorted(by_model):
-        rows_of_model = sorted(by_model[model], key=lambda w: (layer_key(w)[1], w))
+        rows_of_model = sorted(by_model[model], key=lambda w: (layer_key(w)[1], table.order(w)))
         others = table.others(rows_of_model)
         header = ["batch", "layer", "primitive", "where", "unit", ours_name, vendor_name, "ratio", "roofline"] + others
         rows = []
@@ -186,7 +191,7 @@ def layer_sections(table):
 
 def simple_section(table, prefix, title, first_column):
     ours_name, vendor_name = OURS[table.kind], VENDOR[table.kind]
-    whats = sorted(w for w in table.rows if w.startswith(prefix))
+    whats = sorted((w for w in table.rows if w.startswith(prefix)), key=table.order)
     if not whats:
         return []
     others = table.others(whats)
@@ -234,8 +239,9 @@ def chart_bars(table):
     """(label, ratio) of every layer pass and GEMM with both ours and the vendor, in table order."""
     bars = []
     ours_name, vendor_name = OURS[table.kind], VENDOR[table.kind]
-    layer_whats = sorted((w for w in table.rows if w.startswith("layer/")), key=lambda w: (layer_key(w)[0], layer_key(w)[1], w))
-    for w in layer_whats + sorted(w for w in table.rows if w.startswith("gemm/")):
+    layer_whats = sorted((w for w in table.rows if w.startswith("layer/")),
+                         key=lambda w: (layer_key(w)[0], layer_key(w)[1], table.order(w)))
+    for w in layer_whats + sorted((w for w in table.rows if w.startswith("gemm/")), key=table.order):
         r = ratio(table.rows[w].get(ours_name), table.rows[w].get(vendor_name))
         if r is None:
             continue
@@ -267,7 +273,10 @@ def write_charts(tables, path):
         labels = [b[0] for b in bars][::-1]
         values = [b[1] for b in bars][::-1]
         colors = ["tab:blue" if v >= 1 else "tab:red" for v in values]
-        ax.barh(range(len(values)), values, color=colors)
+        # bars grow from 1 (parity) to the ratio, to the right where ours is faster
+        ax.barh(range(len(values)), [v - 1 for v in values], left=1, color=colors)
+        for y, v in enumerate(values):
+            ax.text(v, y, f" {v:.2f} ", va="center", ha="left" if v >= 1 else "right", fontsize=6)
         ax.set_yticks(range(len(values)), labels, fontsize=7)
         ax.set_xscale("log")
         ax.axvline(1.0, color="black", linewidth=0.8)
