@@ -3,9 +3,10 @@
 //   train_step/<model>/<backend>[/threads:<T>]     (bench/measure.h), counter images/s
 // Sizes that take seconds at most on one CPU core: DCGAN-64 and DCGAN-MNIST at batch 64, the
 // MLP GAN, cGAN and InfoGAN at their recipe's batch (64, 64, 128), pix2pix at 256x256 batch 1.
-// CycleGAN at 256x256 (resnet_9blocks) costs about 1.8 TFLOP a step (six generator passes
-// forward and back): on CPU backends it runs at 128x128, where its recipe takes resnet_6blocks
-// (docs/models.md §6); GPU backends run the 256x256 model. reference and cuda-sim, which exist
+// CycleGAN at 256x256 (resnet_9blocks) costs about 1.9 TFLOP a step (six generator passes
+// forward and back), some 10 s on one core: on CPU backends it runs at 128x128, where its
+// recipe takes resnet_6blocks (docs/models.md §6), nearly 6 times less; GPU backends run the
+// 256x256 model. reference and cuda-sim, which exist
 // to check the others, would take minutes to hours a step and are left out.
 // images/s counts the examples of a step (an image pair for pix2pix and CycleGAN).
 //   build/bench/ganforge_bench --benchmark_filter=train_step
