@@ -37,7 +37,7 @@ struct Prepare {
     const Tensor w = l.transposed ? random({l.cin, l.cout, l.k, l.k}) : random({l.cout, l.cin, l.k, l.k});
     const Tensor dw = empty(w.shape(), on);
     const Tensor bias = l.bias ? random({l.cout}) : Tensor(), dbias = l.bias ? empty({l.cout}, on) : Tensor();
-    // The convolution behind the layer: a transposed layer's output is its input x.
+    // The convolution behind the layer maps x to y: for a transposed layer, x is the layer's output.
     const Tensor x = l.transposed ? out : in, y = l.transposed ? in : out;
     const ConvParams p = conv_params(l.stride, l.pad);
     kernels::Backend& b = backend;
