@@ -13,9 +13,10 @@ export CCACHE_BASEDIR="$root"
 # libeigen3-dev: only bench/ uses Eigen, as a second GEMM yardstick beside oneDNN.
 # curl, ca-certificates, unzip: tools/fetch-data.sh's downloads; zip, python3: its test
 # (tests/tools/test_fetch_data.sh builds a zip and serves the archives with python3 -m http.server).
+# python3-matplotlib: bench/report.py's bar chart (and its test).
 packages=(g++ cmake ninja-build ccache pkg-config libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev libdnnl-dev ocl-icd-opencl-dev libboost-context-dev
           libstb-dev zlib1g-dev nlohmann-json3-dev libxxhash-dev dataset-fashion-mnist
-          curl ca-certificates unzip zip python3
+          curl ca-certificates unzip zip python3 python3-matplotlib
           clang-14 libclang-rt-14-dev libomp-14-dev)  # the fuzz targets (tests/gan/fuzz): clang, libFuzzer, clang's OpenMP
 missing=()
 for package in "${packages[@]}"; do

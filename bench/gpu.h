@@ -1,0 +1,28 @@
+// The GPU side of ganforge_bench: CUDA-event timing, and the device's roofline from a table
+// keyed by its name. Without the CUDA toolkit (or without a GPU) gpu_peak() is empty and
+// nothing calls gpu_seconds: GPU benchmarks are registered only when a device is visible.
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace ganforge::bench {
+
+struct GpuPeak {
+  std::string device;       // the CUDA runtime's name of device 0, empty without a GPU
+  double gflops = 0;        // f32 on the CUDA cores (no tensor cores), 0 when the device is not in the table
+  double gbytes_per_s = 0;  // DRAM bandwidth
+  std::string source;       // where the two numbers come from
+};
+
+// The datasheet peaks of the GPUs this project is lent, found by a device name as the CUDA
+// runtime reports it ("NVIDIA H100 80GB HBM3", ...); zeros for a name it does not know.
+GpuPeak gpu_peak_for(const std::string& device_name);
+const GpuPeak& gpu_peak();  // device 0's
+
+// Seconds between two CUDA events recorded on the legacy default stream around run(), which
+// orders them after all earlier work and before all later work of every blocking stream (the
+// cuda backend's stream is one; a backend on a non-blocking stream would need its own events).
+double gpu_seconds(const std::function<void()>& run);
+
+}  // namespace ganforge::bench
