@@ -84,7 +84,7 @@ void check_cublas(cublasStatus_t status, const char* call) {
 
 // ---------------------------------------------------------------------------- state
 
-std::string unavailable_reason() {
+const std::string& unavailable_reason() {
   static const std::string reason = []() -> std::string {
     if (const char* off = std::getenv("GANFORGE_CUDNN_DISABLE"); off != nullptr && *off != '\0' && std::string(off) != "0")
       return "disabled by GANFORGE_CUDNN_DISABLE";
@@ -104,7 +104,7 @@ std::string unavailable_reason() {
 }
 
 void require_device() {
-  const std::string reason = unavailable_reason();
+  const std::string& reason = unavailable_reason();
   if (!reason.empty()) throw std::runtime_error("cudnn backend cannot run: " + reason);
 }
 
