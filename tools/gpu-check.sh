@@ -59,7 +59,12 @@ fi
 gpu="$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | head -1)"
 
 cudnn_root="${CUDNN_ROOT:-}"
-if [[ -z "$cudnn_root" ]]; then
+nvcc="$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)"
+installed=""  # a cuDNN beside CUDA or in the system, which CMake finds itself
+for header in "$(dirname "$(dirname "$nvcc")")/include/cudnn_graph.h" /usr/include/cudnn_graph.h /usr/include/*-linux-gnu/cudnn_graph.h; do
+  [[ -f "$header" ]] && installed="$header"
+done
+if [[ -z "$cudnn_root" && -z "$installed" ]]; then
   cudnn_root="$(python3 -c 'import nvidia.cudnn, os; print(os.path.dirname(nvidia.cudnn.__file__))' 2>/dev/null || true)"
 fi
 arch="$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader | head -1 | tr -d .)"
@@ -148,7 +153,7 @@ else
   row "kernel benchmarks" FAIL "see $log/bench.txt"
 fi
 
-printf '\n%s\n' "gpu-check on $gpu${cudnn_root:+ (cuDNN: $cudnn_root)}"
+printf '\n%s\n' "gpu-check on $gpu (cuDNN: ${cudnn_root:-${installed:-none found}})"
 printf '%s\n' "${rows[@]}"
 for backend in cuda cudnn; do
   if [[ -n "${primitives[$backend]}" ]]; then
