@@ -32,6 +32,8 @@ std::vector<BackendStatus> backend_statuses() {
       {"cpu", DeviceType::CPU, false, ""},
       {"onednn", DeviceType::CPU, false, "not compiled: the build found no oneDNN CMake package (libdnnl-dev), or GANFORGE_ONEDNN=OFF"},
       {"cuda", DeviceType::CUDA, false, "not compiled: the build found no CUDA compiler (nvcc), or GANFORGE_CUDA=OFF"},
+      {"cudnn", DeviceType::CUDA, false,
+       "not compiled: the build found no nvcc, cuBLAS or cuDNN 9.8+ (CUDNN_ROOT), or GANFORGE_CUDNN=OFF"},
       {"cuda-sim", DeviceType::CUDASim, false, "not compiled: needs the CUDA headers and Boost.Context (libboost-context-dev)"},
   };
   for (kernels::Backend* backend : kernels::all_backends())

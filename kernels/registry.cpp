@@ -11,6 +11,9 @@
 #ifdef GANFORGE_WITH_ONEDNN
 #include "kernels/vendor/onednn_backend.h"
 #endif
+#ifdef GANFORGE_WITH_CUDNN
+#include "kernels/vendor/cudnn_backend.h"
+#endif
 
 namespace ganforge::kernels {
 namespace {
@@ -48,7 +51,10 @@ const std::vector<Backend*>& all_backends() {
       &onednn_backend(),
 #endif
 #ifdef GANFORGE_WITH_CUDA_KERNELS
-      &cuda_backend(),
+      &cuda_backend(),  // before cudnn: the first usable CUDA backend is the GPU's default
+#endif
+#ifdef GANFORGE_WITH_CUDNN
+      &cudnn_backend(),
 #endif
 #ifdef GANFORGE_WITH_CUDA_SIM
       &cuda_sim_backend(),

@@ -8,7 +8,7 @@
 
 namespace ganforge::kernels {
 
-// `reference` first, then cpu, onednn, cuda, cuda-sim as compiled in.
+// `reference` first, then cpu, onednn, cuda, cudnn, cuda-sim as compiled in.
 const std::vector<Backend*>& all_backends();
 // The backend with this name, or an exception listing the names compiled in.
 Backend& find_backend(const std::string& name);

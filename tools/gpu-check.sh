@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # On a machine with an NVIDIA GPU: builds with nvcc, runs the GPU tests (every primitive of the
-# `cuda` backend against `reference`, in the backend consistency test), the same tests under
-# compute-sanitizer memcheck where it is installed, then the kernel benchmarks when bench/ has
-# any for cuda or cudnn, and prints a short table last: one row per step, then one row per
-# primitive (cases passed on the GPU of those run, the first mismatch of a failing one). Each
-# step has a time limit, 8 minutes in all, so that a hung step cannot hold the GPU machine.
+# `cuda` and `cudnn` backends against `reference`, in the backend consistency test), the same
+# tests under compute-sanitizer memcheck where it is installed (cuda only: it checks GANForge's
+# own kernels), then the kernel benchmarks when bench/ has any for cuda or cudnn, and prints a
+# short table last: one row per step, then per backend one row per primitive (cases passed on the
+# GPU of those run, the first mismatch of a failing one), then the cudnn backend's report: per
+# primitive the calls cuDNN ran and those that fell through to cuda (with the last reason), and
+# per convolution graph the engine timing chose beside the heuristics' first pick. Each step has a
+# time limit, and all of them together 8 minutes (a step gets what is left of them, and is
+# skipped when nothing is), so that a hung step cannot hold the GPU machine.
 #   tools/gpu-check.sh            # build dir: build-gpu/ (GANFORGE_GPU_BUILD_DIR overrides)
 # cuDNN installed only as a Python package (nvidia-cudnn-cu12) is found and passed as CUDNN_ROOT.
 set -uo pipefail
@@ -14,21 +18,24 @@ log="$build/gpu-check-logs"
 declare -a rows=()
 row() { rows+=("$(printf '%-28s %-6s %s' "$1" "$2" "$3")"); }
 seconds() { echo $((SECONDS - $1))s; }
+deadline=$((SECONDS + 480))
+# A step's time limit: its own, or what is left of the 8 minutes (0 when nothing is).
+limit() { local left=$((deadline - SECONDS)); ((left < 0)) && left=0; echo $((left < $1 ? left : $1)); }
 
-# Per-primitive rows for the cuda backend from the consistency test's output: its table
+# Per-primitive rows for backend $2 (cuda, cudnn) from the consistency test's output $1: its table
 # "  <primitive>  <backend>:<cases passed> ..." (reference runs every case of a primitive) and
-# its failure messages, which start with "cuda <primitive> <case label>: " (a primitive the
+# its failure messages, which start with "<backend> <primitive> <case label>: " (a primitive the
 # backend lacks fails its cases with "does not provide the primitive").
 primitive_rows() {
-  awk '
-    /^cuda [^ ]+ .*: / && !($2 in first_failure) { first_failure[$2] = substr($0, length("cuda " $2 " ") + 1, 110) }
+  awk -v backend="$2" '
+    $1 == backend && / [^ ]+ .*: / && !($2 in first_failure) { first_failure[$2] = substr($0, length(backend " " $2 " ") + 1, 110) }
     /^primitive x backend: cases passed/ { table = 1; next }
     table && /^  [^ ]/ {
       total = 0; passed = 0
       for (i = 2; i <= NF; ++i) {
         split($i, kv, ":")
         if (kv[1] == "reference") total = kv[2]
-        if (kv[1] == "cuda") passed = kv[2]
+        if (kv[1] == backend) passed = kv[2]
       }
       names[++count] = $1; totals[$1] = total; passes[$1] = passed
       next
@@ -52,7 +59,12 @@ fi
 gpu="$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | head -1)"
 
 cudnn_root="${CUDNN_ROOT:-}"
-if [[ -z "$cudnn_root" ]]; then
+nvcc="$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)"
+installed=""  # a cuDNN beside CUDA or in the system, which CMake finds itself
+for header in "$(dirname "$(dirname "$nvcc")")/include/cudnn_graph.h" /usr/include/cudnn_graph.h /usr/include/*-linux-gnu/cudnn_graph.h; do
+  [[ -f "$header" ]] && installed="$header"
+done
+if [[ -z "$cudnn_root" && -z "$installed" ]]; then
   cudnn_root="$(python3 -c 'import nvidia.cudnn, os; print(os.path.dirname(nvidia.cudnn.__file__))' 2>/dev/null || true)"
 fi
 arch="$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader | head -1 | tr -d .)"
@@ -63,7 +75,7 @@ rm -f "$log"/*.txt  # no stale results from an earlier run
 configure=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DGANFORGE_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="${arch:-90}")
 [[ -n "$cudnn_root" ]] && configure+=(-DCUDNN_ROOT="$cudnn_root")
 if timeout 30 cmake -S "$root" -B "$build" "${configure[@]}" >"$log/configure.txt" 2>&1 &&
-   timeout 180 cmake --build "$build" -j"$(nproc)" --target test_kernels ganforge_cli >"$log/build.txt" 2>&1; then
+   timeout "$(limit 180)" cmake --build "$build" -j"$(nproc)" --target test_kernels ganforge_cli >"$log/build.txt" 2>&1; then
   row "build (nvcc, sm_${arch:-90})" ok "$(seconds $start)"
 else
   row "build (nvcc, sm_${arch:-90})" FAIL "$(seconds $start), see $log/configure.txt and build.txt"
@@ -71,26 +83,45 @@ else
   exit 1
 fi
 
-# The consistency test prints "primitive  backend:cases" lines; the cuda column is the GPU run.
+# The consistency test prints "primitive  backend:cases" lines; the cuda and cudnn columns are the
+# GPU runs. cudnn's first call of each convolution shape times cuDNN's candidate plans, and batch
+# norm and activations may compile kernels at run time (NVRTC): the step may take longer than
+# the cuda run alone. GANFORGE_CUDNN_REPORT makes the process print the cudnn report at its exit.
 tests=("$build/tests/test_kernels" "--gtest_filter=BackendConsistency.*")
 start=$SECONDS
-if timeout 90 "${tests[@]}" >"$log/tests.txt" 2>&1; then status=ok; else status=FAIL; fi
-primitives="$(primitive_rows "$log/tests.txt")"
-ok_count="$(grep -c ' ok ' <<<"$primitives" || true)"
-fail_count="$(grep -c ' FAIL ' <<<"$primitives" || true)"
-absent_count="$(grep -c ' absent ' <<<"$primitives" || true)"
-[[ "$fail_count" -gt 0 ]] && status=FAIL
-if [[ -z "$primitives" ]]; then
-  row "cuda vs reference" FAIL "no results table (crashed or timed out after $(seconds $start)), see $log/tests.txt"
-else
-  row "cuda vs reference" "$status" "$ok_count primitives ok, $fail_count failed, $absent_count not provided, $(seconds $start)"
+GANFORGE_CUDNN_REPORT=1 timeout "$(limit 180)" "${tests[@]}" >"$log/tests.txt" 2>&1
+declare -A primitives=()
+for backend in cuda cudnn; do
+  p="$(primitive_rows "$log/tests.txt" "$backend")"
+  ok_count="$(grep -c ' ok ' <<<"$p" || true)"
+  fail_count="$(grep -c ' FAIL ' <<<"$p" || true)"
+  if [[ $backend == cudnn ]] && ! grep -q 'cuDNN ON' "$log/configure.txt"; then
+    row "cudnn vs reference" skip "not built: $(grep -m1 -o 'no cudnn backend: .*' "$log/configure.txt" || echo 'see configure.txt')"
+    p=""
+  elif grep -q "backend $backend: compiled in but cannot run" "$log/tests.txt"; then
+    row "$backend vs reference" FAIL "the GPU was not usable by the $backend backend"
+    p=""
+  elif [[ -z "$p" ]]; then
+    row "$backend vs reference" FAIL "no results table (crashed or timed out after $(seconds $start)), see $log/tests.txt"
+  else
+    row "$backend vs reference" "$( ((fail_count)) && echo FAIL || echo ok)" "$ok_count primitives ok, $fail_count failed, $(seconds $start)"
+  fi
+  primitives[$backend]="$p"
+done
+cudnn_report="$(grep -E '^cudnn (primitive |engines: |engine )' "$log/tests.txt" || true)"
+if [[ -n "$cudnn_report" ]]; then
+  fell_through="$(grep '^cudnn primitive ' <<<"$cudnn_report" | sed -E 's/.* on cuDNN, ([0-9]+) fell through.*/\1/' |
+                  awk '{ sum += $1 } END { print sum + 0 }')"
+  row "cudnn fall-throughs" info "$fell_through calls ran on cuda instead (per primitive below)"
 fi
-grep -q 'backend cuda: compiled in but cannot run' "$log/tests.txt" && row "cuda vs reference" FAIL "the GPU was not usable by the tests"
 
 start=$SECONDS
 sanitizer="$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)"
 if [[ -n "$sanitizer" ]]; then
-  if timeout 120 "$sanitizer" --tool memcheck --error-exitcode 3 "${tests[@]}" >"$log/memcheck.txt" 2>&1; then
+  if [[ "$(limit 120)" -lt 10 ]]; then
+    row "compute-sanitizer memcheck" skip "no time left of the 8 minutes"
+  elif GANFORGE_CUDNN_DISABLE=1 timeout "$(limit 120)" "$sanitizer" --tool memcheck --error-exitcode 3 "${tests[@]}" \
+       >"$log/memcheck.txt" 2>&1; then
     row "compute-sanitizer memcheck" ok "$(seconds $start)"
   else
     row "compute-sanitizer memcheck" FAIL "$(grep -m1 -E 'ERROR SUMMARY|Invalid' "$log/memcheck.txt"), see $log/memcheck.txt"
@@ -104,12 +135,14 @@ start=$SECONDS
 bench="$build/bench/ganforge_bench"
 filter='cuda|cudnn'
 listed=""
-if ! timeout 30 cmake --build "$build" -j"$(nproc)" --target ganforge_bench >"$log/bench-build.txt" 2>&1; then
+if [[ "$(limit 90)" -lt 20 ]]; then
+  row "kernel benchmarks" skip "no time left of the 8 minutes"
+elif ! timeout "$(limit 30)" cmake --build "$build" -j"$(nproc)" --target ganforge_bench >"$log/bench-build.txt" 2>&1; then
   row "kernel benchmarks" skip "ganforge_bench did not build (no Google Benchmark?), see $log/bench-build.txt"
 elif ! listed="$(timeout 10 "$bench" --benchmark_list_tests=true --benchmark_filter="$filter" 2>/dev/null)" ||
      [[ -z "$listed" ]]; then
   row "kernel benchmarks" skip "bench/ has no benchmark matching '$filter'"
-elif timeout 90 "$bench" --benchmark_filter="$filter" --benchmark_min_time=0.05 \
+elif timeout "$(limit 90)" "$bench" --benchmark_filter="$filter" --benchmark_min_time=0.05 \
        --benchmark_format=console >"$log/bench.txt" 2>&1; then
   row "kernel benchmarks" ok "$(wc -l <<<"$listed") runs, $(seconds $start), see $log/bench.txt"
   # The whole DCGAN-64 training step (batch 64), from bench/bench_train_step.cpp.
@@ -120,11 +153,20 @@ else
   row "kernel benchmarks" FAIL "see $log/bench.txt"
 fi
 
-printf '\n%s\n' "gpu-check on $gpu${cudnn_root:+ (cuDNN: $cudnn_root)}"
+printf '\n%s\n' "gpu-check on $gpu (cuDNN: ${cudnn_root:-${installed:-none found}})"
 printf '%s\n' "${rows[@]}"
-if [[ -n "$primitives" ]]; then
-  echo "cuda vs reference, per primitive (cases passed of those run; absent = cuda lacks it):"
-  printf '%s\n' "$primitives"
+for backend in cuda cudnn; do
+  if [[ -n "${primitives[$backend]}" ]]; then
+    echo "$backend vs reference, per primitive (cases passed of those run):"
+    printf '%s\n' "${primitives[$backend]}"
+  fi
+done
+if [[ -n "$cudnn_report" ]]; then
+  echo "cudnn backend: calls run on cuDNN / cuBLAS and calls that fell through to cuda, per primitive:"
+  grep '^cudnn primitive ' <<<"$cudnn_report" | sed 's/^cudnn primitive /  /' | cut -c1-220
+  grep '^cudnn engines: ' <<<"$cudnn_report" | sed 's/^cudnn engines: /cudnn convolution engines (timed choice vs the heuristics) over /'
+  grep '^cudnn engine ' <<<"$cudnn_report" | sed 's/^cudnn engine /  /' | head -40
+  echo "  (every graph in $log/tests.txt)"
 fi
 if [[ -f "$log/bench.txt" ]]; then
   grep -F -f <(printf '%s\n' "$listed") "$log/bench.txt" | awk '{ printf "  %-60s %s %s\n", $1, $2, $3 }' | head -80

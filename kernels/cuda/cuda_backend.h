@@ -17,7 +17,8 @@ constexpr int kThreadsPerBlock = 256;
 // Blocks for a grid-stride loop over n elements: enough to fill the device, no more.
 unsigned grid_for(int64_t n);
 
-class CudaBackend final : public Backend {
+// Not final: the cudnn backend (kernels/vendor/cudnn_backend.cu) derives from the nvcc build.
+class CudaBackend : public Backend {
  public:
   const char* name() const override;
   DeviceType device_type() const override;
