@@ -133,7 +133,9 @@ fi
 # Benchmarks of the GPU backends, if bench/ has any (and Google Benchmark was found).
 start=$SECONDS
 bench="$build/bench/ganforge_bench"
-filter='cuda|cudnn'
+# Every convolution pass of DCGAN-64 and DCGAN-MNIST at batch 64 and the DCGAN-64 training
+# step, on cuda and cudnn: the cuda : cudnn table of bench/report.py.
+filter='^layer/(dcgan64|dcgan-mnist)/conv[^/]*/[^/]+/batch:64/(cuda|cudnn)/|^train_step/dcgan64/(cuda|cudnn)/'
 listed=""
 if [[ "$(limit 90)" -lt 20 ]]; then
   row "kernel benchmarks" skip "no time left of the 8 minutes"
@@ -143,8 +145,16 @@ elif ! listed="$(timeout 10 "$bench" --benchmark_list_tests=true --benchmark_fil
      [[ -z "$listed" ]]; then
   row "kernel benchmarks" skip "bench/ has no benchmark matching '$filter'"
 elif timeout "$(limit 90)" "$bench" --benchmark_filter="$filter" --benchmark_min_time=0.05 \
-       --benchmark_format=console >"$log/bench.txt" 2>&1; then
+       --benchmark_out="$log/bench.json" --benchmark_out_format=json --benchmark_format=console >"$log/bench.txt" 2>&1; then
   row "kernel benchmarks" ok "$(wc -l <<<"$listed") runs, $(seconds $start), see $log/bench.txt"
+  # the tables need only python3; the chart also matplotlib, which a bare GPU machine may lack
+  if python3 "$root/bench/report.py" "$log/bench.json" --out "$log/results-gpu.md" >"$log/report.txt" 2>&1; then
+    python3 "$root/bench/report.py" "$log/bench.json" --chart "$log/ratios-gpu.png" >/dev/null 2>>"$log/report.txt" &&
+      chart=", chart $log/ratios-gpu.png" || chart=" (no chart: see $log/report.txt)"
+    row "cuda : cudnn tables" ok "$log/results-gpu.md$chart"
+  else
+    row "cuda : cudnn tables" FAIL "bench/report.py failed, see $log/report.txt"
+  fi
   # The whole DCGAN-64 training step (batch 64), from bench/bench_train_step.cpp.
   while read -r name time unit _; do
     row "DCGAN-64 step (${name##*/})" ok "$time $unit a step of 64 images"
@@ -153,6 +163,7 @@ else
   row "kernel benchmarks" FAIL "see $log/bench.txt"
 fi
 
+[[ -f "$log/results-gpu.md" ]] && cat "$log/results-gpu.md"
 printf '\n%s\n' "gpu-check on $gpu (cuDNN: ${cudnn_root:-${installed:-none found}})"
 printf '%s\n' "${rows[@]}"
 for backend in cuda cudnn; do
