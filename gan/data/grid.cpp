@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/shape.h"
+#include "nn/atomic_file.h"
 
 namespace ganforge::data {
 
@@ -31,8 +32,15 @@ Image make_grid(const Tensor& batch, const GridOptions& options) {
   return grid;
 }
 
+void save_png(const std::filesystem::path& path, const Image& image) {
+  const std::vector<uint8_t> png = encode_png(image);
+  nn::AtomicFile file(path.string());
+  file.write(png.data(), png.size());
+  file.commit();
+}
+
 void save_grid(const std::filesystem::path& path, const Tensor& batch, const GridOptions& options) {
-  write_png(path, make_grid(batch, options));
+  save_png(path, make_grid(batch, options));
 }
 
 }  // namespace ganforge::data

@@ -20,6 +20,9 @@ struct GridOptions {
 
 // A [B, C, H, W] batch (C = 1 or 3; grayscale becomes RGB) as one RGB image.
 Image make_grid(const Tensor& batch, const GridOptions& options = {});
+// Writes an image (a sample sheet, a plot) as a PNG, atomically (nn/atomic_file.h): a failed
+// write throws naming the file and leaves what `path` held before as it was.
+void save_png(const std::filesystem::path& path, const Image& image);
 void save_grid(const std::filesystem::path& path, const Tensor& batch, const GridOptions& options = {});
 
 }  // namespace ganforge::data

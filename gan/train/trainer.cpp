@@ -12,6 +12,7 @@
 
 #include "core/dispatch.h"
 #include "gan/data/grid.h"
+#include "gan/train/append_file.h"
 #include "gan/train/checkpoint.h"
 #include "gan/train/data_source.h"
 #include "gan/train/plot.h"
@@ -45,22 +46,7 @@ class RunLog {
  public:
   // Reads what an earlier part of this run logged, dropping entries past `step` (written
   // after the checkpoint that the run resumes from).
-  RunLog(const fs::path& path, int64_t step) : path_(path) {
-    std::ifstream in(path);
-    std::string line, kept;
-    while (std::getline(in, line)) {
-      if (line.empty()) continue;
-      nlohmann::json entry = nlohmann::json::parse(line, nullptr, false);
-      if (entry.is_discarded() || !entry.contains("step") || !entry["step"].is_number_integer() ||
-          entry["step"].get<int64_t>() > step)
-        continue;
-      remember(entry);
-      kept += line + "\n";
-    }
-    nn::write_file_atomically(path.string(), kept);
-    file_.open(path, std::ios::app);
-    if (!file_) throw std::runtime_error("cannot write the log " + path.string());
-  }
+  RunLog(const fs::path& path, int64_t step) : curves_(kept_entries(path, step)), file_(path.string()) {}
 
   void add(int64_t step, int64_t epoch, const StepValues& values, double images_per_second) {
     nlohmann::json entry;
@@ -68,10 +54,12 @@ class RunLog {
     entry["epoch"] = epoch;
     for (const auto& [name, v] : values) entry[name] = v;
     entry["images_per_s"] = images_per_second;
-    file_ << entry.dump() << "\n";
-    file_.flush();
-    remember(entry);
+    file_.append(entry.dump() + "\n");
+    remember(curves_, entry);
   }
+
+  // Puts the lines added so far on disk (before a checkpoint, and at the end).
+  void sync() { file_.sync(); }
 
   void plot(const fs::path& png, const std::string& title) const {
     std::vector<Series> series;
@@ -85,20 +73,38 @@ class RunLog {
       series.push_back(std::move(s));
     }
     const size_t points = series.empty() ? 0 : series.front().steps.size();
-    data::write_png(png, plot_curves(series, {.title = title, .smoothing = points > 40 ? static_cast<int>(points / 20) : 0}));
+    data::save_png(png, plot_curves(series, {.title = title, .smoothing = points > 40 ? static_cast<int>(points / 20) : 0}));
   }
 
  private:
-  void remember(const nlohmann::json& entry) {
+  using Curves = std::map<std::string, std::vector<std::pair<int64_t, double>>>;
+
+  static void remember(Curves& curves, const nlohmann::json& entry) {
     const int64_t step = entry["step"].get<int64_t>();
     for (const auto& [key, value] : entry.items())
       if (key != "step" && key != "epoch" && key != "images_per_s" && value.is_number())
-        curves_[key].emplace_back(step, value.get<double>());
+        curves[key].emplace_back(step, value.get<double>());
   }
 
-  fs::path path_;
-  std::ofstream file_;
-  std::map<std::string, std::vector<std::pair<int64_t, double>>> curves_;
+  static Curves kept_entries(const fs::path& path, int64_t step) {
+    Curves curves;
+    std::ifstream in(path);
+    std::string line, kept;
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      nlohmann::json entry = nlohmann::json::parse(line, nullptr, false);
+      if (entry.is_discarded() || !entry.contains("step") || !entry["step"].is_number_integer() ||
+          entry["step"].get<int64_t>() > step)
+        continue;
+      remember(curves, entry);
+      kept += line + "\n";
+    }
+    nn::write_file_atomically(path.string(), kept);
+    return curves;
+  }
+
+  Curves curves_;
+  AppendFile file_;
 };
 
 // The live progress line.
@@ -150,7 +156,7 @@ class Progress {
 void write_samples(Recipe& recipe, const fs::path& run, const std::string& stem) {
   fs::create_directories(run / "samples");
   for (const SampleGrid& grid : recipe.sample_grids())
-    data::write_png(run / "samples" / (stem + (grid.name.empty() ? "" : "-" + grid.name) + ".png"), grid.image);
+    data::save_png(run / "samples" / (stem + (grid.name.empty() ? "" : "-" + grid.name) + ".png"), grid.image);
 }
 
 data::Batch fixed_examples(const data::Dataset& dataset, uint64_t seed, int64_t count) {
@@ -223,49 +229,59 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
 
   Progress progress(out, total, per_epoch, options.batch);
   const std::string title = std::string(arch_name(options.arch)) + " on " + options.data;
-  result.steps = step;
+  const std::string resume_command = std::string("ganforge train ") + arch_name(options.arch) + " --resume --out " + run.string();
+  // What a run that stops early leaves.
+  auto stopped = [&](const std::string& why) {
+    return "step " + std::to_string(step) + ": " + why + "; training stopped" +
+           (result.checkpoint.empty() ? "" : "; the last good checkpoint is " + result.checkpoint.string());
+  };
   auto checkpoint = [&] {
+    log.sync();
     result.checkpoint = save_checkpoint(run, *recipe,
                                         {options, step, per_epoch, default_generator().seed(), default_generator().offset()});
+    log.plot(run / "loss_curve.png", title);
   };
-  while (step < total) {
-    const int64_t epoch = step / per_epoch;
-    data::DataLoader::Epoch batches = loader.epoch(static_cast<uint64_t>(epoch));
-    for (int64_t skip = step % per_epoch; skip > 0; --skip) batches.next();  // resuming mid-epoch
+  try {
     while (step < total) {
-      std::optional<data::Batch> batch = batches.next();
-      if (!batch) break;
-      for (Tensor& t : batch->images) t = t.to(device);
-      if (batch->labels.defined()) batch->labels = batch->labels.to(device);
-      const auto started = Clock::now();
-      StepValues values = recipe->train_step(*batch);
-      const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-      ++step;
-      for (const auto& [name, v] : values)
-        if (!std::isfinite(v))
-          throw TrainingDiverged("step " + std::to_string(step) + ": " + name + " is " + std::to_string(v) +
-                                 "; training stopped" +
-                                 (result.checkpoint.empty() ? std::string("") : "; the last good checkpoint is " + result.checkpoint.string()));
-      result.last = values;
-      const bool log_line = step % options.log_every == 0 || step == total;
-      progress.update(step, values, seconds, log_line);
-      if (log_line) log.add(step, epoch + 1, values, progress.images_per_second());
-      const bool epoch_end = step % per_epoch == 0;
-      if (epoch_end) recipe->end_epoch();
-      if (options.sample_every > 0 && step % options.sample_every == 0) write_samples(*recipe, run, "step-" + padded(step, 6));
-      if (epoch_end) write_samples(*recipe, run, "epoch-" + padded(epoch + 1, 3));
-      if ((options.checkpoint_every > 0 && step % options.checkpoint_every == 0) || epoch_end || step == total) {
-        checkpoint();
-        log.plot(run / "loss_curve.png", title);
+      const int64_t epoch = step / per_epoch;
+      data::DataLoader::Epoch batches = loader.epoch(static_cast<uint64_t>(epoch));
+      for (int64_t skip = step % per_epoch; skip > 0; --skip) batches.next();  // resuming mid-epoch
+      while (step < total) {
+        std::optional<data::Batch> batch = batches.next();
+        if (!batch) break;
+        for (Tensor& t : batch->images) t = t.to(device);
+        if (batch->labels.defined()) batch->labels = batch->labels.to(device);
+        const auto started = Clock::now();
+        StepValues values = recipe->train_step(*batch);
+        const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+        ++step;
+        const bool log_line = step % options.log_every == 0 || step == total;
+        const bool epoch_end = step % per_epoch == 0;
+        const bool checkpoint_due = (options.checkpoint_every > 0 && step % options.checkpoint_every == 0) || epoch_end ||
+                                    step == total;
+        for (const auto& [name, v] : values)
+          if (!std::isfinite(v)) throw TrainingDiverged(stopped(name + " is " + std::to_string(v)));
+        result.last = values;
+        progress.update(step, values, seconds, log_line);
+        if (log_line) log.add(step, epoch + 1, values, progress.images_per_second());
+        if (epoch_end) recipe->end_epoch();
+        if (options.sample_every > 0 && step % options.sample_every == 0) write_samples(*recipe, run, "step-" + padded(step, 6));
+        if (epoch_end) write_samples(*recipe, run, "epoch-" + padded(epoch + 1, 3));
+        if (checkpoint_due) checkpoint();
+        if (epoch_end) break;
       }
-      if (epoch_end) break;
     }
+    write_samples(*recipe, run, "final");
+    log.plot(run / "loss_curve.png", title);
+    log.sync();
+  } catch (const TrainingDiverged&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw std::runtime_error(stopped(e.what()) + (result.checkpoint.empty() ? "" : "; continue with: " + resume_command));
   }
-  write_samples(*recipe, run, "final");
-  log.plot(run / "loss_curve.png", title);
+  result.steps = step;
   progress.note("done: " + std::to_string(step) + " steps; samples in " + (run / "samples").string() + ", checkpoint " +
                 result.checkpoint.string());
-  result.steps = step;
   return result;
 }
 

@@ -1,0 +1,292 @@
+// Training runs that never lose work, through the `ganforge` binary on a tiny data set the test
+// writes: a full disk or a failed write stops training with the last good checkpoint kept.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "core/ganforge.h"
+#include "gan/data/grid.h"
+#include "gan/train/append_file.h"
+#include "nn/safetensors.h"
+
+namespace fs = std::filesystem;
+using namespace ganforge;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Per process, removed when it exits: ctest runs the cases of this file in parallel processes.
+fs::path temp(const std::string& name) {
+  static struct Folders {
+    std::vector<fs::path> made;
+    ~Folders() {
+      std::error_code ignored;
+      for (const fs::path& p : made) fs::remove_all(p, ignored);
+    }
+  } folders;
+  const fs::path p = fs::path(::testing::TempDir()) / ("ganforge_safety_" + std::to_string(getpid()) + "_" + name);
+  fs::remove_all(p);
+  fs::create_directories(p);
+  folders.made.push_back(p);
+  return p;
+}
+
+std::string read(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// 32 MNIST-format training images (28x28 blobs) with labels 0..9.
+fs::path tiny_mnist() {
+  static const fs::path dir = [] {
+    const fs::path d = temp("mnist");
+    const int n = 32;
+    std::vector<uint8_t> pixels, labels;
+    for (int i = 0; i < n; ++i) {
+      labels.push_back(static_cast<uint8_t>(i % 10));
+      for (int y = 0; y < 28; ++y)
+        for (int x = 0; x < 28; ++x)
+          pixels.push_back(static_cast<uint8_t>((x - 14) * (x - 14) + (y - 14) * (y - 14) < 20 + 8 * (i % 10) ? 255 : 0));
+    }
+    const std::vector<uint8_t> images_header{0, 0, 8, 3, 0, 0, 0, n, 0, 0, 0, 28, 0, 0, 0, 28}, labels_header{0, 0, 8, 1, 0, 0, 0, n};
+    std::ofstream images(d / "train-images-idx3-ubyte", std::ios::binary), label_file(d / "train-labels-idx1-ubyte", std::ios::binary);
+    images.write(reinterpret_cast<const char*>(images_header.data()), 16).write(reinterpret_cast<const char*>(pixels.data()), n * 784);
+    label_file.write(reinterpret_cast<const char*>(labels_header.data()), 8).write(reinterpret_cast<const char*>(labels.data()), n);
+    return d;
+  }();
+  return dir;
+}
+
+// A small DCGAN on the tiny set: 32 / batch steps an epoch, a step in milliseconds.
+std::vector<std::string> dcgan(const fs::path& run, const std::vector<std::string>& more = {}, int batch = 8) {
+  std::vector<std::string> args{"train", "dcgan", "--data", tiny_mnist().string(), "--batch", std::to_string(batch), "--ngf", "8", "--ndf", "8",
+                                "--workers", "2", "--log-every", "1", "--out", run.string()};
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+// A ganforge process whose output (stdout and stderr together) the test reads as it comes.
+class Child {
+ public:
+  explicit Child(const std::vector<std::string>& args, const std::function<void()>& before_exec = {}) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    std::vector<char*> argv{const_cast<char*>(GANFORGE_CLI)};
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(fds[1], STDOUT_FILENO);
+      ::dup2(fds[1], STDERR_FILENO);
+      if (before_exec) before_exec();
+      ::execv(GANFORGE_CLI, argv.data());
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    out_ = fds[0];
+  }
+  ~Child() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    ::close(out_);
+  }
+
+  pid_t pid() const { return pid_; }
+  const std::string& output() const { return output_; }
+
+  // Reads until the output holds `text`; false when the output ends or a minute passes first.
+  bool wait_for(const std::string& text) {
+    const auto deadline = Clock::now() + std::chrono::seconds(60);
+    while (output_.find(text) == std::string::npos)
+      if (Clock::now() > deadline || !read_some(deadline)) return false;
+    return true;
+  }
+
+  void signal(int sig) const { ::kill(pid_, sig); }
+
+  // Reads the rest of the output and returns the exit status (-signal when a signal ended it).
+  // A child still running after two minutes is killed.
+  int finish() {
+    const auto deadline = Clock::now() + std::chrono::seconds(120);
+    while (read_some(deadline)) {
+    }
+    if (Clock::now() > deadline) ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  }
+
+ private:
+  bool read_some(Clock::time_point deadline) {
+    pollfd p{out_, POLLIN, 0};
+    const int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
+    if (ms <= 0 || ::poll(&p, 1, ms) <= 0) return false;
+    char buffer[4096];
+    const ssize_t n = ::read(out_, buffer, sizeof buffer);
+    if (n <= 0) return false;
+    output_.append(buffer, static_cast<size_t>(n));
+    return true;
+  }
+
+  pid_t pid_ = -1;
+  int out_ = -1;
+  std::string output_;
+};
+
+struct Outcome {
+  int status;
+  std::string output;
+};
+
+Outcome ganforge(const std::vector<std::string>& args) {
+  Child child(args);
+  const int status = child.finish();
+  return {status, child.output()};
+}
+
+int64_t latest_step(const fs::path& run) {
+  const std::string latest = read(run / "latest_checkpoint");
+  return std::stoll(latest.substr(latest.find("step-") + 5));
+}
+
+// The checkpoint latest_checkpoint names loads completely.
+void expect_loadable_latest(const fs::path& run) {
+  std::string latest = read(run / "latest_checkpoint");
+  ASSERT_FALSE(latest.empty()) << run;
+  latest.pop_back();
+  const fs::path checkpoint = run / latest;
+  EXPECT_GT(nn::load_safetensors((checkpoint / "weights.safetensors").string()).tensors.size(), 4u);
+  nn::load_safetensors((checkpoint / "training_state.safetensors").string());
+  EXPECT_EQ(nlohmann::json::parse(read(checkpoint / "state.json"))["step"].get<int64_t>(), latest_step(run));
+}
+
+// ------------------------------------------------------------------ failed writes
+
+TEST(RunSafety, AFailedLogWriteThrowsNamingTheFile) {
+  gan::AppendFile log("/dev/full");
+  try {
+    log.append("{\"step\": 1}\n");
+    ADD_FAILURE() << "writing to /dev/full did not fail";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot write '/dev/full': No space left on device"), std::string::npos) << e.what();
+  }
+}
+
+// Sample sheets and the loss curve are written atomically, through a temporary file beside the
+// target, so /dev/full cannot stand for a full disk here; a file size limit does.
+TEST(RunSafety, AFailedSampleSheetWriteThrowsNamingTheFileAndKeepsTheOldOne) {
+  const fs::path sheet = temp("sheet") / "final.png";
+  data::save_grid(sheet, zeros({1, 1, 4, 4}));
+  const std::string before = read(sheet);
+  const fs::path message = sheet.parent_path() / "message.txt";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    std::signal(SIGXFSZ, SIG_IGN);
+    rlimit limit{};
+    ::getrlimit(RLIMIT_FSIZE, &limit);
+    const rlim_t hard = limit.rlim_max;
+    limit.rlim_cur = 100;
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    std::string what;
+    try {
+      data::save_grid(sheet, rand({16, 3, 32, 32}));
+    } catch (const std::exception& e) {
+      what = e.what();
+    }
+    limit.rlim_cur = hard;
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    std::ofstream(message) << what;
+    ::_exit(0);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  EXPECT_NE(read(message).find("cannot write '" + sheet.string() + "': File too large"), std::string::npos) << read(message);
+  EXPECT_EQ(read(sheet), before) << "the sheet written before was replaced";
+  for (const auto& entry : fs::directory_iterator(sheet.parent_path()))
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << "left behind: " << entry.path();
+}
+
+// Makes `dir` a small tmpfs, in a mount namespace of this process alone (as root, or in a user
+// namespace where those are allowed), so that the mount ends with the process. False when
+// neither works.
+bool mount_private_tmpfs(const fs::path& dir, const std::string& size) {
+  const uid_t uid = ::geteuid();
+  const gid_t gid = ::getegid();
+  if (::unshare(CLONE_NEWNS) != 0) {
+    if (::unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) return false;
+    std::ofstream("/proc/self/setgroups") << "deny";
+    std::ofstream("/proc/self/uid_map") << "0 " << uid << " 1";
+    std::ofstream("/proc/self/gid_map") << "0 " << gid << " 1";
+  }
+  return ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+         ::mount("tmpfs", dir.c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0;
+}
+
+// The disk fills up after the first checkpoint: training stops with an error naming the file
+// it could not write, and latest_checkpoint names a checkpoint that loads and resumes. The run
+// trains on a tmpfs of its own (in a child's mount namespace, gone when the child ends), and
+// is copied out for the checks.
+TEST(RunSafety, AFullDiskStopsTrainingAndKeepsTheLastGoodCheckpoint) {
+  const fs::path scratch = temp("full"), disk = scratch / "disk", copy = scratch / "copy";
+  fs::create_directories(disk);
+  const fs::path run = disk / "run";
+  const std::vector<std::string> args = dcgan(run, {"--steps", "100000"});
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (!mount_private_tmpfs(disk, "4m")) ::_exit(77);
+    std::ofstream result(scratch / "result.txt");
+    Child child(args);
+    const bool checkpointed = child.wait_for("step 5/");  // after the checkpoint at step 4
+    {
+      std::ofstream filler(disk / "filler", std::ios::binary);
+      const std::string block(1 << 16, 'x');
+      while (filler.write(block.data(), block.size())) {
+      }
+    }
+    const int status = child.finish();
+    result << checkpointed << " " << status << "\n" << child.output();
+    result.close();
+    fs::copy(run, copy, fs::copy_options::recursive);
+    ::_exit(0);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 77) GTEST_SKIP() << "no tmpfs can be mounted here (not root, no user namespaces)";
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  std::ifstream result(scratch / "result.txt");
+  bool checkpointed = false;
+  int exit_status = 0;
+  result >> checkpointed >> exit_status;
+  const std::string output((std::istreambuf_iterator<char>(result)), std::istreambuf_iterator<char>());
+  ASSERT_TRUE(checkpointed) << output;
+  EXPECT_EQ(exit_status, 1) << output;
+  EXPECT_NE(output.find("cannot write '" + run.string() + "/"), std::string::npos) << output;
+  EXPECT_NE(output.find("No space left on device; training stopped; the last good checkpoint is " + run.string()),
+            std::string::npos)
+      << output;
+  expect_loadable_latest(copy);
+  std::ifstream log(copy / "log.jsonl");
+  for (std::string line; std::getline(log, line);) EXPECT_FALSE(nlohmann::json::parse(line, nullptr, false).is_discarded()) << line;
+  const Outcome resumed =
+      ganforge({"train", "dcgan", "--resume", "--steps", std::to_string(latest_step(copy) + 1), "--out", copy.string()});
+  EXPECT_EQ(resumed.status, 0) << resumed.output;
+}
+
+}  // namespace
