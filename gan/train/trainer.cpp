@@ -16,6 +16,7 @@
 #include "gan/train/checkpoint.h"
 #include "gan/train/data_source.h"
 #include "gan/train/plot.h"
+#include "gan/train/run_lock.h"
 
 namespace fs = std::filesystem;
 
@@ -178,9 +179,9 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
   if (!options.kernels.empty()) set_kernels(options.kernels);
   const Device device = parse_device(options.device);
   const fs::path run = options.out;
+  const RunLock lock(run);  // before anything in the folder is read or written
   if (!resume && fs::exists(run / "latest_checkpoint"))
     throw std::invalid_argument(run.string() + " already holds a training run; continue it with --resume, or train into another --out");
-  fs::create_directories(run);
 
   DataSource source = open_training_data(options);
   if (resume && (source.channels != options.channels || source.classes != options.classes))

@@ -29,8 +29,9 @@ struct TrainResult {
 // Trains from scratch, or continues from `resume` (a checkpoint folder: its state, with the
 // given options, which may extend the run). Progress goes to `out`: a line redrawn in place
 // when it is a terminal, plain lines every log_every steps otherwise.
-// Any error during training (a failed write, a full disk) stops it with a message naming the
-// step and the last good checkpoint, which a failed write never replaces.
+// While it runs, the run folder is locked (run_lock.h). Any error during training (a failed
+// write, a full disk) stops it with a message naming the step and the last good checkpoint,
+// which a failed write never replaces.
 TrainResult train(const TrainOptions& options, std::ostream& out,
                   const std::optional<std::filesystem::path>& resume = std::nullopt);
 

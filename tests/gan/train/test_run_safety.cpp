@@ -1,5 +1,6 @@
 // Training runs that never lose work, through the `ganforge` binary on a tiny data set the test
-// writes: a full disk or a failed write stops training with the last good checkpoint kept.
+// writes: a full disk or a failed write stops training with the last good checkpoint kept; a
+// second process on a run folder is refused.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -286,6 +287,27 @@ TEST(RunSafety, AFullDiskStopsTrainingAndKeepsTheLastGoodCheckpoint) {
   for (std::string line; std::getline(log, line);) EXPECT_FALSE(nlohmann::json::parse(line, nullptr, false).is_discarded()) << line;
   const Outcome resumed =
       ganforge({"train", "dcgan", "--resume", "--steps", std::to_string(latest_step(copy) + 1), "--out", copy.string()});
+  EXPECT_EQ(resumed.status, 0) << resumed.output;
+}
+
+// ------------------------------------------------------------------ one process per run folder
+
+TEST(RunSafety, ASecondProcessOnTheSameRunFolderIsRefused) {
+  const fs::path run = temp("shared");
+  Child first(dcgan(run, {"--steps", "100000"}));
+  ASSERT_TRUE(first.wait_for("step 5/")) << first.output();  // after the checkpoint at step 4
+  const std::string refusal = run.string() + " is in use by another ganforge process (pid " + std::to_string(first.pid()) + ")";
+  Outcome second = ganforge(dcgan(run, {"--steps", "10"}));
+  EXPECT_EQ(second.status, 1);
+  EXPECT_NE(second.output.find(refusal), std::string::npos) << second.output;
+  second = ganforge({"train", "dcgan", "--resume", "--steps", "100000", "--out", run.string()});
+  EXPECT_EQ(second.status, 1);
+  EXPECT_NE(second.output.find(refusal), std::string::npos) << second.output;
+  // A process that is killed holds the folder no longer.
+  first.signal(SIGKILL);
+  ASSERT_EQ(first.finish(), -SIGKILL);
+  const Outcome resumed =
+      ganforge({"train", "dcgan", "--resume", "--steps", std::to_string(latest_step(run) + 1), "--out", run.string()});
   EXPECT_EQ(resumed.status, 0) << resumed.output;
 }
 
