@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -17,6 +18,7 @@
 #include "gan/train/data_source.h"
 #include "gan/train/plot.h"
 #include "gan/train/run_lock.h"
+#include "gan/train/stop_signals.h"
 
 namespace fs = std::filesystem;
 
@@ -242,8 +244,10 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
                                         {options, step, per_epoch, default_generator().seed(), default_generator().offset()});
     log.plot(run / "loss_curve.png", title);
   };
+  const StopSignals signals;  // from here on, Ctrl-C or SIGTERM stops after the current step
+  bool stopping = false;
   try {
-    while (step < total) {
+    while (step < total && !stopping) {
       const int64_t epoch = step / per_epoch;
       data::DataLoader::Epoch batches = loader.epoch(static_cast<uint64_t>(epoch));
       for (int64_t skip = step % per_epoch; skip > 0; --skip) batches.next();  // resuming mid-epoch
@@ -256,10 +260,11 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
         StepValues values = recipe->train_step(*batch);
         const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
         ++step;
+        stopping = signals.requested() != 0;
         const bool log_line = step % options.log_every == 0 || step == total;
         const bool epoch_end = step % per_epoch == 0;
         const bool checkpoint_due = (options.checkpoint_every > 0 && step % options.checkpoint_every == 0) || epoch_end ||
-                                    step == total;
+                                    step == total || stopping;
         for (const auto& [name, v] : values)
           if (!std::isfinite(v)) throw TrainingDiverged(stopped(name + " is " + std::to_string(v)));
         result.last = values;
@@ -269,18 +274,27 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
         if (options.sample_every > 0 && step % options.sample_every == 0) write_samples(*recipe, run, "step-" + padded(step, 6));
         if (epoch_end) write_samples(*recipe, run, "epoch-" + padded(epoch + 1, 3));
         if (checkpoint_due) checkpoint();
-        if (epoch_end) break;
+        if (epoch_end || stopping) break;
       }
     }
-    write_samples(*recipe, run, "final");
-    log.plot(run / "loss_curve.png", title);
-    log.sync();
+    if (!stopping) {
+      write_samples(*recipe, run, "final");
+      log.plot(run / "loss_curve.png", title);
+      log.sync();
+    }
   } catch (const TrainingDiverged&) {
     throw;
   } catch (const std::exception& e) {
     throw std::runtime_error(stopped(e.what()) + (result.checkpoint.empty() ? "" : "; continue with: " + resume_command));
   }
   result.steps = step;
+  if (stopping) {
+    const int signal = signals.requested();
+    progress.note(std::string(signal == SIGTERM ? "SIGTERM" : "SIGINT") + ": stopped at step " + std::to_string(step) +
+                  "; checkpoint " + result.checkpoint.string() + "; continue with: " + resume_command);
+    result.exit_status = 128 + signal;
+    return result;
+  }
   progress.note("done: " + std::to_string(step) + " steps; samples in " + (run / "samples").string() + ", checkpoint " +
                 result.checkpoint.string());
   return result;

@@ -98,8 +98,7 @@ int train(const std::vector<std::string>& argv) {
     options.arch = arch;
     apply_model_flags(args, options);
     apply_run_flags(args, options);
-    gan::train(options, std::cout);
-    return 0;
+    return gan::train(options, std::cout).exit_status;
   }
   if (!args.has("out")) throw UsageError("--resume needs --out DIR, the folder of the run to continue");
   for (const std::string& flag : kModelFlags)
@@ -114,8 +113,7 @@ int train(const std::vector<std::string>& argv) {
                      gan::arch_name(arch));
   if (args.has("epochs") && !args.has("steps")) options.steps = 0;  // a new epoch count replaces a step count
   apply_run_flags(args, options);
-  gan::train(options, std::cout, checkpoint);
-  return 0;
+  return gan::train(options, std::cout, checkpoint).exit_status;
 }
 
 }  // namespace ganforge::cli

@@ -1,6 +1,7 @@
 // Training runs that never lose work, through the `ganforge` binary on a tiny data set the test
 // writes: a full disk or a failed write stops training with the last good checkpoint kept; a
-// second process on a run folder is refused.
+// second process on a run folder is refused; Ctrl-C and SIGTERM stop with a checkpoint that
+// resumes bit-exactly.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -162,6 +163,12 @@ Outcome ganforge(const std::vector<std::string>& args) {
   return {status, child.output()};
 }
 
+std::string step_name(int64_t step) {
+  char name[32];
+  std::snprintf(name, sizeof name, "step-%08lld", static_cast<long long>(step));
+  return name;
+}
+
 int64_t latest_step(const fs::path& run) {
   const std::string latest = read(run / "latest_checkpoint");
   return std::stoll(latest.substr(latest.find("step-") + 5));
@@ -176,6 +183,14 @@ void expect_loadable_latest(const fs::path& run) {
   EXPECT_GT(nn::load_safetensors((checkpoint / "weights.safetensors").string()).tensors.size(), 4u);
   nn::load_safetensors((checkpoint / "training_state.safetensors").string());
   EXPECT_EQ(nlohmann::json::parse(read(checkpoint / "state.json"))["step"].get<int64_t>(), latest_step(run));
+}
+
+void expect_same_checkpoint(const fs::path& a, const fs::path& b) {
+  for (const char* file : {"weights.safetensors", "training_state.safetensors"}) {
+    const std::string x = read(a / file), y = read(b / file);
+    EXPECT_GT(x.size(), 1000u) << a / file;
+    EXPECT_TRUE(x == y) << a / file << " and " << b / file << " differ";
+  }
 }
 
 // ------------------------------------------------------------------ failed writes
@@ -309,6 +324,67 @@ TEST(RunSafety, ASecondProcessOnTheSameRunFolderIsRefused) {
   const Outcome resumed =
       ganforge({"train", "dcgan", "--resume", "--steps", std::to_string(latest_step(run) + 1), "--out", run.string()});
   EXPECT_EQ(resumed.status, 0) << resumed.output;
+}
+
+// ------------------------------------------------------------------ signals
+
+// Ctrl-C mid-run: the step finishes, a checkpoint is written, the command to resume is
+// printed, the exit status is 130; resuming then ends bit for bit where an uninterrupted run
+// ends (mid-epoch, two loader threads).
+TEST(RunSafety, CtrlCSavesACheckpointThatResumesBitExactly) {
+  const int64_t total = 160;  // 10 epochs of 16 steps
+  const fs::path whole = temp("whole"), split = temp("split");
+  ASSERT_EQ(ganforge(dcgan(whole, {"--steps", std::to_string(total)}, 2)).status, 0);
+
+  Child interrupted(dcgan(split, {"--steps", std::to_string(total)}, 2));
+  ASSERT_TRUE(interrupted.wait_for("step 3/")) << interrupted.output();
+  interrupted.signal(SIGINT);
+  ASSERT_EQ(interrupted.finish(), 130) << interrupted.output();
+  const int64_t stopped = latest_step(split);
+  ASSERT_LT(stopped, total) << "the run ended before the signal came";
+  EXPECT_NE(interrupted.output().find("SIGINT: stopped at step " + std::to_string(stopped) + "; checkpoint " +
+                                      (split / "checkpoints" / step_name(stopped)).string()),
+            std::string::npos)
+      << interrupted.output();
+  EXPECT_NE(interrupted.output().find("continue with: ganforge train dcgan --resume --out " + split.string()), std::string::npos)
+      << interrupted.output();
+  // The log holds every step up to the checkpoint, each line whole.
+  std::ifstream log(split / "log.jsonl");
+  int64_t lines = 0;
+  for (std::string line; std::getline(log, line); ++lines) EXPECT_EQ(nlohmann::json::parse(line)["step"], lines + 1);
+  EXPECT_EQ(lines, stopped);
+
+  const Outcome resumed = ganforge({"train", "dcgan", "--resume", "--steps", std::to_string(total), "--out", split.string()});
+  ASSERT_EQ(resumed.status, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("from step " + std::to_string(stopped)), std::string::npos) << resumed.output;
+  expect_same_checkpoint(whole / "checkpoints" / step_name(total), split / "checkpoints" / step_name(total));
+}
+
+TEST(RunSafety, SigtermStopsTheSameWayWithStatus143) {
+  const fs::path run = temp("term");
+  Child child(dcgan(run, {"--steps", "100000"}));
+  ASSERT_TRUE(child.wait_for("step 2/")) << child.output();
+  child.signal(SIGTERM);
+  ASSERT_EQ(child.finish(), 143) << child.output();
+  EXPECT_NE(child.output().find("SIGTERM: stopped at step " + std::to_string(latest_step(run))), std::string::npos)
+      << child.output();
+  expect_loadable_latest(run);
+}
+
+// A second signal ends the process at once. The child is stopped while both arrive, so that
+// the second is handled before the training loop can act on the first.
+TEST(RunSafety, ASecondSignalStopsAtOnce) {
+  const fs::path run = temp("twice");
+  Child child(dcgan(run, {"--steps", "100000"}));
+  ASSERT_TRUE(child.wait_for("step 2/")) << child.output();
+  child.signal(SIGSTOP);
+  child.signal(SIGINT);
+  child.signal(SIGTERM);
+  child.signal(SIGCONT);
+  const int status = child.finish();
+  EXPECT_TRUE(status == 130 || status == 143) << status << "\n" << child.output();
+  EXPECT_NE(child.output().find("stopped at once"), std::string::npos) << child.output();
+  EXPECT_EQ(child.output().find("stopped at step"), std::string::npos) << child.output();
 }
 
 }  // namespace
