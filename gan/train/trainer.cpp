@@ -238,12 +238,15 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
     return "step " + std::to_string(step) + ": " + why + "; training stopped" +
            (result.checkpoint.empty() ? "" : "; the last good checkpoint is " + result.checkpoint.string());
   };
+  auto last_checkpoint = Clock::now();
   auto checkpoint = [&] {
     log.sync();
     result.checkpoint = save_checkpoint(run, *recipe,
                                         {options, step, per_epoch, default_generator().seed(), default_generator().offset()});
     log.plot(run / "loss_curve.png", title);
+    last_checkpoint = Clock::now();
   };
+  const std::chrono::duration<double, std::ratio<60>> checkpoint_interval(options.checkpoint_minutes);
   const StopSignals signals;  // from here on, Ctrl-C or SIGTERM stops after the current step
   bool stopping = false;
   try {
@@ -264,7 +267,8 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
         const bool log_line = step % options.log_every == 0 || step == total;
         const bool epoch_end = step % per_epoch == 0;
         const bool checkpoint_due = (options.checkpoint_every > 0 && step % options.checkpoint_every == 0) || epoch_end ||
-                                    step == total || stopping;
+                                    step == total || stopping ||
+                                    (options.checkpoint_minutes > 0 && Clock::now() - last_checkpoint >= checkpoint_interval);
         for (const auto& [name, v] : values)
           if (!std::isfinite(v)) throw TrainingDiverged(stopped(name + " is " + std::to_string(v)));
         result.last = values;

@@ -27,6 +27,7 @@ ArgSpec train_spec() {
                     {"out", "DIR"},
                     {"sample-every", "STEPS"},
                     {"checkpoint-every", "STEPS"},
+                    {"checkpoint-minutes", "M"},
                     {"log-every", "STEPS"},
                     {"workers", "N"},
                     {"limit", "N"},
@@ -62,6 +63,7 @@ void apply_run_flags(const Args& args, gan::TrainOptions& o) {
   o.data = args.text("data", o.data);
   o.sample_every = args.integer("sample-every", o.sample_every, 0, kMax);
   o.checkpoint_every = args.integer("checkpoint-every", o.checkpoint_every, 0, kMax);
+  o.checkpoint_minutes = args.number("checkpoint-minutes", o.checkpoint_minutes, 0, 1e6);
   o.log_every = args.integer("log-every", o.log_every, 1, kMax);
   o.workers = static_cast<int>(args.integer("workers", o.workers, 0, 64));
 }

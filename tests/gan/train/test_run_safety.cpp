@@ -1,7 +1,7 @@
 // Training runs that never lose work, through the `ganforge` binary on a tiny data set the test
 // writes: a full disk or a failed write stops training with the last good checkpoint kept; a
 // second process on a run folder is refused; Ctrl-C and SIGTERM stop with a checkpoint that
-// resumes bit-exactly.
+// resumes bit-exactly; checkpoints come on a time interval too without changing the results.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -330,7 +331,7 @@ TEST(RunSafety, ASecondProcessOnTheSameRunFolderIsRefused) {
 
 // Ctrl-C mid-run: the step finishes, a checkpoint is written, the command to resume is
 // printed, the exit status is 130; resuming then ends bit for bit where an uninterrupted run
-// ends (mid-epoch, two loader threads).
+// ends (mid-epoch, two loader threads, --checkpoint-minutes changed on resume).
 TEST(RunSafety, CtrlCSavesACheckpointThatResumesBitExactly) {
   const int64_t total = 160;  // 10 epochs of 16 steps
   const fs::path whole = temp("whole"), split = temp("split");
@@ -354,7 +355,8 @@ TEST(RunSafety, CtrlCSavesACheckpointThatResumesBitExactly) {
   for (std::string line; std::getline(log, line); ++lines) EXPECT_EQ(nlohmann::json::parse(line)["step"], lines + 1);
   EXPECT_EQ(lines, stopped);
 
-  const Outcome resumed = ganforge({"train", "dcgan", "--resume", "--steps", std::to_string(total), "--out", split.string()});
+  const Outcome resumed = ganforge({"train", "dcgan", "--resume", "--steps", std::to_string(total), "--checkpoint-minutes", "5",
+                                    "--out", split.string()});
   ASSERT_EQ(resumed.status, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("from step " + std::to_string(stopped)), std::string::npos) << resumed.output;
   expect_same_checkpoint(whole / "checkpoints" / step_name(total), split / "checkpoints" / step_name(total));
@@ -385,6 +387,25 @@ TEST(RunSafety, ASecondSignalStopsAtOnce) {
   EXPECT_TRUE(status == 130 || status == 143) << status << "\n" << child.output();
   EXPECT_NE(child.output().find("stopped at once"), std::string::npos) << child.output();
   EXPECT_EQ(child.output().find("stopped at step"), std::string::npos) << child.output();
+}
+
+// ------------------------------------------------------------------ checkpoints on a timer
+
+TEST(RunSafety, CheckpointsOnATimeIntervalDoNotChangeTheResults) {
+  // Batch 1: 32 steps an epoch, so 20 steps reach no epoch end and write one checkpoint, at the end.
+  const fs::path plain = temp("untimed"), timed = temp("timed");
+  ASSERT_EQ(ganforge(dcgan(plain, {"--steps", "20"}, 1)).status, 0);
+  ASSERT_EQ(ganforge(dcgan(timed, {"--steps", "20", "--checkpoint-minutes", "0.0001"}, 1)).status, 0);  // 6 ms
+  std::vector<std::string> checkpoints;
+  for (const auto& entry : fs::directory_iterator(timed / "checkpoints")) checkpoints.push_back(entry.path().filename());
+  std::sort(checkpoints.begin(), checkpoints.end());
+  ASSERT_EQ(checkpoints.size(), 2u) << "the newest two are kept";
+  EXPECT_LT(checkpoints[0], step_name(20)) << "no checkpoint came from the timer";
+  EXPECT_EQ(checkpoints[1], step_name(20));
+  EXPECT_FALSE(fs::exists(plain / "checkpoints" / checkpoints[0]));
+  expect_same_checkpoint(plain / "checkpoints" / step_name(20), timed / "checkpoints" / step_name(20));
+  EXPECT_EQ(nlohmann::json::parse(read(timed / "options.json"))["checkpoint_minutes"].get<double>(), 0.0001);
+  EXPECT_EQ(nlohmann::json::parse(read(plain / "options.json"))["checkpoint_minutes"].get<double>(), 10) << "the default";
 }
 
 }  // namespace
