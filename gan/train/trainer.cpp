@@ -16,6 +16,7 @@
 #include "gan/train/append_file.h"
 #include "gan/train/checkpoint.h"
 #include "gan/train/data_source.h"
+#include "gan/train/divergence.h"
 #include "gan/train/plot.h"
 #include "gan/train/run_lock.h"
 #include "gan/train/stop_signals.h"
@@ -238,6 +239,7 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
     return "step " + std::to_string(step) + ": " + why + "; training stopped" +
            (result.checkpoint.empty() ? "" : "; the last good checkpoint is " + result.checkpoint.string());
   };
+  DivergenceCheck divergence(*recipe);
   auto last_checkpoint = Clock::now();
   auto checkpoint = [&] {
     log.sync();
@@ -269,8 +271,8 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
         const bool checkpoint_due = (options.checkpoint_every > 0 && step % options.checkpoint_every == 0) || epoch_end ||
                                     step == total || stopping ||
                                     (options.checkpoint_minutes > 0 && Clock::now() - last_checkpoint >= checkpoint_interval);
-        for (const auto& [name, v] : values)
-          if (!std::isfinite(v)) throw TrainingDiverged(stopped(name + " is " + std::to_string(v)));
+        if (const auto problem = divergence.after_step(step, values, log_line || checkpoint_due))
+          throw TrainingDiverged(stopped(*problem));
         result.last = values;
         progress.update(step, values, seconds, log_line);
         if (log_line) log.add(step, epoch + 1, values, progress.images_per_second());

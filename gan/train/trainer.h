@@ -33,7 +33,7 @@ struct TrainResult {
 // While it runs, the run folder is locked (run_lock.h), and SIGINT or SIGTERM stops training
 // after the current step with a checkpoint (stop_signals.h). Any error during training (a
 // failed write, a full disk) stops it with a message naming the step and the last good
-// checkpoint, which a failed write never replaces.
+// checkpoint, which is never replaced by a failed or diverged one (divergence.h).
 TrainResult train(const TrainOptions& options, std::ostream& out,
                   const std::optional<std::filesystem::path>& resume = std::nullopt);
 

@@ -1,7 +1,8 @@
 // Training runs that never lose work, through the `ganforge` binary on a tiny data set the test
 // writes: a full disk or a failed write stops training with the last good checkpoint kept; a
 // second process on a run folder is refused; Ctrl-C and SIGTERM stop with a checkpoint that
-// resumes bit-exactly; checkpoints come on a time interval too without changing the results.
+// resumes bit-exactly; checkpoints come on a time interval too without changing the results; a
+// diverging run stops before it writes a checkpoint of garbage.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -23,6 +25,7 @@
 #include "core/ganforge.h"
 #include "gan/data/grid.h"
 #include "gan/train/append_file.h"
+#include "gan/train/divergence.h"
 #include "nn/safetensors.h"
 
 namespace fs = std::filesystem;
@@ -406,6 +409,52 @@ TEST(RunSafety, CheckpointsOnATimeIntervalDoNotChangeTheResults) {
   expect_same_checkpoint(plain / "checkpoints" / step_name(20), timed / "checkpoints" / step_name(20));
   EXPECT_EQ(nlohmann::json::parse(read(timed / "options.json"))["checkpoint_minutes"].get<double>(), 0.0001);
   EXPECT_EQ(nlohmann::json::parse(read(plain / "options.json"))["checkpoint_minutes"].get<double>(), 10) << "the default";
+}
+
+// ------------------------------------------------------------------ divergence
+
+TEST(RunSafety, AnExplodingLossStopsTrainingBeforeItsCheckpoint) {
+  const fs::path run = temp("exploding");
+  const Outcome o = ganforge(dcgan(run, {"--lr", "1e6", "--steps", "30", "--checkpoint-every", "1"}));
+  EXPECT_EQ(o.status, 1) << o.output;
+  EXPECT_NE(o.output.find("more than 10000 times its value at step 1"), std::string::npos) << o.output;
+  const int64_t kept = latest_step(run);
+  EXPECT_NE(o.output.find("step " + std::to_string(kept + 1) + ": "), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("training stopped; the last good checkpoint is " + (run / "checkpoints" / step_name(kept)).string()),
+            std::string::npos)
+      << o.output;
+  EXPECT_FALSE(fs::exists(run / "checkpoints" / step_name(kept + 1)));
+}
+
+// A recipe of one linear layer, to drive the parameter-norm rule directly.
+struct OneLayer : gan::Recipe {
+  std::shared_ptr<nn::Linear> layer = std::make_shared<nn::Linear>(4, 4);
+  std::vector<std::pair<std::string, nn::Module*>> networks() override { return {{"G", layer.get()}}; }
+  std::vector<std::pair<std::string, nn::Optimizer*>> optimizers() override { return {}; }
+  gan::StepValues train_step(const data::Batch&) override { return {}; }
+  std::vector<gan::SampleGrid> sample_grids() override { return {}; }
+};
+
+TEST(RunSafety, ExplodingWeightsAreDivergenceEvenWhenTheLossesLookFine) {
+  OneLayer recipe;
+  gan::DivergenceCheck check(recipe);
+  const gan::StepValues values{{"loss_G", 0.7}, {"D(x)", 0.5}};
+  EXPECT_FALSE(check.after_step(11, values, false));  // the first step: the references
+  {
+    NoGradGuard no_grad;
+    recipe.layer->weight.mul_(100);
+  }
+  EXPECT_FALSE(check.after_step(12, values, true)) << "100 times the norm is not divergence";
+  {
+    NoGradGuard no_grad;
+    recipe.layer->weight.mul_(1000);
+  }
+  EXPECT_FALSE(check.after_step(13, values, false)) << "the norms are checked only when asked";
+  const std::optional<std::string> problem = check.after_step(14, values, true);
+  ASSERT_TRUE(problem);
+  EXPECT_NE(problem->find("the parameter norm of G is "), std::string::npos) << *problem;
+  EXPECT_NE(problem->find("more than 10000 times its value at step 11"), std::string::npos) << *problem;
+  EXPECT_EQ(check.after_step(15, {{"loss_G", 0.7}, {"D(x)", NAN}}, false), "D(x) is nan");
 }
 
 }  // namespace
