@@ -17,6 +17,7 @@
 #include "gan/train/checkpoint.h"
 #include "gan/train/data_source.h"
 #include "gan/train/divergence.h"
+#include "gan/train/memory_estimate.h"
 #include "gan/train/plot.h"
 #include "gan/train/run_lock.h"
 #include "gan/train/stop_signals.h"
@@ -193,6 +194,7 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
                                 std::to_string(options.channels) + " and " + std::to_string(options.classes));
   options.channels = source.channels;
   options.classes = source.classes;
+  check_memory(options, device, nullptr);  // before building anything: building can be the allocation that fails
   nn::write_file_atomically((run / "options.json").string(), options_to_json(options) + "\n");
 
   data::DataLoader loader(source.train, {.batch_size = options.batch, .shuffle = true, .drop_last = true,
@@ -207,6 +209,7 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
   data::Batch fixed = fixed_examples(*source.train, options.seed, 4);
   for (Tensor& t : fixed.images) t = t.to(device);
   std::unique_ptr<Recipe> recipe = make_recipe(options, device, fixed);
+  check_memory(options, device, recipe.get());
   int64_t step = 0;
   TrainResult result;
   if (resume) {

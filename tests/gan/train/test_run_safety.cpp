@@ -2,7 +2,8 @@
 // writes: a full disk or a failed write stops training with the last good checkpoint kept; a
 // second process on a run folder is refused; Ctrl-C and SIGTERM stop with a checkpoint that
 // resumes bit-exactly; checkpoints come on a time interval too without changing the results; a
-// diverging run stops before it writes a checkpoint of garbage.
+// diverging run stops before it writes a checkpoint of garbage; a configuration that cannot fit
+// in memory is refused naming the numbers.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -455,6 +456,32 @@ TEST(RunSafety, ExplodingWeightsAreDivergenceEvenWhenTheLossesLookFine) {
   EXPECT_NE(problem->find("the parameter norm of G is "), std::string::npos) << *problem;
   EXPECT_NE(problem->find("more than 10000 times its value at step 11"), std::string::npos) << *problem;
   EXPECT_EQ(check.after_step(15, {{"loss_G", 0.7}, {"D(x)", NAN}}, false), "D(x) is nan");
+}
+
+// ------------------------------------------------------------------ memory
+
+TEST(RunSafety, ARunThatCannotFitInMemoryIsRefusedWithTheEstimate) {
+  // 64 pairs of 16384 x 16384 RGB images a batch: terabytes of activations.
+  const fs::path pairs = temp("pairs");
+  data::Image image(68, 34, 3);
+  for (int i = 0; i < 2; ++i) data::save_png(pairs / ("p" + std::to_string(i) + ".png"), image);
+  const Outcome o = ganforge({"train", "pix2pix", "--data", pairs.string(), "--image-size", "16384", "--batch", "64",
+                              "--steps", "1", "--out", (temp("huge") / "run").string()});
+  EXPECT_EQ(o.status, 1);
+  EXPECT_NE(o.output.find("this run needs at least"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("activations at least"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("GiB is available"), std::string::npos) << o.output;
+}
+
+// Networks too wide to build: the allocation that fails names the tensor (refused up front
+// where the memory is not there, or failing under the address-space limit set here).
+TEST(RunSafety, ANetworkTooLargeToBuildNamesTheTensor) {
+  Child child(dcgan(temp("wide") / "run", {"--ngf", "4096", "--steps", "1"}), [] {
+    const rlimit limit{rlim_t{4} << 30, rlim_t{4} << 30};  // a small run needs less than 2 GiB of address space
+    ::setrlimit(RLIMIT_AS, &limit);
+  });
+  EXPECT_EQ(child.finish(), 1) << child.output();
+  EXPECT_NE(child.output().find("for a f32 tensor of shape [16384, 8192, 3, 3] on cpu"), std::string::npos) << child.output();
 }
 
 }  // namespace
