@@ -34,4 +34,9 @@ class Storage {
   uint64_t version_ = 0;
 };
 
+// Bytes of host memory this process can still take without the kernel's OOM killer ending it:
+// MemAvailable (/proc/meminfo), or the room left under the cgroup's memory limit if less.
+// SIZE_MAX when neither can be read.
+size_t available_host_memory();
+
 }  // namespace ganforge

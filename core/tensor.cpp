@@ -2,6 +2,8 @@
 #include "core/tensor.h"
 
 #include <cmath>
+#include <cstdio>
+#include <new>
 #include <stdexcept>
 
 #include "core/autograd.h"
@@ -15,6 +17,30 @@ const TensorImpl& checked(const std::shared_ptr<TensorImpl>& impl) {
   if (!impl) throw std::logic_error("use of an undefined Tensor (default-constructed, or a grad never computed)");
   return *impl;
 }
+
+// An allocation that failed or was refused, naming the tensor; still a std::bad_alloc.
+class AllocationError : public std::bad_alloc {
+ public:
+  explicit AllocationError(std::string message) : message_(std::move(message)) {}
+  const char* what() const noexcept override { return message_.c_str(); }
+
+ private:
+  std::string message_;
+};
+
+std::string bytes_text(double bytes) {
+  char text[32];
+  if (bytes >= 1 << 30)
+    std::snprintf(text, sizeof text, "%.1f GiB", bytes / (1 << 30));
+  else
+    std::snprintf(text, sizeof text, "%.1f MiB", bytes / (1 << 20));
+  return text;
+}
+
+// Linux overcommits: a host allocation larger than the free memory succeeds, and the OOM
+// killer ends the process when the pages are touched. Large ones are compared with what is
+// available first (reading /proc costs microseconds, filling 64 MiB milliseconds).
+constexpr size_t kCheckedAllocation = size_t{64} << 20;
 
 template <class T>
 constexpr DType dtype_of() {
@@ -118,9 +144,27 @@ Tensor empty(const Shape& shape, const TensorOptions& options) {
   if (options.requires_grad && !is_floating(options.dtype))
     throw std::invalid_argument("only floating-point tensors can require gradients; asked for " +
                                 std::string(dtype_name(options.dtype)));
+  const auto tensor = [&] {
+    return "a " + std::string(dtype_name(options.dtype)) + " tensor of shape " + shape_str(shape) + " on " +
+           device_name(options.device);
+  };
+  size_t bytes = dtype_size(options.dtype);
+  for (int64_t s : shape)
+    if (__builtin_mul_overflow(bytes, static_cast<size_t>(s), &bytes))
+      throw AllocationError("cannot allocate " + tensor() + ": its size in bytes overflows");
+  const bool host_memory = options.device.type != DeviceType::CUDA;  // cuda-sim's device memory is host memory
+  if (host_memory && bytes >= kCheckedAllocation) {
+    const size_t available = available_host_memory();
+    if (bytes > available)
+      throw AllocationError("cannot allocate " + bytes_text(static_cast<double>(bytes)) + " for " + tensor() + ": only " +
+                            bytes_text(static_cast<double>(available)) + " of memory is available");
+  }
   auto impl = std::make_shared<TensorImpl>();
-  size_t bytes = static_cast<size_t>(shape_numel(shape)) * dtype_size(options.dtype);
-  impl->storage = std::make_shared<Storage>(bytes, options.device, backend_for(options.device));
+  try {
+    impl->storage = std::make_shared<Storage>(bytes, options.device, backend_for(options.device));
+  } catch (const std::bad_alloc&) {
+    throw AllocationError("out of memory allocating " + bytes_text(static_cast<double>(bytes)) + " for " + tensor());
+  }
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);
   impl->dtype = options.dtype;

@@ -64,7 +64,7 @@ void AtomicFile::write(const void* data, size_t bytes) {
   while (bytes > 0) {
     const ssize_t n = ::write(fd_, p, bytes);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail("cannot write", temp_path_);
+    if (n < 0) fail("cannot write", path_);
     p += n;
     bytes -= static_cast<size_t>(n);
   }
@@ -72,12 +72,14 @@ void AtomicFile::write(const void* data, size_t bytes) {
 
 void AtomicFile::commit() {
   if (fd_ < 0) throw std::logic_error("AtomicFile: commit twice of '" + path_ + "'");
-  if (::fsync(fd_) != 0) fail("cannot flush", temp_path_);
+  if (::fsync(fd_) != 0) fail("cannot write", path_);
   const int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0) {
+    const int saved = errno;
     ::unlink(temp_path_.c_str());
-    fail("cannot close", temp_path_);
+    errno = saved;
+    fail("cannot write", path_);
   }
   if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
     const int saved = errno;

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "gan/data/error.h"
+#include "nn/atomic_file.h"
 
 namespace ganforge::data {
 
@@ -107,11 +108,12 @@ void append_bytes(void* context, void* data, int size) {
   out->insert(out->end(), bytes, bytes + size);
 }
 
+// Atomically (nn/atomic_file.h): a failed write throws naming the file and leaves what `path`
+// held before; a link planted at `path` is replaced, not written through.
 void write_bytes(const std::filesystem::path& path, const std::vector<uint8_t>& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw DataError(path, "cannot open for writing");
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  if (!out) throw DataError(path, "write error");
+  nn::AtomicFile file(path.string());
+  file.write(bytes.data(), bytes.size());
+  file.commit();
 }
 
 }  // namespace

@@ -52,6 +52,7 @@ void for_each_field(TrainOptions& o, F&& f) {
   f("out", o.out);
   f("sample_every", o.sample_every);
   f("checkpoint_every", o.checkpoint_every);
+  f("checkpoint_minutes", o.checkpoint_minutes);
   f("log_every", o.log_every);
   f("workers", o.workers);
   f("limit", o.limit);

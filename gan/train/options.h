@@ -31,6 +31,7 @@ struct TrainOptions {
   std::string out = "runs/run";
   int64_t sample_every = 0;      // steps between sample grids (0: only at each epoch's end)
   int64_t checkpoint_every = 0;  // steps between checkpoints (0: only at each epoch's end and at the end)
+  double checkpoint_minutes = 10;  // also a checkpoint once this long has passed since the last one (0: off)
   int64_t log_every = 10;        // steps between JSON log lines / plain progress lines
   int workers = 2;               // data loader threads
   int64_t limit = 0;             // use only the first N examples of the data set (0: all)

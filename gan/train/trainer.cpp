@@ -4,17 +4,24 @@
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "core/dispatch.h"
 #include "gan/data/grid.h"
+#include "gan/train/append_file.h"
 #include "gan/train/checkpoint.h"
 #include "gan/train/data_source.h"
+#include "gan/train/divergence.h"
+#include "gan/train/memory_estimate.h"
 #include "gan/train/plot.h"
+#include "gan/train/run_lock.h"
+#include "gan/train/stop_signals.h"
 
 namespace fs = std::filesystem;
 
@@ -45,22 +52,7 @@ class RunLog {
  public:
   // Reads what an earlier part of this run logged, dropping entries past `step` (written
   // after the checkpoint that the run resumes from).
-  RunLog(const fs::path& path, int64_t step) : path_(path) {
-    std::ifstream in(path);
-    std::string line, kept;
-    while (std::getline(in, line)) {
-      if (line.empty()) continue;
-      nlohmann::json entry = nlohmann::json::parse(line, nullptr, false);
-      if (entry.is_discarded() || !entry.contains("step") || !entry["step"].is_number_integer() ||
-          entry["step"].get<int64_t>() > step)
-        continue;
-      remember(entry);
-      kept += line + "\n";
-    }
-    nn::write_file_atomically(path.string(), kept);
-    file_.open(path, std::ios::app);
-    if (!file_) throw std::runtime_error("cannot write the log " + path.string());
-  }
+  RunLog(const fs::path& path, int64_t step) : curves_(kept_entries(path, step)), file_(path.string()) {}
 
   void add(int64_t step, int64_t epoch, const StepValues& values, double images_per_second) {
     nlohmann::json entry;
@@ -68,10 +60,12 @@ class RunLog {
     entry["epoch"] = epoch;
     for (const auto& [name, v] : values) entry[name] = v;
     entry["images_per_s"] = images_per_second;
-    file_ << entry.dump() << "\n";
-    file_.flush();
-    remember(entry);
+    file_.append(entry.dump() + "\n");
+    remember(curves_, entry);
   }
+
+  // Puts the lines added so far on disk (before a checkpoint, and at the end).
+  void sync() { file_.sync(); }
 
   void plot(const fs::path& png, const std::string& title) const {
     std::vector<Series> series;
@@ -89,16 +83,40 @@ class RunLog {
   }
 
  private:
-  void remember(const nlohmann::json& entry) {
+  using Curves = std::map<std::string, std::vector<std::pair<int64_t, double>>>;
+
+  static void remember(Curves& curves, const nlohmann::json& entry) {
     const int64_t step = entry["step"].get<int64_t>();
     for (const auto& [key, value] : entry.items())
       if (key != "step" && key != "epoch" && key != "images_per_s" && value.is_number())
-        curves_[key].emplace_back(step, value.get<double>());
+        curves[key].emplace_back(step, value.get<double>());
   }
 
-  fs::path path_;
-  std::ofstream file_;
-  std::map<std::string, std::vector<std::pair<int64_t, double>>> curves_;
+  // The log of a resumed run is read like every file of a run folder: a regular file of bounded
+  // size (a link, FIFO or device is refused unread).
+  static Curves kept_entries(const fs::path& path, int64_t step) {
+    constexpr uint64_t kMaxLogBytes = uint64_t{256} << 20;
+    Curves curves;
+    std::error_code absent;
+    std::istringstream in(fs::symlink_status(path, absent).type() == fs::file_type::not_found
+                              ? std::string()
+                              : nn::read_regular_file(path.string(), kMaxLogBytes));
+    std::string line, kept;
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      nlohmann::json entry = nlohmann::json::parse(line, nullptr, false);
+      if (entry.is_discarded() || !entry.contains("step") || !entry["step"].is_number_integer() ||
+          entry["step"].get<int64_t>() > step)
+        continue;
+      remember(curves, entry);
+      kept += line + "\n";
+    }
+    nn::write_file_atomically(path.string(), kept);
+    return curves;
+  }
+
+  Curves curves_;
+  AppendFile file_;
 };
 
 // The live progress line.
@@ -172,9 +190,9 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
   if (!options.kernels.empty()) set_kernels(options.kernels);
   const Device device = parse_device(options.device);
   const fs::path run = options.out;
+  const RunLock lock(run);  // before anything in the folder is read or written
   if (!resume && fs::exists(run / "latest_checkpoint"))
     throw std::invalid_argument(run.string() + " already holds a training run; continue it with --resume, or train into another --out");
-  fs::create_directories(run);
 
   DataSource source = open_training_data(options);
   if (resume && (source.channels != options.channels || source.classes != options.classes))
@@ -183,6 +201,7 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
                                 std::to_string(options.channels) + " and " + std::to_string(options.classes));
   options.channels = source.channels;
   options.classes = source.classes;
+  check_memory(options, device, nullptr);  // before building anything: building can be the allocation that fails
   nn::write_file_atomically((run / "options.json").string(), options_to_json(options) + "\n");
 
   data::DataLoader loader(source.train, {.batch_size = options.batch, .shuffle = true, .drop_last = true,
@@ -197,6 +216,7 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
   data::Batch fixed = fixed_examples(*source.train, options.seed, 4);
   for (Tensor& t : fixed.images) t = t.to(device);
   std::unique_ptr<Recipe> recipe = make_recipe(options, device, fixed);
+  check_memory(options, device, recipe.get());
   int64_t step = 0;
   TrainResult result;
   if (resume) {
@@ -223,49 +243,76 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
 
   Progress progress(out, total, per_epoch, options.batch);
   const std::string title = std::string(arch_name(options.arch)) + " on " + options.data;
-  result.steps = step;
+  const std::string resume_command = std::string("ganforge train ") + arch_name(options.arch) + " --resume --out " + run.string();
+  // What a run that stops early leaves.
+  auto stopped = [&](const std::string& why) {
+    return "step " + std::to_string(step) + ": " + why + "; training stopped" +
+           (result.checkpoint.empty() ? "" : "; the last good checkpoint is " + result.checkpoint.string());
+  };
+  DivergenceCheck divergence(*recipe);
+  auto last_checkpoint = Clock::now();
   auto checkpoint = [&] {
+    log.sync();
     result.checkpoint = save_checkpoint(run, *recipe,
                                         {options, step, per_epoch, default_generator().seed(), default_generator().offset()});
+    log.plot(run / "loss_curve.png", title);
+    last_checkpoint = Clock::now();
   };
-  while (step < total) {
-    const int64_t epoch = step / per_epoch;
-    data::DataLoader::Epoch batches = loader.epoch(static_cast<uint64_t>(epoch));
-    for (int64_t skip = step % per_epoch; skip > 0; --skip) batches.next();  // resuming mid-epoch
-    while (step < total) {
-      std::optional<data::Batch> batch = batches.next();
-      if (!batch) break;
-      for (Tensor& t : batch->images) t = t.to(device);
-      if (batch->labels.defined()) batch->labels = batch->labels.to(device);
-      const auto started = Clock::now();
-      StepValues values = recipe->train_step(*batch);
-      const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-      ++step;
-      for (const auto& [name, v] : values)
-        if (!std::isfinite(v))
-          throw TrainingDiverged("step " + std::to_string(step) + ": " + name + " is " + std::to_string(v) +
-                                 "; training stopped" +
-                                 (result.checkpoint.empty() ? std::string("") : "; the last good checkpoint is " + result.checkpoint.string()));
-      result.last = values;
-      const bool log_line = step % options.log_every == 0 || step == total;
-      progress.update(step, values, seconds, log_line);
-      if (log_line) log.add(step, epoch + 1, values, progress.images_per_second());
-      const bool epoch_end = step % per_epoch == 0;
-      if (epoch_end) recipe->end_epoch();
-      if (options.sample_every > 0 && step % options.sample_every == 0) write_samples(*recipe, run, "step-" + padded(step, 6));
-      if (epoch_end) write_samples(*recipe, run, "epoch-" + padded(epoch + 1, 3));
-      if ((options.checkpoint_every > 0 && step % options.checkpoint_every == 0) || epoch_end || step == total) {
-        checkpoint();
-        log.plot(run / "loss_curve.png", title);
+  const std::chrono::duration<double, std::ratio<60>> checkpoint_interval(options.checkpoint_minutes);
+  const StopSignals signals;  // from here on, Ctrl-C or SIGTERM stops after the current step
+  bool stopping = false;
+  try {
+    while (step < total && !stopping) {
+      const int64_t epoch = step / per_epoch;
+      data::DataLoader::Epoch batches = loader.epoch(static_cast<uint64_t>(epoch));
+      for (int64_t skip = step % per_epoch; skip > 0; --skip) batches.next();  // resuming mid-epoch
+      while (step < total) {
+        std::optional<data::Batch> batch = batches.next();
+        if (!batch) break;
+        for (Tensor& t : batch->images) t = t.to(device);
+        if (batch->labels.defined()) batch->labels = batch->labels.to(device);
+        const auto started = Clock::now();
+        StepValues values = recipe->train_step(*batch);
+        const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+        ++step;
+        stopping = signals.requested() != 0;
+        const bool log_line = step % options.log_every == 0 || step == total;
+        const bool epoch_end = step % per_epoch == 0;
+        const bool checkpoint_due = (options.checkpoint_every > 0 && step % options.checkpoint_every == 0) || epoch_end ||
+                                    step == total || stopping ||
+                                    (options.checkpoint_minutes > 0 && Clock::now() - last_checkpoint >= checkpoint_interval);
+        if (const auto problem = divergence.after_step(step, values, log_line || checkpoint_due))
+          throw TrainingDiverged(stopped(*problem));
+        result.last = values;
+        progress.update(step, values, seconds, log_line);
+        if (log_line) log.add(step, epoch + 1, values, progress.images_per_second());
+        if (epoch_end) recipe->end_epoch();
+        if (options.sample_every > 0 && step % options.sample_every == 0) write_samples(*recipe, run, "step-" + padded(step, 6));
+        if (epoch_end) write_samples(*recipe, run, "epoch-" + padded(epoch + 1, 3));
+        if (checkpoint_due) checkpoint();
+        if (epoch_end || stopping) break;
       }
-      if (epoch_end) break;
     }
+    if (!stopping) {
+      write_samples(*recipe, run, "final");
+      log.plot(run / "loss_curve.png", title);
+      log.sync();
+    }
+  } catch (const TrainingDiverged&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw std::runtime_error(stopped(e.what()) + (result.checkpoint.empty() ? "" : "; continue with: " + resume_command));
   }
-  write_samples(*recipe, run, "final");
-  log.plot(run / "loss_curve.png", title);
+  result.steps = step;
+  if (stopping) {
+    const int signal = signals.requested();
+    progress.note(std::string(signal == SIGTERM ? "SIGTERM" : "SIGINT") + ": stopped at step " + std::to_string(step) +
+                  "; checkpoint " + result.checkpoint.string() + "; continue with: " + resume_command);
+    result.exit_status = 128 + signal;
+    return result;
+  }
   progress.note("done: " + std::to_string(step) + " steps; samples in " + (run / "samples").string() + ", checkpoint " +
                 result.checkpoint.string());
-  result.steps = step;
   return result;
 }
 

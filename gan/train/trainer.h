@@ -24,11 +24,16 @@ struct TrainResult {
   int64_t steps = 0;
   std::filesystem::path checkpoint;  // the final one
   StepValues last;                   // the last step's values
+  int exit_status = 0;               // 0, or 128 + the signal that stopped training early (130: SIGINT, 143: SIGTERM)
 };
 
 // Trains from scratch, or continues from `resume` (a checkpoint folder: its state, with the
 // given options, which may extend the run). Progress goes to `out`: a line redrawn in place
 // when it is a terminal, plain lines every log_every steps otherwise.
+// While it runs, the run folder is locked (run_lock.h), and SIGINT or SIGTERM stops training
+// after the current step with a checkpoint (stop_signals.h). Any error during training (a
+// failed write, a full disk) stops it with a message naming the step and the last good
+// checkpoint, which is never replaced by a failed or diverged one (divergence.h).
 TrainResult train(const TrainOptions& options, std::ostream& out,
                   const std::optional<std::filesystem::path>& resume = std::nullopt);
 

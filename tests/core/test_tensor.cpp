@@ -85,6 +85,16 @@ TEST(Factories, EmptyRejectsNegativeSizeNamingTheShape) {
   expect_mentions(msg, {"empty", "[2, -1]"});
 }
 
+// Linux overcommits, so a host allocation larger than the free memory would succeed and the
+// OOM killer end the process later: a large one is refused first, naming the tensor.
+TEST(Factories, AnAllocationThatCannotFitNamesTheTensor) {
+  std::string msg = message_of<std::bad_alloc>([] { (void)empty({int64_t{1} << 20, int64_t{1} << 20}); });  // 4 TiB
+  expect_mentions(msg, {"cannot allocate 4096.0 GiB", "f32 tensor of shape [1048576, 1048576] on cpu", "GiB of memory is available"});
+  msg = message_of<std::bad_alloc>([] { (void)empty({int64_t{1} << 40, int64_t{1} << 40}, TensorOptions{}.with_dtype(DType::F64)); });
+  expect_mentions(msg, {"f64 tensor of shape [1099511627776, 1099511627776]", "overflows"});
+  EXPECT_EQ(empty({int64_t{1} << 24}).storage()->bytes(), size_t{64} << 20);  // 64 MiB: checked, and it fits
+}
+
 TEST(Factories, ZerosOnesFullFillEveryElement) {
   EXPECT_EQ(values(zeros({2, 2})), (std::vector<double>{0, 0, 0, 0}));
 

@@ -32,6 +32,8 @@ std::vector<Flag> run_flags() {
        std::to_string(d.sample_every)},
       {"checkpoint-every", Integer{0}, "STEPS", "steps between checkpoints; 0: only at each epoch's end and at the end",
        std::to_string(d.checkpoint_every)},
+      {"checkpoint-minutes", Number{0, 1e6}, "M", "minutes between checkpoints as well (0: off)",
+       format_number(d.checkpoint_minutes)},
       {"log-every", Integer{1}, "STEPS", "steps between log lines", std::to_string(d.log_every)},
       {"workers", Integer{0, 64}, "N", "data loader threads; 0: load on the training thread", std::to_string(d.workers)},
   };
@@ -77,6 +79,7 @@ void apply_run_flags(const Args& args, gan::TrainOptions& o) {
   o.data = args.text("data", o.data);
   o.sample_every = args.integer("sample-every", o.sample_every);
   o.checkpoint_every = args.integer("checkpoint-every", o.checkpoint_every);
+  o.checkpoint_minutes = args.number("checkpoint-minutes", o.checkpoint_minutes);
   o.log_every = args.integer("log-every", o.log_every);
   o.workers = static_cast<int>(args.integer("workers", o.workers));
 }
@@ -160,8 +163,7 @@ int train(const Args& args) {
     options = as_usage_error([&] { return gan::resolve_options(options); });
     select_device(options.device, options.kernels);
     check_out_folder(options.out);
-    gan::train(options, std::cout);
-    return 0;
+    return gan::train(options, std::cout).exit_status;
   }
   if (!args.has("out")) throw UsageError("--resume needs --out DIR, the folder of the run to continue");
   for (const Flag& flag : model_flags())
@@ -180,8 +182,7 @@ int train(const Args& args) {
   apply_run_flags(args, options);
   check_resume_total(args, options, state);
   select_device(options.device, options.kernels);
-  gan::train(options, std::cout, checkpoint);
-  return 0;
+  return gan::train(options, std::cout, checkpoint).exit_status;
 }
 
 }  // namespace ganforge::cli
