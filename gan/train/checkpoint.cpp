@@ -139,6 +139,15 @@ fs::path save_checkpoint(const fs::path& run, Recipe& recipe, const CheckpointSt
       fs::remove_all(entry.path());
   const fs::path temp = folder / ("." + name + ".tmp-" + std::to_string(::getpid()));
   fs::create_directories(temp);
+  // A write that fails (a full disk) takes its partial files with it, so that the space they
+  // held is free for whatever the run does next (say, its final message and log line).
+  struct RemoveUnlessRenamed {
+    const fs::path& path;
+    ~RemoveUnlessRenamed() {
+      std::error_code ignored;
+      fs::remove_all(path, ignored);  // nothing there once renamed into place
+    }
+  } partial{temp};
 
   nn::StateDict weights, training;
   for (auto& [net, module] : recipe.networks()) add_under(weights, net, module->state_dict());

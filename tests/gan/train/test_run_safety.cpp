@@ -310,6 +310,8 @@ TEST(RunSafety, AFullDiskStopsTrainingAndKeepsTheLastGoodCheckpoint) {
             std::string::npos)
       << output;
   expect_loadable_latest(copy);
+  for (const auto& entry : fs::directory_iterator(copy / "checkpoints"))  // no partial checkpoint left holding the disk
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
   std::ifstream log(copy / "log.jsonl");
   for (std::string line; std::getline(log, line);) EXPECT_FALSE(nlohmann::json::parse(line, nullptr, false).is_discarded()) << line;
   const Outcome resumed =
