@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <string>
 
@@ -54,5 +55,14 @@ Storage::Storage(size_t bytes, Device device, kernels::Backend& allocator)
     : data_(allocator.allocate(bytes)), bytes_(bytes), device_(device), allocator_(allocator) {}
 
 Storage::~Storage() { allocator_.deallocate(data_); }
+
+std::string bytes_text(double bytes) {
+  char text[32];
+  if (bytes >= 1 << 30)
+    std::snprintf(text, sizeof text, "%.1f GiB", bytes / (1 << 30));
+  else
+    std::snprintf(text, sizeof text, "%.1f MiB", bytes / (1 << 20));
+  return text;
+}
 
 }  // namespace ganforge

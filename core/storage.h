@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "kernels/dtype.h"
 
@@ -38,5 +39,7 @@ class Storage {
 // MemAvailable (/proc/meminfo), or the room left under the cgroup's memory limit if less.
 // SIZE_MAX when neither can be read.
 size_t available_host_memory();
+// A byte count for messages: "12.0 MiB", "1.5 GiB".
+std::string bytes_text(double bytes);
 
 }  // namespace ganforge

@@ -28,15 +28,6 @@ class AllocationError : public std::bad_alloc {
   std::string message_;
 };
 
-std::string bytes_text(double bytes) {
-  char text[32];
-  if (bytes >= 1 << 30)
-    std::snprintf(text, sizeof text, "%.1f GiB", bytes / (1 << 30));
-  else
-    std::snprintf(text, sizeof text, "%.1f MiB", bytes / (1 << 20));
-  return text;
-}
-
 // Linux overcommits: a host allocation larger than the free memory succeeds, and the OOM
 // killer ends the process when the pages are touched. Large ones are compared with what is
 // available first (reading /proc costs microseconds, filling 64 MiB milliseconds).

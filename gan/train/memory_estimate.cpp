@@ -6,19 +6,6 @@
 #include "core/storage.h"
 
 namespace ganforge::gan {
-namespace {
-
-std::string bytes_text(double bytes) {
-  char text[32];
-  if (bytes >= 1 << 30)
-    std::snprintf(text, sizeof text, "%.1f GiB", bytes / (1 << 30));
-  else
-    std::snprintf(text, sizeof text, "%.1f MiB", bytes / (1 << 20));
-  return text;
-}
-
-}  // namespace
-
 void check_memory(const TrainOptions& options, Device device, Recipe* recipe) {
   if (device.type == DeviceType::CUDA) return;
   double weights = 0;  // bytes, already allocated

@@ -13,7 +13,7 @@ namespace ganforge::gan {
 
 RunLock::RunLock(const std::filesystem::path& run) {
   std::filesystem::create_directories(run);
-  const std::string file = (run / "run.lock").string();
+  const std::string file = (run / kRunLockFile).string();
   fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) throw std::runtime_error("cannot open the lock file '" + file + "': " + std::strerror(errno));
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {

@@ -8,6 +8,9 @@
 
 namespace ganforge::gan {
 
+// The lock file's name inside a run folder (a folder holding only it is still an empty one).
+inline constexpr const char* kRunLockFile = "run.lock";
+
 class RunLock {
  public:
   // Creates the folder if needed. Throws, naming the folder and the other process's pid,

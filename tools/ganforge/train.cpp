@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "gan/train/checkpoint.h"
+#include "gan/train/run_lock.h"
 #include "gan/train/trainer.h"
 #include "tools/ganforge/commands.h"
 #include "tools/ganforge/device.h"
@@ -114,8 +115,10 @@ void check_out_folder(const fs::path& out) {
   if (fs::exists(out / "options.json") || fs::exists(out / "latest_checkpoint")) return;
   std::string names;
   int count = 0;
-  for (const fs::directory_entry& entry : fs::directory_iterator(out))
+  for (const fs::directory_entry& entry : fs::directory_iterator(out)) {
+    if (entry.path().filename() == gan::kRunLockFile) continue;  // left by a run that stopped before writing anything
     if (++count <= 3) names += (names.empty() ? "" : ", ") + entry.path().filename().string() + (entry.is_directory() ? "/" : "");
+  }
   if (count == 0) return;
   throw std::runtime_error("--out " + out.string() + " holds files that are not a GANForge run (" + names +
                            (count > 3 ? " and " + std::to_string(count - 3) + " more" : "") +

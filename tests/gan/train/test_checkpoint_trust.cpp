@@ -15,6 +15,7 @@
 #include "core/ganforge.h"
 #include "gan/train/checkpoint.h"
 #include "tests/core/expect_error.h"
+#include "tests/gan/train/run_folders.h"
 
 namespace fs = std::filesystem;
 using namespace ganforge;
@@ -22,33 +23,11 @@ using namespace ganforge::gan;
 using ganforge::testing::expect_mentions;
 using ganforge::testing::message_of;
 
+using ganforge::testing::read_text;
+using ganforge::testing::scratch_folder;
+using ganforge::testing::write_text;
+
 namespace {
-
-// A folder of this process's own (ctest runs test cases in parallel processes), removed at exit.
-fs::path scratch(const std::string& name) {
-  static struct Folders {
-    std::vector<fs::path> made;
-    ~Folders() {
-      std::error_code ignored;
-      for (const fs::path& p : made) fs::remove_all(p, ignored);
-    }
-  } folders;
-  const fs::path p = fs::path(::testing::TempDir()) / ("ganforge_trust_" + std::to_string(::getpid()) + "_" + name);
-  fs::remove_all(p);
-  fs::create_directories(p);
-  folders.made.push_back(p);
-  return p;
-}
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-void write(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
 
 TrainOptions small(Arch arch) {
   TrainOptions o;
@@ -63,7 +42,7 @@ TrainOptions small(Arch arch) {
 
 // A run folder with one checkpoint of a small model at `step`.
 fs::path saved_run(const std::string& name, Arch arch = Arch::Dcgan, int64_t step = 3) {
-  const fs::path run = scratch(name);
+  const fs::path run = scratch_folder(name);
   const TrainOptions o = small(arch);
   manual_seed(1);
   auto recipe = make_recipe(o, Device{});
@@ -98,12 +77,12 @@ TEST(CheckpointTrust, LatestCheckpointNamesOnlyAFolderOfCheckpoints) {
         std::string("checkpoints/step-00000003/"), std::string("checkpoints//step-00000003"), std::string("./checkpoints/step-00000003"),
         std::string("checkpoints/step-00000003\n\n"), std::string("checkpoints/step-00000003 "), std::string("checkpoints/step--0000003"),
         std::string("checkpoints/step-+0000003"), std::string(""), std::string("checkpoints/step-99999999999999999999")}) {
-    write(latest, name);
+    write_text(latest, name);
     expect_mentions(find_error(run), {latest.string(), "does not name a checkpoint; expected one line, checkpoints/step-NNNNNNNN"});
   }
-  write(latest, "checkpoints/step-00000007\n");
+  write_text(latest, "checkpoints/step-00000007\n");
   expect_mentions(find_error(run), {latest.string(), "names checkpoints/step-00000007, which is not a checkpoint folder"});
-  write(latest, "checkpoints/step-00000003");  // no newline: as a hand edit leaves it
+  write_text(latest, "checkpoints/step-00000003");  // no newline: as a hand edit leaves it
   EXPECT_EQ(find_checkpoint(run), run / "checkpoints" / "step-00000003");
 }
 
@@ -117,8 +96,8 @@ TEST(CheckpointTrust, ParseLatestCheckpointTakesWhatSaveWrites) {
 TEST(CheckpointTrust, LinksFifosAndHugeFilesAreRefusedUnreadAndUnquoted) {
   const fs::path run = saved_run("kinds");
   const fs::path latest = run / "latest_checkpoint", checkpoint = run / "checkpoints" / "step-00000003";
-  const fs::path secret = scratch("secret") / "passwd";
-  write(secret, "root:x:0:0:SECRET-CONTENT\n");
+  const fs::path secret = scratch_folder("secret") / "passwd";
+  write_text(secret, "root:x:0:0:SECRET-CONTENT\n");
   fs::remove(latest);
   fs::create_symlink(secret, latest);
   std::string message = find_error(run);
@@ -131,10 +110,10 @@ TEST(CheckpointTrust, LinksFifosAndHugeFilesAreRefusedUnreadAndUnquoted) {
   ASSERT_EQ(::mkfifo(latest.c_str(), 0600), 0);
   expect_mentions(find_error(run), {latest.string(), "is a FIFO"});  // at once: opening it waits for no writer
   fs::remove(latest);
-  write(latest, "checkpoints/step-00000003\n");
+  write_text(latest, "checkpoints/step-00000003\n");
 
   // The checkpoint's folders and files, each replaced by a link to a good copy elsewhere.
-  const fs::path copy = scratch("copy");
+  const fs::path copy = scratch_folder("copy");
   fs::copy(run / "checkpoints", copy / "checkpoints", fs::copy_options::recursive);
   fs::rename(run / "checkpoints", run / "moved");
   fs::create_directory_symlink(copy / "checkpoints", run / "checkpoints");
@@ -160,14 +139,14 @@ TEST(CheckpointTrust, DamagedFilesAreNamed) {
   const fs::path checkpoint = run / "checkpoints" / "step-00000003";
   ASSERT_NO_THROW(load(checkpoint, true));
   for (const std::string file : {"weights.safetensors", "training_state.safetensors"}) {
-    const std::string good = read(checkpoint / file);
+    const std::string good = read_text(checkpoint / file);
     std::string bad = good;
     bad[bad.size() - 5] ^= 1;  // a flipped bit in the last tensor's data
-    write(checkpoint / file, bad);
+    write_text(checkpoint / file, bad);
     expect_mentions(load_error(checkpoint, true), {(checkpoint / file).string(), "do not match their xxh3-128 digest"});
-    write(checkpoint / file, good.substr(0, good.size() / 2));
+    write_text(checkpoint / file, good.substr(0, good.size() / 2));
     expect_mentions(load_error(checkpoint, true), {"safetensors file '" + (checkpoint / file).string() + "'"});
-    write(checkpoint / file, good);
+    write_text(checkpoint / file, good);
   }
   // Well-formed, but not what this model's optimizers hold.
   const fs::path training = checkpoint / "training_state.safetensors";
@@ -175,7 +154,7 @@ TEST(CheckpointTrust, DamagedFilesAreNamed) {
   state.tensors.erase(state.tensors.begin());
   nn::save_safetensors(training.string(), state.tensors, state.metadata);
   expect_mentions(load_error(checkpoint, true), {training.string()});
-  write(checkpoint / "state.json", read(checkpoint / "state.json").substr(0, 40));
+  write_text(checkpoint / "state.json", read_text(checkpoint / "state.json").substr(0, 40));
   expect_mentions(message_of<CheckpointError>([&] { read_checkpoint_state(checkpoint); }),
                   {(checkpoint / "state.json").string(), "is not valid JSON", "expected a GANForge checkpoint state"});
 }
@@ -184,12 +163,12 @@ TEST(CheckpointTrust, AnotherModelsFilesAreNamedAsSuch) {
   const fs::path dcgan = saved_run("dcgan") / "checkpoints" / "step-00000003";
   const fs::path cgan = saved_run("cgan", Arch::Cgan) / "checkpoints" / "step-00000003";
   for (const std::string file : {"weights.safetensors", "training_state.safetensors"}) {
-    const std::string own = read(dcgan / file);
+    const std::string own = read_text(dcgan / file);
     fs::copy_file(cgan / file, dcgan / file, fs::copy_options::overwrite_existing);
     const std::string message = load_error(dcgan, true);
     expect_mentions(message, {(dcgan / file).string(), "this checkpoint holds a cgan, not a dcgan as its state.json says"});
     EXPECT_EQ(message.find("unexpected key"), std::string::npos) << message;
-    write(dcgan / file, own);
+    write_text(dcgan / file, own);
   }
 }
 
@@ -197,7 +176,7 @@ TEST(CheckpointTrust, AnotherModelsFilesAreNamedAsSuch) {
 TEST(CheckpointTrust, CheckpointsWithoutDigestsStillLoad) {
   const fs::path checkpoint = saved_run("old") / "checkpoints" / "step-00000003";
   for (const std::string file : {"weights.safetensors", "training_state.safetensors"}) {
-    const std::string bytes = read(checkpoint / file);
+    const std::string bytes = read_text(checkpoint / file);
     uint64_t length = 0;
     std::memcpy(&length, bytes.data(), 8);
     nlohmann::json header = nlohmann::json::parse(bytes.substr(8, length));
@@ -206,7 +185,7 @@ TEST(CheckpointTrust, CheckpointsWithoutDigestsStillLoad) {
     std::string old(8, '\0');
     const uint64_t n = text.size();
     std::memcpy(old.data(), &n, 8);
-    write(checkpoint / file, old + text + bytes.substr(8 + length));
+    write_text(checkpoint / file, old + text + bytes.substr(8 + length));
     EXPECT_FALSE(nn::load_safetensors((checkpoint / file).string()).verified);
   }
   EXPECT_NO_THROW(load(checkpoint, true));
@@ -215,12 +194,12 @@ TEST(CheckpointTrust, CheckpointsWithoutDigestsStillLoad) {
 TEST(CheckpointTrust, AStateThatDoesNotFitTheRunIsRefused) {
   const fs::path run = saved_run("state", Arch::Dcgan, 12);
   const fs::path checkpoint = run / "checkpoints" / "step-00000012", file = checkpoint / "state.json";
-  const nlohmann::json good = nlohmann::json::parse(read(file));
+  const nlohmann::json good = nlohmann::json::parse(read_text(file));
   EXPECT_EQ(read_checkpoint_state(checkpoint).step, 12);
   const auto refused = [&](const std::function<void(nlohmann::json&)>& edit, const std::string& expected) {
     nlohmann::json changed = good;
     edit(changed);
-    write(file, changed.dump());
+    write_text(file, changed.dump());
     expect_mentions(message_of<CheckpointError>([&] { read_checkpoint_state(checkpoint); }), {file.string(), expected});
   };
   refused([](nlohmann::json& j) { j["step"] = -1; }, "\"step\" must be at least 0; got -1");
@@ -236,7 +215,7 @@ TEST(CheckpointTrust, AStateThatDoesNotFitTheRunIsRefused) {
   refused([](nlohmann::json& j) { j["options"]["arch"] = "wgan"; }, "unknown model 'wgan'");
   refused([](nlohmann::json& j) { j["options"] = nlohmann::json::array(); }, "\"options\" must be an object");
   refused([](nlohmann::json& j) { j["rng"] = {{"seed", {{"deeper", 1}}}}; }, "nests JSON deeper than a checkpoint state");
-  write(file, good.dump());
+  write_text(file, good.dump());
   // A checkpoint folder renamed by its user is not held to a step.
   fs::rename(checkpoint, run / "mine");
   EXPECT_EQ(read_checkpoint_state(run / "mine").step, 12);

@@ -15,26 +15,19 @@
 
 #include "core/ganforge.h"
 #include "gan/data/image.h"
+#include "tests/gan/train/run_folders.h"
 
 namespace fs = std::filesystem;
 using namespace ganforge;
 
+using ganforge::testing::Outcome;
+using ganforge::testing::read_text;
+using ganforge::testing::run_ganforge;
+using ganforge::testing::scratch_folder;
+using ganforge::testing::tiny_mnist;
+using ganforge::testing::write_text;
+
 namespace {
-
-struct Outcome {
-  int status;
-  std::string output;
-};
-
-Outcome ganforge(const std::string& arguments) {
-  const std::string command = std::string(GANFORGE_CLI) + " " + arguments + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string output;
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
 
 bool has(const Outcome& o, const std::string& text) { return o.output.find(text) != std::string::npos; }
 
@@ -43,48 +36,10 @@ Outcome unwrapped(const Outcome& help) {
   return {help.status, std::regex_replace(help.output, std::regex("\\s+"), " ")};
 }
 
-// Per process (ctest runs each case in its own), removed when it exits.
-fs::path temp(const std::string& name) {
-  static struct Folders {
-    std::vector<fs::path> made;
-    ~Folders() {
-      std::error_code ignored;
-      for (const fs::path& p : made) fs::remove_all(p, ignored);
-    }
-  } folders;
-  const fs::path p = fs::path(::testing::TempDir()) / ("ganforge_flags_" + std::to_string(getpid()) + "_" + name);
-  fs::remove_all(p);
-  fs::create_directories(p);
-  folders.made.push_back(p);
-  return p;
-}
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-void write(const fs::path& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
-
-// 32 MNIST-format 28x28 images with labels 0..9: 4 steps an epoch at --batch 8.
-fs::path tiny_mnist() {
-  const fs::path dir = temp("mnist");
-  const uint8_t n = 32;
-  std::string pixels, labels;
-  for (int i = 0; i < n; ++i) {
-    labels += static_cast<char>(i % 10);
-    for (int p = 0; p < 28 * 28; ++p) pixels += static_cast<char>((p * 7 + i * 13) % 256);
-  }
-  write(dir / "train-images-idx3-ubyte", std::string("\0\0\x08\x03\0\0\0", 7) + static_cast<char>(n) +
-                                             std::string("\0\0\0\x1c\0\0\0\x1c", 8) + pixels);
-  write(dir / "train-labels-idx1-ubyte", std::string("\0\0\x08\x01\0\0\0", 7) + static_cast<char>(n) + labels);
-  return dir;
-}
-
 // A finished `gan` run of `steps` steps on the tiny set.
 fs::path gan_run(int steps) {
-  const fs::path run = temp("gan_run") / "run";
-  const Outcome o = ganforge("train gan --data " + tiny_mnist().string() + " --batch 8 --workers 0 --steps " +
+  const fs::path run = scratch_folder("gan_run") / "run";
+  const Outcome o = run_ganforge("train gan --data " + tiny_mnist().string() + " --batch 8 --workers 0 --steps " +
                              std::to_string(steps) + " --out " + run.string());
   EXPECT_EQ(o.status, 0) << o.output;
   return run;
@@ -92,13 +47,13 @@ fs::path gan_run(int steps) {
 
 // A finished pix2pix run on eight 64x32 side-by-side pairs.
 fs::path pix2pix_run() {
-  const fs::path pairs = temp("pairs"), run = temp("pix2pix_run") / "run";
+  const fs::path pairs = scratch_folder("pairs"), run = scratch_folder("pix2pix_run") / "run";
   for (int i = 0; i < 8; ++i) {
     data::Image image(64, 32, 3);
     for (size_t p = 0; p < image.pixels.size(); ++p) image.pixels[p] = static_cast<uint8_t>(p * 5 + i);
     data::write_png(pairs / (std::string(1, static_cast<char>('a' + i)) + ".png"), image);
   }
-  const Outcome o = ganforge("train pix2pix --data " + pairs.string() +
+  const Outcome o = run_ganforge("train pix2pix --data " + pairs.string() +
                              " --steps 1 --batch 1 --image-size 32 --ngf 4 --ndf 4 --workers 0 --out " + run.string());
   EXPECT_EQ(o.status, 0) << o.output;
   return run;
@@ -119,33 +74,33 @@ const char* const kCommands[] = {"train", "sample", "translate", "info", "demo"}
 
 TEST(CliFlags, EveryCommandHasItsOwnHelp) {
   for (const std::string command : kCommands) {
-    const Outcome help = ganforge(command + " --help");
+    const Outcome help = run_ganforge(command + " --help");
     EXPECT_EQ(help.status, 0) << command << ": " << help.output;
     EXPECT_EQ(help.output.rfind("usage: ganforge " + command, 0), 0u) << help.output;
-    EXPECT_EQ(ganforge(command + " -h").output, help.output) << command;
-    EXPECT_EQ(ganforge("help " + command).output, help.output) << command;
+    EXPECT_EQ(run_ganforge(command + " -h").output, help.output) << command;
+    EXPECT_EQ(run_ganforge("help " + command).output, help.output) << command;
   }
-  const Outcome version = ganforge("--version");
+  const Outcome version = run_ganforge("--version");
   EXPECT_EQ(version.status, 0);
   EXPECT_EQ(version.output, "ganforge " + ganforge::version() + "\n");
-  const Outcome overview = ganforge("help");
+  const Outcome overview = run_ganforge("help");
   EXPECT_EQ(overview.status, 0);
   for (const std::string command : kCommands) EXPECT_TRUE(has(overview, "\n  " + command)) << overview.output;
-  EXPECT_EQ(ganforge("help wgan").status, 2);
+  EXPECT_EQ(run_ganforge("help wgan").status, 2);
 }
 
 TEST(CliFlags, HelpShowsDefaultsAndRanges) {
-  const Outcome sample = unwrapped(ganforge("sample --help"));
+  const Outcome sample = unwrapped(run_ganforge("sample --help"));
   for (const char* flag :
        {"--n N", "--class K", "--seed S", "--per-row N", "--out FILE", "--device cpu|cuda|cuda-sim", "--kernels"})
     EXPECT_TRUE(has(sample, std::string(" ") + flag + " ")) << flag << " missing from\n" << sample.output;
   EXPECT_TRUE(has(sample, "default: samples.png")) << sample.output;
   EXPECT_TRUE(has(sample, "1 to 4096; default: 64")) << sample.output;
-  const Outcome translate = unwrapped(ganforge("translate --help"));
+  const Outcome translate = unwrapped(run_ganforge("translate --help"));
   for (const char* flag : {"--out DIR", "--reverse", "--device", "--kernels"})
     EXPECT_TRUE(has(translate, std::string(" ") + flag + " ")) << flag << " missing from\n" << translate.output;
   EXPECT_TRUE(has(translate, "default: translated")) << translate.output;
-  const Outcome train = unwrapped(ganforge("train --help"));
+  const Outcome train = unwrapped(run_ganforge("train --help"));
   EXPECT_TRUE(has(train, "0 to 1e6; default: 100")) << train.output;  // --lambda-l1
   EXPECT_TRUE(has(train, "above 0; default: 2e-4")) << train.output;  // --lr
   EXPECT_TRUE(has(train, "default: runs/run")) << train.output;
@@ -155,12 +110,12 @@ TEST(CliFlags, HelpShowsDefaultsAndRanges) {
 // Help and parser are one table: every flag the help lists is one the parser knows.
 TEST(CliFlags, EveryFlagInTheHelpIsAccepted) {
   for (const std::string command : kCommands) {
-    const std::vector<std::string> flags = listed_flags(ganforge(command + " --help").output);
+    const std::vector<std::string> flags = listed_flags(run_ganforge(command + " --help").output);
     if (command != "info") {
       EXPECT_GE(flags.size(), 3u) << command;
     }
     for (const std::string& flag : flags) {
-      const Outcome o = ganforge(command + " " + flag);
+      const Outcome o = run_ganforge(command + " " + flag);
       EXPECT_FALSE(has(o, "unknown flag")) << command << " " << flag << ": " << o.output;
     }
   }
@@ -168,13 +123,13 @@ TEST(CliFlags, EveryFlagInTheHelpIsAccepted) {
 
 // README's section "The ganforge program" names every flag of every command.
 TEST(CliFlags, TheReadmeNamesEveryFlag) {
-  const std::string readme = read(fs::path(GANFORGE_SOURCE_DIR) / "README.md");
+  const std::string readme = read_text(fs::path(GANFORGE_SOURCE_DIR) / "README.md");
   const size_t start = readme.find("## The `ganforge` program"), end = readme.find("\n## ", start + 1);
   ASSERT_NE(start, std::string::npos);
   const std::string section = readme.substr(start, end - start);
   for (const std::string command : kCommands) {
     EXPECT_NE(section.find("`ganforge " + command), std::string::npos) << command;
-    for (const std::string& flag : listed_flags(ganforge(command + " --help").output))
+    for (const std::string& flag : listed_flags(run_ganforge(command + " --help").output))
       EXPECT_TRUE(std::regex_search(section, std::regex(flag + "([^a-z-]|$)")))
           << "README does not name " << command << " " << flag;
   }
@@ -206,29 +161,29 @@ TEST(CliFlags, AUsageErrorIsOneLineAndExitStatus2) {
       {"info extra", "unexpected argument 'extra'; this command takes only flags"},
   };
   for (const auto& c : cases) {
-    const Outcome o = ganforge(c.arguments);
+    const Outcome o = run_ganforge(c.arguments);
     EXPECT_EQ(o.status, 2) << c.arguments << ": " << o.output;
     EXPECT_TRUE(has(o, c.message)) << c.arguments << ": " << o.output;
     EXPECT_TRUE(one_line(o)) << c.arguments << ": " << o.output;
   }
   // A runtime error exits with 1.
-  const Outcome missing = ganforge("train dcgan --data /nonexistent/folder --out " + (temp("missing") / "run").string());
+  const Outcome missing = run_ganforge("train dcgan --data /nonexistent/folder --out " + (scratch_folder("missing") / "run").string());
   EXPECT_EQ(missing.status, 1) << missing.output;
-  EXPECT_EQ(ganforge("sample /nonexistent/run").status, 1);
+  EXPECT_EQ(run_ganforge("sample /nonexistent/run").status, 1);
   // A checkpoint's model decides which of its flags fit: still usage errors.
   const fs::path run = gan_run(1);
-  const Outcome classless = ganforge("sample " + run.string() + " --class 3 --out " + (run / "s.png").string());
+  const Outcome classless = run_ganforge("sample " + run.string() + " --class 3 --out " + (run / "s.png").string());
   EXPECT_EQ(classless.status, 2) << classless.output;
   EXPECT_TRUE(has(classless, "unconditional")) << classless.output;
-  const Outcome wrong_command = ganforge("translate " + run.string() + " x.png");
+  const Outcome wrong_command = run_ganforge("translate " + run.string() + " x.png");
   EXPECT_EQ(wrong_command.status, 2) << wrong_command.output;
   EXPECT_TRUE(has(wrong_command, "use `ganforge sample`")) << wrong_command.output;
 }
 
 TEST(CliFlags, ZeroStepsOrEpochsIsRefused) {
-  const std::string mnist = " --data " + tiny_mnist().string() + " --out " + (temp("zero") / "run").string();
+  const std::string mnist = " --data " + tiny_mnist().string() + " --out " + (scratch_folder("zero") / "run").string();
   for (const char* flags : {" --steps 0", " --epochs 0", " --steps 0 --epochs 0"}) {
-    const Outcome o = ganforge("train gan" + mnist + flags);
+    const Outcome o = run_ganforge("train gan" + mnist + flags);
     EXPECT_EQ(o.status, 2) << flags << ": " << o.output;
     EXPECT_TRUE(has(o, "expects an integer")) << o.output;
   }
@@ -236,21 +191,21 @@ TEST(CliFlags, ZeroStepsOrEpochsIsRefused) {
 
 TEST(CliFlags, OnResumeStepsAndEpochsAreTheNewTotal) {
   const fs::path run = gan_run(4);  // 4 steps: one epoch
-  Outcome o = ganforge("train gan --resume --steps 2 --out " + run.string());
+  Outcome o = run_ganforge("train gan --resume --steps 2 --out " + run.string());
   EXPECT_EQ(o.status, 2) << o.output;
   EXPECT_TRUE(has(o, "--steps 2 is the run's new total, but the run in " + run.string() + " has done 4 steps")) << o.output;
-  o = ganforge("train gan --resume --steps 4 --out " + run.string());
+  o = run_ganforge("train gan --resume --steps 4 --out " + run.string());
   EXPECT_EQ(o.status, 2) << o.output;
-  o = ganforge("train gan --resume --epochs 1 --out " + run.string());
+  o = run_ganforge("train gan --resume --epochs 1 --out " + run.string());
   EXPECT_EQ(o.status, 2) << o.output;
   EXPECT_TRUE(has(o, "--epochs 1 (4 steps) is the run's new total")) << o.output;
-  o = ganforge("train gan --resume --out " + run.string());
+  o = run_ganforge("train gan --resume --out " + run.string());
   EXPECT_EQ(o.status, 2) << o.output;
   EXPECT_TRUE(has(o, "has done 4 steps, all it was asked for; give a larger total with --steps or --epochs")) << o.output;
-  o = ganforge("train gan --resume --steps 6 --workers 0 --out " + run.string());
+  o = run_ganforge("train gan --resume --steps 6 --workers 0 --out " + run.string());
   EXPECT_EQ(o.status, 0) << o.output;
   EXPECT_TRUE(has(o, "6 steps (from step 4)")) << o.output;
-  o = ganforge("train gan --resume --epochs 2 --workers 0 --out " + run.string());
+  o = run_ganforge("train gan --resume --epochs 2 --workers 0 --out " + run.string());
   EXPECT_EQ(o.status, 0) << o.output;
   EXPECT_TRUE(has(o, "8 steps (from step 6)")) << o.output;
 }
@@ -259,27 +214,27 @@ TEST(CliFlags, KernelsMustFitTheDevice) {
   std::set<std::string> compiled;
   for (const BackendStatus& b : backend_statuses())
     if (b.compiled) compiled.insert(b.name);
-  const std::string mnist = " --data " + tiny_mnist().string() + " --out " + (temp("kernels") / "run").string();
-  Outcome o = ganforge("train gan --kernels bogus" + mnist);
+  const std::string mnist = " --data " + tiny_mnist().string() + " --out " + (scratch_folder("kernels") / "run").string();
+  Outcome o = run_ganforge("train gan --kernels bogus" + mnist);
   EXPECT_EQ(o.status, 2) << o.output;
   EXPECT_TRUE(has(o, "--kernels expects reference, cpu")) << o.output;
   if (!compiled.count("cuda-sim")) GTEST_SKIP() << "no cuda-sim kernels in this build to mismatch";
-  o = ganforge("train gan --device cpu --kernels cuda-sim" + mnist);
+  o = run_ganforge("train gan --device cpu --kernels cuda-sim" + mnist);
   EXPECT_EQ(o.status, 2) << o.output;
   EXPECT_TRUE(has(o, "--kernels cuda-sim run on --device cuda-sim, not cpu")) << o.output;
-  o = ganforge("train gan --device cuda-sim --kernels reference" + mnist);
+  o = run_ganforge("train gan --device cuda-sim --kernels reference" + mnist);
   EXPECT_EQ(o.status, 2) << o.output;
   EXPECT_TRUE(has(o, "--kernels reference run on --device cpu, not cuda-sim")) << o.output;
   const fs::path run = gan_run(1);
-  o = ganforge("sample " + run.string() + " --kernels cuda-sim --out " + (run / "s.png").string());
+  o = run_ganforge("sample " + run.string() + " --kernels cuda-sim --out " + (run / "s.png").string());
   EXPECT_EQ(o.status, 2) << o.output;
   EXPECT_TRUE(has(o, "--kernels cuda-sim run on --device cuda-sim, not cpu")) << o.output;
   // Resumed on another device, a run takes that device's own kernels, not the ones it had.
-  const fs::path sim = temp("sim") / "run";
-  o = ganforge("train gan --data " + tiny_mnist().string() + " --batch 8 --steps 1 --workers 0 --device cuda-sim " +
+  const fs::path sim = scratch_folder("sim") / "run";
+  o = run_ganforge("train gan --data " + tiny_mnist().string() + " --batch 8 --steps 1 --workers 0 --device cuda-sim " +
                "--kernels cuda-sim --out " + sim.string());
   ASSERT_EQ(o.status, 0) << o.output;
-  o = ganforge("train gan --resume --device cpu --steps 2 --workers 0 --out " + sim.string());
+  o = run_ganforge("train gan --resume --device cpu --steps 2 --workers 0 --out " + sim.string());
   EXPECT_EQ(o.status, 0) << o.output;
   EXPECT_TRUE(has(o, "device cpu with 'cpu' kernels")) << o.output;
 }
@@ -287,15 +242,15 @@ TEST(CliFlags, KernelsMustFitTheDevice) {
 TEST(CliFlags, SampleWritesTheFormatItsExtensionNames) {
   const fs::path run = gan_run(1);
   for (const char* name : {"s.jpg", "s.JPEG"}) {
-    const Outcome o = ganforge("sample " + run.string() + " --n 4 --out " + (run / name).string());
+    const Outcome o = run_ganforge("sample " + run.string() + " --n 4 --out " + (run / name).string());
     ASSERT_EQ(o.status, 0) << o.output;
-    EXPECT_EQ(read(run / name).substr(0, 3), "\xFF\xD8\xFF") << name << " is not a JPEG";
+    EXPECT_EQ(read_text(run / name).substr(0, 3), "\xFF\xD8\xFF") << name << " is not a JPEG";
     EXPECT_EQ(data::read_image(run / name).width, 2 + 4 * 30);
   }
-  ASSERT_EQ(ganforge("sample " + run.string() + " --n 4 --out " + (run / "s.png").string()).status, 0);
-  EXPECT_EQ(read(run / "s.png").substr(1, 3), "PNG");
+  ASSERT_EQ(run_ganforge("sample " + run.string() + " --n 4 --out " + (run / "s.png").string()).status, 0);
+  EXPECT_EQ(read_text(run / "s.png").substr(1, 3), "PNG");
   for (const char* name : {"s.gif", "s"}) {
-    const Outcome o = ganforge("sample " + run.string() + " --out " + (run / name).string());
+    const Outcome o = run_ganforge("sample " + run.string() + " --out " + (run / name).string());
     EXPECT_EQ(o.status, 2) << o.output;
     EXPECT_TRUE(has(o, "expected a file name ending in .png, .jpg or .jpeg")) << o.output;
     EXPECT_FALSE(fs::exists(run / name));
@@ -303,42 +258,42 @@ TEST(CliFlags, SampleWritesTheFormatItsExtensionNames) {
 }
 
 TEST(CliFlags, TranslateRefusesTwoImagesForOneOutputFile) {
-  const fs::path run = pix2pix_run(), in = temp("inputs"), out = temp("translated") / "out";
+  const fs::path run = pix2pix_run(), in = scratch_folder("inputs"), out = scratch_folder("translated") / "out";
   fs::create_directories(in / "a");
   fs::create_directories(in / "b");
   data::write_png(in / "a" / "x.png", data::Image(32, 32, 3));
   data::write_png(in / "b" / "x.png", data::Image(32, 32, 3));
-  Outcome o = ganforge("translate " + run.string() + " " + (in / "a" / "x.png").string() + " " + (in / "b" / "x.png").string() +
+  Outcome o = run_ganforge("translate " + run.string() + " " + (in / "a" / "x.png").string() + " " + (in / "b" / "x.png").string() +
                        " --out " + out.string());
   EXPECT_EQ(o.status, 2) << o.output;
   EXPECT_TRUE(has(o, (in / "a" / "x.png").string() + " and " + (in / "b" / "x.png").string() + " would both be written to " +
                          (out / "x_pix2pix.png").string()))
       << o.output;
   EXPECT_FALSE(fs::exists(out)) << "nothing is written when the outputs collide";
-  o = ganforge("translate " + run.string() + " " + (in / "a" / "x.png").string() + " --reverse --out " + out.string());
+  o = run_ganforge("translate " + run.string() + " " + (in / "a" / "x.png").string() + " --reverse --out " + out.string());
   EXPECT_EQ(o.status, 2) << o.output;
-  o = ganforge("translate " + run.string() + " " + (in / "a" / "x.png").string() + " --out " + out.string());
+  o = run_ganforge("translate " + run.string() + " " + (in / "a" / "x.png").string() + " --out " + out.string());
   EXPECT_EQ(o.status, 0) << o.output;
   EXPECT_TRUE(fs::exists(out / "x_pix2pix.png"));
 }
 
 TEST(CliFlags, TrainNeverOverwritesAFolderOfOtherFiles) {
   const std::string mnist = " --data " + tiny_mnist().string() + " --batch 8 --steps 1 --workers 0";
-  const fs::path mine = temp("mine");
-  write(mine / "thesis.tex", "my work");
+  const fs::path mine = scratch_folder("mine");
+  write_text(mine / "thesis.tex", "my work");
   fs::create_directories(mine / "samples");
-  Outcome o = ganforge("train gan" + mnist + " --out " + mine.string());
+  Outcome o = run_ganforge("train gan" + mnist + " --out " + mine.string());
   EXPECT_EQ(o.status, 1) << o.output;
   EXPECT_TRUE(has(o, "--out " + mine.string() + " holds files that are not a GANForge run")) << o.output;
   EXPECT_TRUE(has(o, "thesis.tex")) << o.output;
   EXPECT_TRUE(has(o, "train into a new or empty folder, or move them away")) << o.output;
-  EXPECT_EQ(read(mine / "thesis.tex"), "my work");
+  EXPECT_EQ(read_text(mine / "thesis.tex"), "my work");
   EXPECT_TRUE(fs::is_empty(mine / "samples"));
-  o = ganforge("train gan" + mnist + " --out " + (mine / "thesis.tex").string());
+  o = run_ganforge("train gan" + mnist + " --out " + (mine / "thesis.tex").string());
   EXPECT_EQ(o.status, 1) << o.output;
   EXPECT_TRUE(has(o, "is a file; expected a folder")) << o.output;
-  const fs::path empty = temp("empty");
-  o = ganforge("train gan" + mnist + " --out " + empty.string());
+  const fs::path empty = scratch_folder("empty");
+  o = run_ganforge("train gan" + mnist + " --out " + empty.string());
   EXPECT_EQ(o.status, 0) << o.output;
   EXPECT_TRUE(fs::exists(empty / "latest_checkpoint"));
 }

@@ -28,55 +28,19 @@
 #include "gan/train/append_file.h"
 #include "gan/train/divergence.h"
 #include "nn/safetensors.h"
+#include "tests/gan/train/run_folders.h"
 
 namespace fs = std::filesystem;
 using namespace ganforge;
 
+using ganforge::testing::Outcome;
+using ganforge::testing::read_text;
+using ganforge::testing::scratch_folder;
+using ganforge::testing::tiny_mnist;
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Per process, removed when it exits: ctest runs the cases of this file in parallel processes.
-fs::path temp(const std::string& name) {
-  static struct Folders {
-    std::vector<fs::path> made;
-    ~Folders() {
-      std::error_code ignored;
-      for (const fs::path& p : made) fs::remove_all(p, ignored);
-    }
-  } folders;
-  const fs::path p = fs::path(::testing::TempDir()) / ("ganforge_safety_" + std::to_string(getpid()) + "_" + name);
-  fs::remove_all(p);
-  fs::create_directories(p);
-  folders.made.push_back(p);
-  return p;
-}
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-// 32 MNIST-format training images (28x28 blobs) with labels 0..9.
-fs::path tiny_mnist() {
-  static const fs::path dir = [] {
-    const fs::path d = temp("mnist");
-    const int n = 32;
-    std::vector<uint8_t> pixels, labels;
-    for (int i = 0; i < n; ++i) {
-      labels.push_back(static_cast<uint8_t>(i % 10));
-      for (int y = 0; y < 28; ++y)
-        for (int x = 0; x < 28; ++x)
-          pixels.push_back(static_cast<uint8_t>((x - 14) * (x - 14) + (y - 14) * (y - 14) < 20 + 8 * (i % 10) ? 255 : 0));
-    }
-    const std::vector<uint8_t> images_header{0, 0, 8, 3, 0, 0, 0, n, 0, 0, 0, 28, 0, 0, 0, 28}, labels_header{0, 0, 8, 1, 0, 0, 0, n};
-    std::ofstream images(d / "train-images-idx3-ubyte", std::ios::binary), label_file(d / "train-labels-idx1-ubyte", std::ios::binary);
-    images.write(reinterpret_cast<const char*>(images_header.data()), 16).write(reinterpret_cast<const char*>(pixels.data()), n * 784);
-    label_file.write(reinterpret_cast<const char*>(labels_header.data()), 8).write(reinterpret_cast<const char*>(labels.data()), n);
-    return d;
-  }();
-  return dir;
-}
 
 // A small DCGAN on the tiny set: 32 / batch steps an epoch, a step in milliseconds. `more`
 // adds flags or replaces the defaults' (a flag may be given only once).
@@ -164,11 +128,6 @@ class Child {
   std::string output_;
 };
 
-struct Outcome {
-  int status;
-  std::string output;
-};
-
 Outcome ganforge(const std::vector<std::string>& args) {
   Child child(args);
   const int status = child.finish();
@@ -182,24 +141,24 @@ std::string step_name(int64_t step) {
 }
 
 int64_t latest_step(const fs::path& run) {
-  const std::string latest = read(run / "latest_checkpoint");
+  const std::string latest = read_text(run / "latest_checkpoint");
   return std::stoll(latest.substr(latest.find("step-") + 5));
 }
 
 // The checkpoint latest_checkpoint names loads completely.
 void expect_loadable_latest(const fs::path& run) {
-  std::string latest = read(run / "latest_checkpoint");
+  std::string latest = read_text(run / "latest_checkpoint");
   ASSERT_FALSE(latest.empty()) << run;
   latest.pop_back();
   const fs::path checkpoint = run / latest;
   EXPECT_GT(nn::load_safetensors((checkpoint / "weights.safetensors").string()).tensors.size(), 4u);
   nn::load_safetensors((checkpoint / "training_state.safetensors").string());
-  EXPECT_EQ(nlohmann::json::parse(read(checkpoint / "state.json"))["step"].get<int64_t>(), latest_step(run));
+  EXPECT_EQ(nlohmann::json::parse(read_text(checkpoint / "state.json"))["step"].get<int64_t>(), latest_step(run));
 }
 
 void expect_same_checkpoint(const fs::path& a, const fs::path& b) {
   for (const char* file : {"weights.safetensors", "training_state.safetensors"}) {
-    const std::string x = read(a / file), y = read(b / file);
+    const std::string x = read_text(a / file), y = read_text(b / file);
     EXPECT_GT(x.size(), 1000u) << a / file;
     EXPECT_TRUE(x == y) << a / file << " and " << b / file << " differ";
   }
@@ -220,9 +179,9 @@ TEST(RunSafety, AFailedLogWriteThrowsNamingTheFile) {
 // Sample sheets and the loss curve are written atomically, through a temporary file beside the
 // target, so /dev/full cannot stand for a full disk here; a file size limit does.
 TEST(RunSafety, AFailedSampleSheetWriteThrowsNamingTheFileAndKeepsTheOldOne) {
-  const fs::path sheet = temp("sheet") / "final.png";
+  const fs::path sheet = scratch_folder("sheet") / "final.png";
   data::save_grid(sheet, zeros({1, 1, 4, 4}));
-  const std::string before = read(sheet);
+  const std::string before = read_text(sheet);
   const fs::path message = sheet.parent_path() / "message.txt";
   const pid_t pid = ::fork();
   if (pid == 0) {
@@ -245,8 +204,8 @@ TEST(RunSafety, AFailedSampleSheetWriteThrowsNamingTheFileAndKeepsTheOldOne) {
   }
   int status = 0;
   ::waitpid(pid, &status, 0);
-  EXPECT_NE(read(message).find("cannot write '" + sheet.string() + "': File too large"), std::string::npos) << read(message);
-  EXPECT_EQ(read(sheet), before) << "the sheet written before was replaced";
+  EXPECT_NE(read_text(message).find("cannot write '" + sheet.string() + "': File too large"), std::string::npos) << read_text(message);
+  EXPECT_EQ(read_text(sheet), before) << "the sheet written before was replaced";
   for (const auto& entry : fs::directory_iterator(sheet.parent_path()))
     EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << "left behind: " << entry.path();
 }
@@ -272,7 +231,7 @@ bool mount_private_tmpfs(const fs::path& dir, const std::string& size) {
 // trains on a tmpfs of its own (in a child's mount namespace, gone when the child ends), and
 // is copied out for the checks.
 TEST(RunSafety, AFullDiskStopsTrainingAndKeepsTheLastGoodCheckpoint) {
-  const fs::path scratch = temp("full"), disk = scratch / "disk", copy = scratch / "copy";
+  const fs::path scratch = scratch_folder("full"), disk = scratch / "disk", copy = scratch / "copy";
   fs::create_directories(disk);
   const fs::path run = disk / "run";
   const std::vector<std::string> args = dcgan(run, {"--steps", "100000"});
@@ -322,7 +281,7 @@ TEST(RunSafety, AFullDiskStopsTrainingAndKeepsTheLastGoodCheckpoint) {
 // ------------------------------------------------------------------ one process per run folder
 
 TEST(RunSafety, ASecondProcessOnTheSameRunFolderIsRefused) {
-  const fs::path run = temp("shared");
+  const fs::path run = scratch_folder("shared");
   Child first(dcgan(run, {"--steps", "100000"}));
   ASSERT_TRUE(first.wait_for("step 5/")) << first.output();  // after the checkpoint at step 4
   const std::string refusal = run.string() + " is in use by another ganforge process (pid " + std::to_string(first.pid()) + ")";
@@ -343,9 +302,9 @@ TEST(RunSafety, ASecondProcessOnTheSameRunFolderIsRefused) {
 // A resumed run reads its log.jsonl back like every file of a run folder: a link planted there
 // (in a downloaded run, say) is refused unread, not followed and not written through.
 TEST(RunSafety, ALogThatIsALinkIsRefusedOnResume) {
-  const fs::path run = temp("planted");
+  const fs::path run = scratch_folder("planted");
   ASSERT_EQ(ganforge(dcgan(run, {"--steps", "2"})).status, 0);
-  const fs::path secret = temp("planted-secret") / "secret.txt";
+  const fs::path secret = scratch_folder("planted-secret") / "secret.txt";
   std::ofstream(secret) << "SECRET\n";
   fs::remove(run / "log.jsonl");
   fs::create_symlink(secret, run / "log.jsonl");
@@ -364,7 +323,7 @@ TEST(RunSafety, ALogThatIsALinkIsRefusedOnResume) {
 // ends (mid-epoch, two loader threads, --checkpoint-minutes changed on resume).
 TEST(RunSafety, CtrlCSavesACheckpointThatResumesBitExactly) {
   const int64_t total = 160;  // 10 epochs of 16 steps
-  const fs::path whole = temp("whole"), split = temp("split");
+  const fs::path whole = scratch_folder("whole"), split = scratch_folder("split");
   ASSERT_EQ(ganforge(dcgan(whole, {"--steps", std::to_string(total)}, 2)).status, 0);
 
   Child interrupted(dcgan(split, {"--steps", std::to_string(total)}, 2));
@@ -393,7 +352,7 @@ TEST(RunSafety, CtrlCSavesACheckpointThatResumesBitExactly) {
 }
 
 TEST(RunSafety, SigtermStopsTheSameWayWithStatus143) {
-  const fs::path run = temp("term");
+  const fs::path run = scratch_folder("term");
   Child child(dcgan(run, {"--steps", "100000"}));
   ASSERT_TRUE(child.wait_for("step 2/")) << child.output();
   child.signal(SIGTERM);
@@ -406,7 +365,7 @@ TEST(RunSafety, SigtermStopsTheSameWayWithStatus143) {
 // A second signal ends the process at once. The child is stopped while both arrive, so that
 // the second is handled before the training loop can act on the first.
 TEST(RunSafety, ASecondSignalStopsAtOnce) {
-  const fs::path run = temp("twice");
+  const fs::path run = scratch_folder("twice");
   Child child(dcgan(run, {"--steps", "100000"}));
   ASSERT_TRUE(child.wait_for("step 2/")) << child.output();
   child.signal(SIGSTOP);
@@ -423,7 +382,7 @@ TEST(RunSafety, ASecondSignalStopsAtOnce) {
 
 TEST(RunSafety, CheckpointsOnATimeIntervalDoNotChangeTheResults) {
   // Batch 1: 32 steps an epoch, so 20 steps reach no epoch end and write one checkpoint, at the end.
-  const fs::path plain = temp("untimed"), timed = temp("timed");
+  const fs::path plain = scratch_folder("untimed"), timed = scratch_folder("timed");
   ASSERT_EQ(ganforge(dcgan(plain, {"--steps", "20"}, 1)).status, 0);
   ASSERT_EQ(ganforge(dcgan(timed, {"--steps", "20", "--checkpoint-minutes", "0.0001"}, 1)).status, 0);  // 6 ms
   std::vector<std::string> checkpoints;
@@ -434,14 +393,14 @@ TEST(RunSafety, CheckpointsOnATimeIntervalDoNotChangeTheResults) {
   EXPECT_EQ(checkpoints[1], step_name(20));
   EXPECT_FALSE(fs::exists(plain / "checkpoints" / checkpoints[0]));
   expect_same_checkpoint(plain / "checkpoints" / step_name(20), timed / "checkpoints" / step_name(20));
-  EXPECT_EQ(nlohmann::json::parse(read(timed / "options.json"))["checkpoint_minutes"].get<double>(), 0.0001);
-  EXPECT_EQ(nlohmann::json::parse(read(plain / "options.json"))["checkpoint_minutes"].get<double>(), 10) << "the default";
+  EXPECT_EQ(nlohmann::json::parse(read_text(timed / "options.json"))["checkpoint_minutes"].get<double>(), 0.0001);
+  EXPECT_EQ(nlohmann::json::parse(read_text(plain / "options.json"))["checkpoint_minutes"].get<double>(), 10) << "the default";
 }
 
 // ------------------------------------------------------------------ divergence
 
 TEST(RunSafety, AnExplodingLossStopsTrainingBeforeItsCheckpoint) {
-  const fs::path run = temp("exploding");
+  const fs::path run = scratch_folder("exploding");
   const Outcome o = ganforge(dcgan(run, {"--lr", "1e6", "--steps", "30", "--checkpoint-every", "1"}));
   EXPECT_EQ(o.status, 1) << o.output;
   EXPECT_NE(o.output.find("more than 10000 times its value at step 1"), std::string::npos) << o.output;
@@ -488,11 +447,11 @@ TEST(RunSafety, ExplodingWeightsAreDivergenceEvenWhenTheLossesLookFine) {
 
 TEST(RunSafety, ARunThatCannotFitInMemoryIsRefusedWithTheEstimate) {
   // 64 pairs of 16384 x 16384 RGB images a batch: terabytes of activations.
-  const fs::path pairs = temp("pairs");
+  const fs::path pairs = scratch_folder("pairs");
   data::Image image(68, 34, 3);
   for (int i = 0; i < 2; ++i) data::write_png(pairs / ("p" + std::to_string(i) + ".png"), image);
   const Outcome o = ganforge({"train", "pix2pix", "--data", pairs.string(), "--image-size", "16384", "--batch", "64",
-                              "--steps", "1", "--out", (temp("huge") / "run").string()});
+                              "--steps", "1", "--out", (scratch_folder("huge") / "run").string()});
   EXPECT_EQ(o.status, 1);
   EXPECT_NE(o.output.find("this run needs at least"), std::string::npos) << o.output;
   EXPECT_NE(o.output.find("activations at least"), std::string::npos) << o.output;
@@ -502,7 +461,7 @@ TEST(RunSafety, ARunThatCannotFitInMemoryIsRefusedWithTheEstimate) {
 // Networks too wide to build: the allocation that fails names the tensor (refused up front
 // where the memory is not there, or failing under the address-space limit set here).
 TEST(RunSafety, ANetworkTooLargeToBuildNamesTheTensor) {
-  Child child(dcgan(temp("wide") / "run", {"--ngf", "4096", "--steps", "1"}), [] {
+  Child child(dcgan(scratch_folder("wide") / "run", {"--ngf", "4096", "--steps", "1"}), [] {
     const rlimit limit{rlim_t{4} << 30, rlim_t{4} << 30};  // a small run needs less than 2 GiB of address space
     ::setrlimit(RLIMIT_AS, &limit);
   });

@@ -15,65 +15,18 @@
 #include "core/ganforge.h"
 #include "gan/data/image.h"
 #include "nn/safetensors.h"
+#include "tests/gan/train/run_folders.h"
 
 namespace fs = std::filesystem;
 using namespace ganforge;
 
+using ganforge::testing::Outcome;
+using ganforge::testing::read_text;
+using ganforge::testing::run_ganforge;
+using ganforge::testing::scratch_folder;
+using ganforge::testing::tiny_mnist;
+
 namespace {
-
-struct Outcome {
-  int status;
-  std::string output;
-};
-
-// Runs the ganforge binary with `arguments`, capturing stdout and stderr.
-Outcome ganforge(const std::string& arguments) {
-  const std::string command = std::string(GANFORGE_CLI) + " " + arguments + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string output;
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
-// Per process, removed when it exits: ctest runs the cases of this file in parallel processes,
-// and one that removed another's folder (the tiny MNIST set) made it fail now and then.
-fs::path temp(const std::string& name) {
-  static struct Folders {
-    std::vector<fs::path> made;
-    ~Folders() {
-      std::error_code ignored;
-      for (const fs::path& p : made) fs::remove_all(p, ignored);
-    }
-  } folders;
-  const fs::path p = fs::path(::testing::TempDir()) / ("ganforge_cli_" + std::to_string(getpid()) + "_" + name);
-  fs::remove_all(p);
-  fs::create_directories(p);
-  folders.made.push_back(p);
-  return p;
-}
-
-void write_idx(const fs::path& path, const std::vector<uint8_t>& header, const std::vector<uint8_t>& data) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(header.data()), static_cast<std::streamsize>(header.size()));
-  out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-}
-
-// 32 MNIST-format training images (28x28 blobs) with labels 0..9.
-fs::path tiny_mnist() {
-  const fs::path dir = temp("mnist");
-  const int n = 32;
-  std::vector<uint8_t> pixels, labels;
-  for (int i = 0; i < n; ++i) {
-    labels.push_back(static_cast<uint8_t>(i % 10));
-    for (int y = 0; y < 28; ++y)
-      for (int x = 0; x < 28; ++x) pixels.push_back(static_cast<uint8_t>((x - 14) * (x - 14) + (y - 14) * (y - 14) < 20 + 8 * (i % 10) ? 255 : 0));
-  }
-  write_idx(dir / "train-images-idx3-ubyte", {0, 0, 8, 3, 0, 0, 0, n, 0, 0, 0, 28, 0, 0, 0, 28}, pixels);
-  write_idx(dir / "train-labels-idx1-ubyte", {0, 0, 8, 1, 0, 0, 0, n}, labels);
-  return dir;
-}
 
 std::string numbered(const char* prefix, int i) {
   char name[64];
@@ -91,23 +44,18 @@ data::Image pattern(int width, int height, int seed) {
 
 // Side-by-side A|B pairs (pix2pix) and trainA/trainB folders (CycleGAN), 8 images each.
 fs::path tiny_pairs() {
-  const fs::path dir = temp("pairs");
+  const fs::path dir = scratch_folder("pairs");
   for (int i = 0; i < 8; ++i) data::write_png(dir / numbered("p", i), pattern(68, 34, i));
   return dir;
 }
 
 fs::path tiny_unpaired() {
-  const fs::path dir = temp("unpaired");
+  const fs::path dir = scratch_folder("unpaired");
   for (const char* side : {"trainA", "trainB"}) {
     fs::create_directories(dir / side);
     for (int i = 0; i < 8; ++i) data::write_png(dir / side / numbered("u", i), pattern(34, 34, i + side[5]));
   }
   return dir;
-}
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 // Everything a run folder must hold after `steps` steps.
@@ -122,7 +70,7 @@ void expect_valid_run(const fs::path& run, int64_t steps) {
     EXPECT_TRUE(fs::exists(checkpoint / file)) << checkpoint / file;
   EXPECT_GT(nn::load_safetensors((checkpoint / "weights.safetensors").string()).tensors.size(), 4u);
   nn::load_safetensors((checkpoint / "training_state.safetensors").string());
-  EXPECT_EQ(nlohmann::json::parse(read(checkpoint / "state.json"))["step"].get<int64_t>(), steps);
+  EXPECT_EQ(nlohmann::json::parse(read_text(checkpoint / "state.json"))["step"].get<int64_t>(), steps);
   // The log: one JSON object a line, with finite losses.
   std::ifstream log(run / "log.jsonl");
   std::string line;
@@ -171,27 +119,27 @@ std::vector<ModelRun> model_runs() {
 
 TEST_P(TrainCli, TrainsAndLeavesEveryOutputFile) {
   const ModelRun m = model_runs()[static_cast<size_t>(GetParam())];
-  const fs::path run = temp(std::string("run_") + m.arch);
-  const Outcome trained = ganforge(std::string("train ") + m.arch + " --data " + m.data + " --out " + run.string() + m.flags);
+  const fs::path run = scratch_folder(std::string("run_") + m.arch);
+  const Outcome trained = run_ganforge(std::string("train ") + m.arch + " --data " + m.data + " --out " + run.string() + m.flags);
   ASSERT_EQ(trained.status, 0) << trained.output;
   EXPECT_NE(trained.output.find("step 3/3"), std::string::npos) << trained.output;
   expect_valid_run(run, 3);
   const std::string arch = m.arch;
   if (arch == "pix2pix" || arch == "cyclegan") {
-    const fs::path image = temp(std::string("in_") + m.arch) / "mine.png";
+    const fs::path image = scratch_folder(std::string("in_") + m.arch) / "mine.png";
     data::write_png(image, pattern(32, 32, 5));
     const fs::path out = run / "translated";
-    const Outcome translated = ganforge("translate " + run.string() + " " + image.string() + " --out " + out.string());
+    const Outcome translated = run_ganforge("translate " + run.string() + " " + image.string() + " --out " + out.string());
     ASSERT_EQ(translated.status, 0) << translated.output;
     EXPECT_EQ(data::read_image(out / ("mine_" + arch + ".png")).width, 32);
     data::write_png(image, pattern(42, 30, 5));
-    const Outcome refused = ganforge("translate " + run.string() + " " + image.string() + " --out " + out.string());
+    const Outcome refused = run_ganforge("translate " + run.string() + " " + image.string() + " --out " + out.string());
     EXPECT_EQ(refused.status, 1);
     EXPECT_NE(refused.output.find("mine.png (42x30)"), std::string::npos) << refused.output;
   } else {
     const fs::path sheet = run / "sampled.png";
     const std::string label = arch == "cgan" || arch == "infogan" ? " --class 3" : "";
-    const Outcome sampled = ganforge("sample " + run.string() + " --n 6 --per-row 3 --out " + sheet.string() + label);
+    const Outcome sampled = run_ganforge("sample " + run.string() + " --n 6 --per-row 3 --out " + sheet.string() + label);
     ASSERT_EQ(sampled.status, 0) << sampled.output;
     EXPECT_EQ(data::read_image(sheet).width, 2 + 3 * (arch == "cgan" ? 34 : 30));
   }
@@ -204,17 +152,17 @@ INSTANTIATE_TEST_SUITE_P(EveryModel, TrainCli, ::testing::Range(0, 6), [](const 
 // N steps in one run equal N/2 steps, a resume, and N/2 more, bit for bit: weights, optimizer
 // moments, schedules, image pools and the random generator all come back.
 void expect_resume_is_exact(const std::string& arch, const std::string& data, const std::string& flags, int64_t half) {
-  const fs::path whole = temp("whole_" + arch), split = temp("split_" + arch);
+  const fs::path whole = scratch_folder("whole_" + arch), split = scratch_folder("split_" + arch);
   const std::string total = std::to_string(2 * half), part = std::to_string(half);
-  ASSERT_EQ(ganforge("train " + arch + " --data " + data + flags + " --steps " + total + " --out " + whole.string()).status, 0);
-  ASSERT_EQ(ganforge("train " + arch + " --data " + data + flags + " --steps " + part + " --out " + split.string()).status, 0);
-  const Outcome resumed = ganforge("train " + arch + " --resume --steps " + total + " --out " + split.string());
+  ASSERT_EQ(run_ganforge("train " + arch + " --data " + data + flags + " --steps " + total + " --out " + whole.string()).status, 0);
+  ASSERT_EQ(run_ganforge("train " + arch + " --data " + data + flags + " --steps " + part + " --out " + split.string()).status, 0);
+  const Outcome resumed = run_ganforge("train " + arch + " --resume --steps " + total + " --out " + split.string());
   ASSERT_EQ(resumed.status, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("from step " + part), std::string::npos) << resumed.output;
   char name[32];
   std::snprintf(name, sizeof name, "step-%08lld", static_cast<long long>(2 * half));
   for (const char* file : {"weights.safetensors", "training_state.safetensors"}) {
-    const std::string a = read(whole / "checkpoints" / name / file), b = read(split / "checkpoints" / name / file);
+    const std::string a = read_text(whole / "checkpoints" / name / file), b = read_text(split / "checkpoints" / name / file);
     EXPECT_GT(a.size(), 1000u) << whole / "checkpoints" / name / file;
     EXPECT_TRUE(a == b) << arch << " " << file << " differs between the whole and the resumed run";
   }
@@ -230,48 +178,53 @@ TEST(TrainCli, ResumeContinuesBitExactly) {
 
 TEST(TrainCli, ANonFiniteLossStopsTrainingAndKeepsTheLastGoodCheckpoint) {
   // An absurd learning rate: after the first update the weights overflow and the losses are NaN.
-  const fs::path run = temp("diverged");
-  const Outcome o = ganforge("train gan --data " + tiny_mnist().string() + " --batch 8 --lr 1e30 --steps 30 --log-every 1 " +
+  const fs::path run = scratch_folder("diverged");
+  const Outcome o = run_ganforge("train gan --data " + tiny_mnist().string() + " --batch 8 --lr 1e30 --steps 30 --log-every 1 " +
                              "--checkpoint-every 1 --out " + run.string());
   EXPECT_EQ(o.status, 1) << o.output;
   EXPECT_NE(o.output.find("step 2: loss_D is"), std::string::npos) << o.output;
   EXPECT_NE(o.output.find("the last good checkpoint is " + (run / "checkpoints" / "step-00000001").string()), std::string::npos)
       << o.output;
-  EXPECT_EQ(read(run / "latest_checkpoint"), "checkpoints/step-00000001\n");
+  EXPECT_EQ(read_text(run / "latest_checkpoint"), "checkpoints/step-00000001\n");
 }
 
 TEST(TrainCli, BadInputIsOneClearError) {
-  Outcome o = ganforge("train dcgan --stepz 3");
+  Outcome o = run_ganforge("train dcgan --stepz 3");
   EXPECT_EQ(o.status, 2);
   EXPECT_NE(o.output.find("unknown flag --stepz"), std::string::npos) << o.output;
-  o = ganforge("train wgan");
+  o = run_ganforge("train wgan");
   EXPECT_EQ(o.status, 2);  // a usage error
   EXPECT_NE(o.output.find("unknown model 'wgan'"), std::string::npos) << o.output;
-  o = ganforge("train dcgan --data /nonexistent/folder");
+  // a run that stops before training leaves its folder fit for the next attempt
+  const std::string out = " --out " + (scratch_folder("bad-input") / "run").string();
+  o = run_ganforge("train dcgan --data /nonexistent/folder" + out);
   EXPECT_EQ(o.status, 1);
   EXPECT_NE(o.output.find("/nonexistent/folder"), std::string::npos) << o.output;
-  o = ganforge("train dcgan --batch zero");
+  o = run_ganforge("train dcgan --data /nonexistent/folder" + out);
+  EXPECT_EQ(o.status, 1);
+  EXPECT_NE(o.output.find("/nonexistent/folder"), std::string::npos) << o.output;
+  o = run_ganforge("train dcgan --batch zero");
   EXPECT_EQ(o.status, 2);
   EXPECT_NE(o.output.find("--batch expects an integer"), std::string::npos) << o.output;
-  o = ganforge("train dcgan --resume");
+  o = run_ganforge("train dcgan --resume");
   EXPECT_EQ(o.status, 2);
   EXPECT_NE(o.output.find("--resume needs --out"), std::string::npos) << o.output;
-  o = ganforge("train dcgan --resume --out /nonexistent/run");
+  o = run_ganforge("train dcgan --resume --out /nonexistent/run");
   EXPECT_EQ(o.status, 2);
   EXPECT_NE(o.output.find("/nonexistent/run: expected the folder of a run"), std::string::npos) << o.output;
   // A finished run is neither overwritten by a fresh one nor resumed through one of its checkpoint folders.
-  const fs::path run = temp("occupied");
-  ASSERT_EQ(ganforge("train gan --data " + tiny_mnist().string() + " --batch 8 --steps 1 --out " + run.string()).status, 0);
-  o = ganforge("train gan --data " + tiny_mnist().string() + " --batch 8 --steps 1 --out " + run.string());
+  const fs::path run = scratch_folder("occupied");
+  ASSERT_EQ(run_ganforge("train gan --data " + tiny_mnist().string() + " --batch 8 --steps 1 --out " + run.string()).status, 0);
+  o = run_ganforge("train gan --data " + tiny_mnist().string() + " --batch 8 --steps 1 --out " + run.string());
   EXPECT_EQ(o.status, 1);
   EXPECT_NE(o.output.find("already holds a training run"), std::string::npos) << o.output;
-  o = ganforge("train gan --resume --steps 2 --out " + (run / "checkpoints" / "step-00000001").string());
+  o = run_ganforge("train gan --resume --steps 2 --out " + (run / "checkpoints" / "step-00000001").string());
   EXPECT_EQ(o.status, 2);
   EXPECT_NE(o.output.find("expected the folder of a run"), std::string::npos) << o.output;
-  o = ganforge("sample /nonexistent/run");
+  o = run_ganforge("sample /nonexistent/run");
   EXPECT_EQ(o.status, 1);
   EXPECT_NE(o.output.find("/nonexistent/run"), std::string::npos) << o.output;
-  o = ganforge("train dcgan --data " + tiny_mnist().string() + " --batch 64 --out " + temp("too_big").string());
+  o = run_ganforge("train dcgan --data " + tiny_mnist().string() + " --batch 64 --out " + scratch_folder("too_big").string());
   EXPECT_EQ(o.status, 1);
   EXPECT_NE(o.output.find("fewer than one batch of 64"), std::string::npos) << o.output;
 }
