@@ -48,6 +48,15 @@ class FunctionNode final : public Node {
   std::vector<uint64_t> saved_versions_;
 };
 
+// Whether nothing but the caller's handle refers to t or its memory: then the backward pass
+// can hand t to a leaf as its .grad instead of copying it (as PyTorch does), which saves a
+// pass over every parameter per step. A view, a gradient sent to two inputs (add's backward)
+// or one the user passed in is shared, and is copied.
+bool owned_by_caller_only(const Tensor& t) {
+  return t.impl_ptr().use_count() == 1 && t.storage().use_count() == 1 && t.is_contiguous() && t.impl()->offset == 0 &&
+         t.storage()->bytes() == static_cast<size_t>(t.numel()) * dtype_size(t.dtype());
+}
+
 // The sink of a leaf: adds the incoming gradient to leaf.grad. Gradients accumulate rather
 // than overwrite so that a leaf reached by several backward passes (several losses, or
 // micro-batches) gets the sum; zeroing grads between steps is the caller's job.
@@ -58,7 +67,10 @@ class AccumulateGrad final : public Node {
   std::vector<Tensor> apply(const Tensor& grad_output) override {
     if (auto leaf = leaf_.lock()) {
       Tensor& grad = leaf->grad;
-      grad = grad.defined() ? add(grad, grad_output) : grad_output.clone();
+      if (grad.defined())
+        grad = add(grad, grad_output);
+      else
+        grad = owned_by_caller_only(grad_output) ? grad_output : grad_output.clone();
     }
     return {};
   }

@@ -144,17 +144,33 @@ Tensor conv_transpose2d(const Tensor& x_in, const Tensor& w_in, const Tensor& bi
   return y;
 }
 
-Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias) {
-  if (w.dim() != 2 || x.dim() < 1 || x.shape().back() != w.shape()[1])
+// y = x·Wᵀ + b over the rows of x, recorded as one op: dx = g·W, dW = gᵀ·x, db = Σ_rows g.
+// Through matmul of a transposed view, dW arrived transposed and was copied into every
+// weight's .grad each step; here the GEMM writes it in W's own layout.
+Tensor linear(const Tensor& x, const Tensor& w_in, const Tensor& bias_in) {
+  if (w_in.dim() != 2 || x.dim() < 1 || x.shape().back() != w_in.shape()[1])
     throw std::invalid_argument("linear: input of shape " + shape_str(x.shape()) + " and weight of shape " +
-                                shape_str(w.shape()) + " do not match (expected input [..., in], weight [out, in])");
-  if (bias.defined() && bias.shape() != Shape{w.shape()[0]})
-    throw std::invalid_argument("linear: bias must have shape [" + std::to_string(w.shape()[0]) + "]; got " +
-                                shape_str(bias.shape()));
-  Tensor flat = x.dim() == 1 ? x.unsqueeze(0) : x;
-  Tensor y = matmul(flat, w.t());
-  if (bias.defined()) y = y + bias;
-  return x.dim() == 1 ? y.squeeze(0) : y;
+                                shape_str(w_in.shape()) + " do not match (expected input [..., in], weight [out, in])");
+  if (bias_in.defined() && bias_in.shape() != Shape{w_in.shape()[0]})
+    throw std::invalid_argument("linear: bias must have shape [" + std::to_string(w_in.shape()[0]) + "]; got " +
+                                shape_str(bias_in.shape()));
+  const DType dtype = promote(x.dtype(), w_in.dtype());
+  const Tensor rows = x.to(dtype).reshape({-1, x.shape().back()}), w = w_in.to(dtype);
+  const Tensor bias = bias_in.defined() ? bias_in.to(dtype) : Tensor();
+  Tensor y;
+  {
+    NoGradGuard no_grad;
+    y = matmul(rows, w.t());
+    if (bias.defined()) y.add_(bias);
+  }
+  record("linear", {rows, w, bias}, y, {rows, w}, [](const Tensor& g, const BackwardContext& ctx) -> std::vector<Tensor> {
+    const Tensor &rows = ctx[0], &w = ctx[1];
+    return {ctx.needs(0) ? matmul(g, w) : Tensor(), ctx.needs(1) ? matmul(g.t(), rows) : Tensor(),
+            ctx.needs(2) ? g.sum({0}) : Tensor()};
+  });
+  Shape out_shape = x.shape();
+  out_shape.back() = w.shape()[0];
+  return y.reshape(out_shape);
 }
 
 Tensor embedding(const Tensor& indices, const Tensor& weight) {
