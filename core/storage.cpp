@@ -7,6 +7,7 @@
 #include <string>
 
 #include "kernels/backend.h"
+#include "kernels/host_backend.h"
 
 namespace ganforge {
 namespace {
@@ -48,7 +49,9 @@ size_t available_host_memory() {
   size_t available = SIZE_MAX;
   for (unsigned long long kib; meminfo >> key >> kib; meminfo.ignore(64, '\n'))
     if (key == "MemAvailable:") available = static_cast<size_t>(kib) * 1024;
-  return std::min(available, cgroup_room());
+  // blocks the host cache keeps for reuse count as available: they serve allocations first
+  const size_t room = std::min(available, cgroup_room());
+  return room == SIZE_MAX ? room : room + kernels::cached_host_memory();
 }
 
 Storage::Storage(size_t bytes, Device device, kernels::Backend& allocator)

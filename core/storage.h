@@ -36,8 +36,8 @@ class Storage {
 };
 
 // Bytes of host memory this process can still take without the kernel's OOM killer ending it:
-// MemAvailable (/proc/meminfo), or the room left under the cgroup's memory limit if less.
-// SIZE_MAX when neither can be read.
+// MemAvailable (/proc/meminfo), or the room left under the cgroup's memory limit if less,
+// plus the freed blocks the host cache holds for reuse. SIZE_MAX when neither can be read.
 size_t available_host_memory();
 // A byte count for messages: "12.0 MiB", "1.5 GiB".
 std::string bytes_text(double bytes);

@@ -14,4 +14,9 @@ class HostBackend : public Backend {
   void copy_to_host(void* dst, const void* src, size_t bytes) override;
 };
 
+// Host blocks of 64 KiB and more are cached for reuse when freed (host_backend.cpp), except
+// under AddressSanitizer. The bytes held that way, and a call that gives them back to the OS.
+size_t cached_host_memory();
+void release_cached_host_memory();
+
 }  // namespace ganforge::kernels
