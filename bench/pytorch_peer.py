@@ -29,13 +29,15 @@ first) and reports their median. PyTorch gets torch.set_num_threads(T),
 torch.set_num_interop_threads(1) and, when its BLAS is OpenBLAS, openblas_set_num_threads(T).
 
 Differences that remain:
-- PyTorch's Linear layers run on the BLAS that libblas.so.3 resolves to (Debian's
-  alternatives). Debian's default is the netlib reference BLAS, which is slow; the MLP GAN is
-  then no fair peer: install libopenblas0-pthread. The BLAS in use is printed with the table.
-  Convolutions run on oneDNN in both (PyTorch's built-in MKL-DNN; GANForge's own kernels on
-  its cpu backend).
+- PyTorch 1.13 runs Conv2d on its built-in oneDNN (Debian's, the one GANForge's onednn backend
+  uses), but Linear (addmm) and ConvTranspose2d (slow_conv_transpose2d: im2col, col2im and
+  GEMM), forward and back, on the BLAS that libblas.so.3 resolves to (Debian's alternatives):
+  the MLP GAN and every DCGAN generator. Debian's default, the netlib reference BLAS, is many
+  times slower than an optimised one, and would make PyTorch no fair peer: install
+  libopenblas0-openmp (OpenBLAS on the OpenMP runtime PyTorch's own threads use). The BLAS in
+  use is printed above the table, and a note below it when it is the reference one.
 - PyTorch's Adam is its default on the CPU, a loop over the parameters (its foreach variant was
-  no faster here); GANForge updates all of a network's parameters in one fused kernel.
+  slower here); GANForge updates all of a network's parameters in one fused kernel.
 - ReLU and LeakyReLU run in place, as in the reference implementations (PyTorch-GAN,
   pytorch/examples dcgan).
 - The random streams differ (z, initial weights, images), so the two sides train on different
@@ -191,7 +193,7 @@ def blas_description(path):
     if "openblas" in path:
         return f"OpenBLAS ({path})"
     if "/blas/" in path:
-        return f"netlib reference BLAS ({path}): slow Linear layers, no fair MLP GAN; install libopenblas0-pthread"
+        return f"netlib reference BLAS ({path})"
     return path
 
 
@@ -199,7 +201,7 @@ def set_threads(torch, blas, threads):
     torch.set_num_threads(threads)
     if blas is not None:
         library = ctypes.CDLL(blas)
-        if hasattr(library, "openblas_set_num_threads"):  # its own pthread pool, which set_num_threads leaves alone
+        if hasattr(library, "openblas_set_num_threads"):  # a pthread build has a pool set_num_threads leaves alone
             library.openblas_set_num_threads(threads)
 
 
@@ -323,6 +325,9 @@ def main():
                          "ratio": ganforge / pytorch, "params_pytorch": pytorch_params, "params_ganforge": ganforge_params})
     print()
     print(markdown(rows))
+    if blas is not None and "/blas/" in blas:
+        print("\nPyTorch ran its Linear and ConvTranspose2d layers on the netlib reference BLAS: these ratios flatter "
+              "GANForge. Install libopenblas0-openmp for a fair peer.")
     if args.json_out:
         with open(args.json_out, "w") as f:
             json.dump({"cpu": cpu_model(), "logical_cpus": os.cpu_count(), "torch": torch.__version__, "blas": blas,

@@ -36,11 +36,11 @@ if ((${#missing[@]})); then
   fi
 fi
 # Optional, never installed here (PyTorch is large): what bench/pytorch_peer.py, the PyTorch peer
-# of the training-step benchmark, needs; its test is skipped without it. libopenblas0-pthread
-# becomes the system's libblas.so.3, where PyTorch's Linear layers would otherwise run on the
-# slow reference BLAS.
+# of the training-step benchmark, needs; its test is skipped without it. libopenblas0-openmp
+# becomes the system's libblas.so.3: PyTorch 1.13 runs Linear and ConvTranspose2d on it, which
+# the reference BLAS would make several times slower.
 optional=()
-for package in python3-torch libopenblas0-pthread; do
+for package in python3-torch libopenblas0-openmp; do
   installed "$package" || optional+=("$package")
 done
 if ((${#optional[@]})); then
