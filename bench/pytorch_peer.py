@@ -10,7 +10,8 @@ For each model and thread count in turn, GANForge's train_step/<model>/cpu/threa
 (bench/bench_train_step.cpp) runs in a subprocess, then the same step in PyTorch in this
 process, so that noise on a shared machine falls on both sides alike. The result is a Markdown
 table (images/s, and GANForge over PyTorch: above 1, GANForge is faster) with the CPU model,
-the PyTorch version, its BLAS and the command, on standard output.
+the PyTorch version, its BLAS and the command (with the variables of the environment that change
+either side's kernels or threads), on standard output.
 
 The PyTorch side rebuilds what gan::make_recipe builds for docs/models.md §1 (gan: the MLP
 GAN at 28x28x1) and §2 (dcgan-mnist: DCGAN at 28x28x1; dcgan64: DCGAN at 64x64x3): the same
@@ -34,8 +35,9 @@ Differences that remain:
   GEMM), forward and back, on the BLAS that libblas.so.3 resolves to (Debian's alternatives):
   the MLP GAN and every DCGAN generator. Debian's default, the netlib reference BLAS, is many
   times slower than an optimised one, and would make PyTorch no fair peer: install
-  libopenblas0-openmp (OpenBLAS on the OpenMP runtime PyTorch's own threads use). The BLAS in
-  use is printed above the table, and a note below it when it is the reference one.
+  libopenblas0-openmp (OpenBLAS on the OpenMP runtime PyTorch's own threads use), and leave
+  OPENBLAS_CORETYPE unset (Haswell there halves OpenBLAS's speed on an AVX-512 CPU). The BLAS
+  and the kernels it picked are printed above the table, a note below it if either is amiss.
 - PyTorch's Adam is its default on the CPU, a loop over the parameters (its foreach variant was
   slower here); GANForge updates all of a network's parameters in one fused kernel.
 - ReLU and LeakyReLU run in place, as in the reference implementations (PyTorch-GAN,
@@ -62,6 +64,9 @@ MODELS = ("gan", "dcgan-mnist", "dcgan64")
 WARMUP_STEPS, MIN_STEPS, REPETITIONS = 3, 5, 5
 BATCH, LATENT, LR, BETAS = 64, 100, 2e-4, (0.5, 0.999)
 SHAPE = {"gan": (1, 28), "dcgan-mnist": (1, 28), "dcgan64": (3, 64)}  # channels, image size
+# Variables that change either side's kernels or threads: the printed command carries them.
+ENVIRONMENT = ("OPENBLAS_", "OMP_", "GOMP_", "KMP_", "MKL_", "DNNL_", "ONEDNN_", "GANFORGE_", "LD_LIBRARY_PATH",
+               "LD_PRELOAD")
 
 
 def named(nn, **children):
@@ -90,18 +95,18 @@ def mlp_gan(nn, channels, size):
     return g, d
 
 
-def dcgan(nn, channels, size, ngf=64, ndf=64):
+def dcgan(nn, channels, size):
     """pytorch/examples dcgan (64x64) and cpp/dcgan (28x28), as gan/models/dcgan.cpp builds them,
     initialised by the example's weights_init (gan::dcgan_init)."""
     levels = 4 if size == 64 else 3
-    width = ngf << (levels - 1)
+    width = 64 << (levels - 1)  # ngf = ndf = 64
     g = [nn.ConvTranspose2d(LATENT, width, 4, 1, 0, bias=False), nn.BatchNorm2d(width), nn.ReLU(True)]
     for i in range(1, levels):
         kernel = 3 if size == 28 and i == 1 else 4  # 4x4 -> 7x7
         g += [nn.ConvTranspose2d(width, width // 2, kernel, 2, 1, bias=False), nn.BatchNorm2d(width // 2), nn.ReLU(True)]
         width //= 2
     g += [nn.ConvTranspose2d(width, channels, 4, 2, 1, bias=False), nn.Tanh()]
-    width = ndf
+    width = 64
     d = [nn.Conv2d(channels, width, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, inplace=True)]
     for _ in range(1, levels):
         d += [nn.Conv2d(width, width * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(width * 2),
@@ -190,11 +195,25 @@ def loaded_blas():
 def blas_description(path):
     if path is None:
         return "none loaded"
-    if "openblas" in path:
-        return f"OpenBLAS ({path})"
+    library = ctypes.CDLL(path)
+    if hasattr(library, "openblas_get_config"):
+        library.openblas_get_config.restype = ctypes.c_char_p
+        return f"{library.openblas_get_config().decode()} ({path})"  # names the kernels it picked
     if "/blas/" in path:
         return f"netlib reference BLAS ({path})"
     return path
+
+
+def unfair(blas, environment):
+    """Why PyTorch may not run at its best here, one sentence each."""
+    notes = []
+    if blas is not None and "/blas/" in blas:
+        notes.append("PyTorch ran its Linear and ConvTranspose2d layers on the netlib reference BLAS: these ratios "
+                     "flatter GANForge. Install libopenblas0-openmp for a fair peer.")
+    elif blas is not None and "openblas" in blas and "OPENBLAS_CORETYPE" in environment:
+        notes.append(f"OPENBLAS_CORETYPE={environment['OPENBLAS_CORETYPE']} overrode the kernels OpenBLAS picks for this "
+                     "CPU: unset it for a fair peer.")
+    return notes
 
 
 def set_threads(torch, blas, threads):
@@ -306,7 +325,8 @@ def main():
 
     torch.set_num_interop_threads(1)
     blas = loaded_blas()
-    command = shlex.join([sys.executable] + sys.argv)
+    environment = {k: v for k, v in sorted(os.environ.items()) if k.startswith(ENVIRONMENT)}
+    command = shlex.join([f"{k}={v}" for k, v in environment.items()] + [sys.executable] + sys.argv)
     header = [f"CPU: {cpu_model()} ({os.cpu_count()} logical CPUs)",
               f"PyTorch {torch.__version__}, BLAS: {blas_description(blas)}",
               f"GANForge: {args.bench}", f"command: {command}"]
@@ -325,14 +345,15 @@ def main():
                          "ratio": ganforge / pytorch, "params_pytorch": pytorch_params, "params_ganforge": ganforge_params})
     print()
     print(markdown(rows))
-    if blas is not None and "/blas/" in blas:
-        print("\nPyTorch ran its Linear and ConvTranspose2d layers on the netlib reference BLAS: these ratios flatter "
-              "GANForge. Install libopenblas0-openmp for a fair peer.")
+    notes = unfair(blas, environment)
+    for note in notes:
+        print("\n" + note)
     if args.json_out:
         with open(args.json_out, "w") as f:
-            json.dump({"cpu": cpu_model(), "logical_cpus": os.cpu_count(), "torch": torch.__version__, "blas": blas,
-                       "bench": args.bench, "command": command, "min_time": args.min_time, "smoke": args.smoke,
-                       "results": rows}, f, indent=2)
+            json.dump({"cpu": cpu_model(), "logical_cpus": os.cpu_count(), "torch": torch.__version__,
+                       "blas": blas_description(blas), "bench": args.bench, "command": command,
+                       "environment": environment, "min_time": args.min_time, "smoke": args.smoke, "results": rows,
+                       "caveats": notes}, f, indent=2)
             f.write("\n")
     if mismatches:
         sys.exit(f"pytorch_peer.py: the PyTorch networks of {', '.join(sorted(set(mismatches)))} do not have GANForge's "
