@@ -8,7 +8,8 @@
 // recipe takes resnet_6blocks (docs/models.md §6), nearly 6 times less; GPU backends run the
 // 256x256 model. reference and cuda-sim, which exist
 // to check the others, would take minutes to hours a step and are left out.
-// images/s counts the examples of a step (an image pair for pix2pix and CycleGAN).
+// images/s counts the examples of a step (an image pair for pix2pix and CycleGAN); params_<net>
+// counts each network's trainable scalars (bench/pytorch_peer.py checks its nets against them).
 //   build/bench/ganforge_bench --benchmark_filter=train_step
 #include <benchmark/benchmark.h>
 
@@ -54,6 +55,8 @@ void train_step(benchmark::State& state, const Model* m, kernels::Backend* backe
   time_calls(state, *backend, [&] { recipe->train_step(batch); });  // each step reads its losses back: a device sync
   state.counters["images/s"] = benchmark::Counter(static_cast<double>(o.batch), benchmark::Counter::kIsIterationInvariantRate);
   if (threads > 0) state.counters["threads"] = threads;
+  for (const auto& [name, network] : recipe->networks())
+    state.counters["params_" + name] = static_cast<double>(network->num_parameters());
 }
 
 const bool registered = [] {

@@ -18,9 +18,10 @@ packages=(g++ cmake ninja-build ccache pkg-config libeigen3-dev libgtest-dev lib
           libstb-dev zlib1g-dev nlohmann-json3-dev libxxhash-dev dataset-fashion-mnist
           curl ca-certificates unzip zip python3 python3-matplotlib
           clang-14 libclang-rt-14-dev libomp-14-dev)  # the fuzz targets (tests/gan/fuzz): clang, libFuzzer, clang's OpenMP
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing=()
 for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  installed "$package" || missing+=("$package")
 done
 if ((${#missing[@]})); then
   if [[ $(id -u) -eq 0 ]]; then
@@ -33,6 +34,17 @@ if ((${#missing[@]})); then
     echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
     exit 1
   fi
+fi
+# Optional, never installed here (PyTorch is large): what bench/pytorch_peer.py, the PyTorch peer
+# of the training-step benchmark, needs; its test is skipped without it. libopenblas0-openmp
+# becomes the system's libblas.so.3: PyTorch 1.13 runs Linear and ConvTranspose2d on it, which
+# the reference BLAS would make several times slower.
+optional=()
+for package in python3-torch libopenblas0-openmp; do
+  installed "$package" || optional+=("$package")
+done
+if ((${#optional[@]})); then
+  echo "setup: optional, only for bench/pytorch_peer.py: apt-get install --no-install-recommends ${optional[*]}"
 fi
 
 # Data sets, cached outside the repository (never committed) by tools/fetch-data.sh, in
