@@ -435,6 +435,26 @@ TEST(Autograd, LeafGradIsIndependentThroughAView) {
   expect_values_near(x.grad(), {1, 2, 3, 4});
 }
 
+TEST(Autograd, OneGradientSentToTwoLeavesGivesEachItsOwnCopy) {
+  // add's backward sends one tensor to both inputs: neither leaf may take it as its .grad
+  Tensor a = leaf({1, 2}, {2}), b = leaf({3, 4}, {2});
+  ((a + b) * 3.0).sum().backward();  // mul's backward makes a fresh gradient for add
+  EXPECT_NE(a.grad().storage(), b.grad().storage());
+  a.grad().fill_(0.0);
+  expect_values_near(b.grad(), {3, 3});
+}
+
+TEST(Autograd, AFreshGradientBecomesTheLeafsGradInPlaceOfACopy) {
+  // linear's dW is a new contiguous tensor that only the engine holds: it is handed over
+  Tensor x = leaf({1, 2, 3, 4, 5, 6}, {2, 3}), w = leaf({1, 0, -1, 2, 1, 0}, {2, 3});
+  linear(x, w).sum().backward();
+  ASSERT_TRUE(w.grad().defined());
+  EXPECT_TRUE(w.grad().is_contiguous());
+  EXPECT_EQ(w.grad().storage().use_count(), 1);
+  expect_values_near(w.grad(), {5, 7, 9, 5, 7, 9});
+  expect_values_near(x.grad(), {3, 1, -1, 3, 1, -1});
+}
+
 // ------------------------------------------------------------------ introspection
 
 TEST(Autograd, GradFnNamesTheOp) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/ganforge.h"
+#include "kernels/host_backend.h"
 #include "tests/core/child_process.h"
 #include "tests/core/expect_error.h"
 
@@ -94,6 +95,27 @@ TEST(Factories, AnAllocationThatCannotFitNamesTheTensor) {
   expect_mentions(msg, {"f64 tensor of shape [1099511627776, 1099511627776]", "overflows"});
   EXPECT_EQ(empty({int64_t{1} << 24}).storage()->bytes(), size_t{64} << 20);  // 64 MiB: checked, and it fits
 }
+
+#if !defined(__SANITIZE_ADDRESS__)  // the host block cache is off under AddressSanitizer
+TEST(Factories, AFreedLargeTensorsMemoryServesTheNextOneOfItsSize) {
+  kernels::release_cached_host_memory();
+  void* first = nullptr;
+  {
+    Tensor t = empty({1 << 18});  // 1 MiB
+    first = t.data_ptr();
+  }
+  EXPECT_EQ(kernels::cached_host_memory(), size_t{1} << 20);
+  Tensor again = empty({1 << 18});
+  EXPECT_EQ(again.data_ptr(), first);
+  EXPECT_EQ(kernels::cached_host_memory(), 0u);
+  { Tensor small = empty({1000}); }  // small blocks go back to malloc
+  EXPECT_EQ(kernels::cached_host_memory(), 0u);
+  { Tensor other = empty({1 << 16}); }
+  EXPECT_GT(available_host_memory(), kernels::cached_host_memory());
+  kernels::release_cached_host_memory();
+  EXPECT_EQ(kernels::cached_host_memory(), 0u);
+}
+#endif
 
 TEST(Factories, ZerosOnesFullFillEveryElement) {
   EXPECT_EQ(values(zeros({2, 2})), (std::vector<double>{0, 0, 0, 0}));
