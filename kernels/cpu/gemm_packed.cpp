@@ -1,17 +1,20 @@
 // cpu GEMM by packed panels: Goto's algorithm, with the loop nest of BLIS.
-//   for each kBlockCols-wide block of C's columns
-//     for each kDepth-deep slice of k: pack that block of B into panels kTileCols wide
-//       for each kBlockRows-tall block of A: pack it into panels kTileRows tall
+//   for each block of C's columns (32 panels)
+//     for each slice of k: pack that block of B into panels kTileCols wide
+//       for each block of A's rows: pack it into panels kTileRows tall
 //         for each B panel, for each A panel: the micro-kernel on one tile of C
 // The micro-kernel keeps a kTileRows x kTileCols tile of C in registers (8 x 32 f32 under
 // AVX-512: 16 accumulators of 16 lanes, enough to cover the FMA latency) and per step of k
 // loads two vectors of the B panel and broadcasts 8 values of the A panel for 16 FMAs. A B
-// panel (kDepth x 32, 32 KiB f32) stays in L1 while the A panels of a block (512 x kDepth,
-// 512 KiB) stream from L2. Panels are zero-padded to whole tiles, so the kernel has no edge
-// cases; edge tiles and a C without unit column stride go through a tile-sized buffer.
+// panel stays in L1 while the A panels of a block stream from L2; the block sizes come from
+// the caches the CPU reports (gemm_blocking). Panels are zero-padded to whole tiles, so the
+// kernel has no edge cases; edge tiles and a C without unit column stride go through a
+// tile-sized buffer.
 // Packing reads every operand through its strides, so transposed views cost no copy.
 // Measured against oneDNN's sgemm and Eigen in bench/bench_gemm.cpp; 8 x 32 tiles and these
 // blocks measured best of 14 x 32, 12 x 32 and 8 x 32 tiles and of blocks half or twice these.
+#include <unistd.h>
+
 #include <algorithm>
 #include <type_traits>
 #include <utility>
@@ -36,13 +39,6 @@ constexpr int kTileRows = 3;  // a 64-byte vector is two ymm registers: 12 of 16
 template <class T>
 constexpr int64_t kTileCols = 2 * cpu::kVectorLanes<T>;
 
-// Cache blocking in bytes, the same for every dtype: a B panel of kDepth rows is 32 KiB (L1
-// holds 48), an A block of kBlockRows x kDepth 512 KiB (L2 holds 1 MiB), a B block 1 MiB (L3).
-template <class T>
-constexpr int64_t kDepth = 1024 / sizeof(T);
-constexpr int64_t kBlockRows = 64 * kTileRows;
-template <class T>
-constexpr int64_t kBlockCols = 32 * kTileCols<T>;
 constexpr int64_t kShallowDepth = 16;  // fewer steps of k than this: walk C along its rows (below)
 
 // An m x n operand: element (i, j) at data[i·rows + j·cols].
@@ -182,8 +178,10 @@ void gemm_serial(int64_t m, int64_t n, int64_t k, T alpha, Strided<const T> a, S
     gemv(m, k, alpha, a, b, beta, c);
     return;
   }
-  const int64_t depth_max = std::min(kDepth<T>, k), block_cols = std::min(kBlockCols<T>, (n + NR - 1) / NR * NR);
-  T* packed_a = cpu::thread_workspace<T>(cpu::WorkspaceSlot::kPackedA, kBlockRows * depth_max);
+  const cpu::GemmBlocking& blocks = cpu::gemm_blocking(sizeof(T));
+  const int64_t block_rows = blocks.rows, depth_max = std::min(blocks.depth, k),
+                block_cols = std::min(blocks.cols, (n + NR - 1) / NR * NR);
+  T* packed_a = cpu::thread_workspace<T>(cpu::WorkspaceSlot::kPackedA, block_rows * depth_max);
   T* packed_b = cpu::thread_workspace<T>(cpu::WorkspaceSlot::kPackedB, block_cols * depth_max);
   for (int64_t jc = 0; jc < n; jc += block_cols) {
     const int64_t nc = std::min(block_cols, n - jc);
@@ -191,8 +189,8 @@ void gemm_serial(int64_t m, int64_t n, int64_t k, T alpha, Strided<const T> a, S
       const int64_t depth = std::min(depth_max, k - pc);
       pack_b(depth, nc, Strided<const T>{b.at(pc, jc), b.rows, b.cols}, packed_b);
       const TileUpdate<T> update{alpha, pc == 0 ? beta : T(1), pc > 0 || beta != T(0)};
-      for (int64_t ic = 0; ic < m; ic += kBlockRows) {
-        const int64_t mc = std::min(kBlockRows, m - ic);
+      for (int64_t ic = 0; ic < m; ic += block_rows) {
+        const int64_t mc = std::min(block_rows, m - ic);
         pack_a(mc, depth, Strided<const T>{a.at(ic, pc), a.rows, a.cols}, packed_a);
         auto tile = [&](int64_t ir, int64_t jr) {
           micro_kernel(depth, packed_a + ir * depth, packed_b + jr * depth,
@@ -291,7 +289,30 @@ void gemm_typed(const GemmDesc& g) {
   });
 }
 
+// The cache sizes glibc reads from cpuid (Intel and AMD); where it reports none (some VMs),
+// 32 KiB L1d and 1 MiB L2, the smallest of current AVX-512 cores.
+int64_t cache_bytes(int name, int64_t fallback) {
+  const long bytes = sysconf(name);
+  return bytes > 0 ? bytes : fallback;
+}
+
 }  // namespace
+
+// A B panel (depth x kTileCols) takes two thirds of L1d, as it stays there while the A panels
+// stream past; an A block (rows x depth) half of L2, leaving room for the B panel's lines and
+// C's tiles. f32 on 48 KiB L1d and 1 MiB L2: 256 deep, 512 rows, as measured best there.
+const cpu::GemmBlocking& cpu::gemm_blocking(size_t element_bytes) {
+  auto derive = [](int64_t element) {
+    const int64_t l1 = cache_bytes(_SC_LEVEL1_DCACHE_SIZE, 32 << 10), l2 = cache_bytes(_SC_LEVEL2_CACHE_SIZE, 1 << 20);
+    const int64_t panel_row = 128, lanes_f32 = 4;  // kTileCols elements are 128 bytes for every dtype
+    const int64_t depth = std::clamp<int64_t>(l1 * 2 / 3 / panel_row / 16 * 16, 64, 1024) * lanes_f32 / element;
+    const int64_t rows = std::clamp<int64_t>(l2 / 2 / (depth * element) / (8 * kTileRows) * (8 * kTileRows),
+                                             8 * kTileRows, 4096);
+    return GemmBlocking{depth, rows, 32 * panel_row / element};
+  };
+  static const GemmBlocking four = derive(4), eight = derive(8);
+  return element_bytes == 4 ? four : eight;
+}
 
 void cpu::gemm_unbatched(const GemmDesc& g) {
   dispatch_dtype(g.dtype, [&](auto zero) { gemm_unbatched_typed<decltype(zero)>(g); });

@@ -5,12 +5,14 @@
 // products that take other paths. Inputs are small integers, so every sum is exact in any
 // order and the results must equal plain loops.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "kernels/backend.h"
+#include "kernels/cpu/gemm.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/registry.h"
 
@@ -65,14 +67,31 @@ void expect_plain_loops(DType dtype, int64_t m, int64_t k, int64_t n, Layouts l,
                       << alpha << " beta " << beta << " on " << threads << " threads";
 }
 
-// f32 blocks are 512 rows, 1024 columns and 256 deep; f64 and int64 ones 512, 512 and 128.
+// The blocks come from this CPU's caches (f32 on 48 KiB L1d and 1 MiB L2: 512 rows, 1024
+// columns, 256 deep; 8-byte elements: 512, 512, 128): each is crossed with a ragged remainder.
 TEST(CpuGemm, EveryBlockEdgeAndLayoutEqualsPlainLoops) {
   const std::vector<Layouts> layouts = {
       {false, false, false}, {true, false, false}, {false, true, false}, {true, true, true}, {false, true, true}};
+  const kernels::cpu::GemmBlocking &f32 = kernels::cpu::gemm_blocking(4), &f64 = kernels::cpu::gemm_blocking(8);
   for (const Layouts& l : layouts) {
-    expect_plain_loops<float>(DType::F32, 515, 259, 1029, l, 1, 0, 1);
-    expect_plain_loops<double>(DType::F64, 515, 131, 517, l, 2, 0.5, 1);
-    expect_plain_loops<int64_t>(DType::I64, 37, 131, 517, l, 1, 1, 1);
+    expect_plain_loops<float>(DType::F32, f32.rows + 3, f32.depth + 3, f32.cols + 5, l, 1, 0, 1);
+    expect_plain_loops<double>(DType::F64, f64.rows + 3, f64.depth + 3, f64.cols + 5, l, 2, 0.5, 1);
+    expect_plain_loops<int64_t>(DType::I64, 37, f64.depth + 3, f64.cols + 5, l, 1, 1, 1);
+  }
+}
+
+TEST(CpuGemm, BlocksFitTheCachesTheCpuReports) {
+  const long l1 = sysconf(_SC_LEVEL1_DCACHE_SIZE), l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  for (int64_t element : {4, 8}) {
+    const kernels::cpu::GemmBlocking& b = kernels::cpu::gemm_blocking(static_cast<size_t>(element));
+    const int64_t b_panel = b.depth * 128, a_block = b.rows * b.depth * element;  // a panel row: 128 bytes
+    EXPECT_GE(b.depth, 16);
+    if (l1 > 0) {
+      EXPECT_LE(b_panel, l1) << element << "-byte elements";
+    }
+    if (l2 > 0) {
+      EXPECT_LE(a_block, l2) << element << "-byte elements";
+    }
   }
 }
 
