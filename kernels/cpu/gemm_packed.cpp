@@ -22,6 +22,7 @@
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/gemm_dot.h"
+#include "kernels/cpu/gemm_small.h"
 #include "kernels/cpu/map.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/vector_masked.h"
@@ -152,6 +153,47 @@ void gemv(int64_t m, int64_t k, T alpha, Strided<const T> a, Strided<const T> x,
   for (int64_t i = 0; i < m; ++i) *y.at(i, 0) = update(cpu::dot(k, a.at(i, 0), a.cols, x.data, x.rows), *y.at(i, 0));
 }
 
+// Turns C = A·B into Cᵀ = Bᵀ·Aᵀ: the same memory, walked the other way.
+template <class T>
+void transpose_product(int64_t& m, int64_t& n, Strided<const T>& a, Strided<const T>& b, Strided<T>& c) {
+  std::swap(m, n);
+  std::swap(a, b);
+  std::swap(a.rows, a.cols);
+  std::swap(b.rows, b.cols);
+  std::swap(c.rows, c.cols);
+}
+
+// C = A·B with m <= kShortSide rows (a Linear layer's batch of 64) and longer k and n: each
+// element of B, the weight, serves only 2·m flops, about what packing it costs. Such products
+// run on B in place (gemm_small.h's register tiles), in column strips that stay in L2. When B
+// is a transposed weight (x·Wᵀ, columns contiguous), they run as Cᵀ = W·xᵀ instead, with only
+// xᵀ copied row-major and the m x n result transposed into C.
+constexpr int64_t kShortSide = 64;
+
+template <class T>
+bool gemm_short_side(int64_t m, int64_t n, int64_t k, T alpha, Strided<const T> a, Strided<const T> b, T beta,
+                     Strided<T> c) {
+  constexpr int64_t NR = kTileCols<T>;
+  if (m > kShortSide && n <= kShortSide) transpose_product(m, n, a, b, c);
+  if (alpha != T(1) || beta != T(0) || m > kShortSide || k <= kShortSide || n < 2 * NR) return false;
+  if (b.cols == 1 && c.cols == 1) {
+    const cpu::GemmBlocking& blocks = cpu::gemm_blocking(sizeof(T));
+    const int64_t strip = std::max(NR, blocks.rows * blocks.depth / k / NR * NR);  // k x strip: half of L2
+    for (int64_t j = 0; j < n; j += strip)
+      cpu::small_gemm<T>(m, std::min(strip, n - j), k, a.data, a.rows, a.cols, b.at(0, j), b.rows, c.at(0, j), c.rows);
+    return true;
+  }
+  if (b.rows != 1) return false;
+  T* at = cpu::thread_workspace<T>(cpu::WorkspaceSlot::kPackedB, k * m);  // Aᵀ, k x m row-major
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t p = 0; p < k; ++p) at[p * m + i] = *a.at(i, p);
+  T* ct = cpu::thread_workspace<T>(cpu::WorkspaceSlot::kPackedA, n * m);  // Cᵀ, n x m row-major
+  cpu::small_gemm<T>(n, m, k, b.data, b.cols, b.rows, at, m, ct, m);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) *c.at(i, j) = ct[j * m + i];
+  return true;
+}
+
 // C (m x n) = alpha·A (m x k)·B (k x n) + beta·C on this thread.
 template <class T>
 void gemm_serial(int64_t m, int64_t n, int64_t k, T alpha, Strided<const T> a, Strided<const T> b, T beta,
@@ -162,13 +204,8 @@ void gemm_serial(int64_t m, int64_t n, int64_t k, T alpha, Strided<const T> a, S
   // Compute Cᵀ = Bᵀ·Aᵀ instead for a row of C (then a GEMV), when Cᵀ pads its tiles less (a
   // 64 x 16 weight gradient fills half of them, its transpose all), or for a column-major C
   // (the tiles store rows).
-  if ((m == 1 && n != 1) || (n != 1 && turned < straight) || (turned == straight && c.cols != 1 && c.rows == 1)) {
-    std::swap(m, n);
-    std::swap(a, b);
-    std::swap(a.rows, a.cols);
-    std::swap(b.rows, b.cols);
-    std::swap(c.rows, c.cols);
-  }
+  if ((m == 1 && n != 1) || (n != 1 && turned < straight) || (turned == straight && c.cols != 1 && c.rows == 1))
+    transpose_product(m, n, a, b, c);
   if (k == 0) {
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j) *c.at(i, j) = beta == T(0) ? T(0) : beta * *c.at(i, j);
@@ -178,6 +215,7 @@ void gemm_serial(int64_t m, int64_t n, int64_t k, T alpha, Strided<const T> a, S
     gemv(m, k, alpha, a, b, beta, c);
     return;
   }
+  if (gemm_short_side(m, n, k, alpha, a, b, beta, c)) return;
   const cpu::GemmBlocking& blocks = cpu::gemm_blocking(sizeof(T));
   const int64_t block_rows = blocks.rows, depth_max = std::min(blocks.depth, k),
                 block_cols = std::min(blocks.cols, (n + NR - 1) / NR * NR);

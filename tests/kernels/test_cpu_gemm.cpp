@@ -111,6 +111,24 @@ TEST(CpuGemm, ThinProductsEqualPlainLoops) {
   }
 }
 
+// Products with a short side of at most 64 and a longer k (a Linear layer's batch) run on the
+// long operand in place: x·W (B row-major, in column strips, the last one ragged) and x·Wᵀ (B
+// column-major, as Cᵀ = W·xᵀ), with the short side on either operand, ragged against the
+// 8 x 32 register tiles; with alpha or beta, a column-major C or a short k, the packed path.
+TEST(CpuGemm, ShortSideProductsEqualPlainLoops) {
+  const std::vector<Layouts> layouts = {{false, false, false}, {false, true, false}, {true, false, false},
+                                        {true, true, false},  {false, false, true}, {false, true, true}};
+  for (const Layouts& l : layouts) {
+    expect_plain_loops<float>(DType::F32, 64, 784, 1029, l, 1, 0, 1);
+    expect_plain_loops<float>(DType::F32, 61, 100, 70, l, 1, 0, 1);
+    expect_plain_loops<float>(DType::F32, 1029, 300, 64, l, 1, 0, 1);
+    expect_plain_loops<double>(DType::F64, 7, 131, 517, l, 1, 0, 1);
+    expect_plain_loops<int64_t>(DType::I64, 64, 65, 100, l, 1, 0, 1);
+    expect_plain_loops<float>(DType::F32, 64, 784, 300, l, 2, 0.5, 1);
+  }
+  expect_plain_loops<float>(DType::F32, 64, 1024, 784, {false, true, false}, 1, 0, 2);  // threaded, by columns
+}
+
 // A product of >= 1e8 flops splits its longer side of C over the threads, by whole tiles.
 TEST(CpuGemm, ThreadedProductsEqualPlainLoops) {
   expect_plain_loops<float>(DType::F32, 515, 259, 1029, {false, true, false}, 1, 0, 2);  // split over columns
