@@ -5,7 +5,9 @@
 // of x and one write of y. Statistics accumulate in double over eight lanes (vectorised, no
 // add latency chain), and the per-element affine map also runs in double: the loops are
 // memory bound, and an f32 result is then the exact formula rounded once.
+#include <array>
 #include <cmath>
+#include <vector>
 
 #include "kernels/common/layer_geometry.h"
 #include "kernels/cpu/cpu_backend.h"
@@ -51,6 +53,10 @@ double value_or(const TensorDesc& t, int64_t c, double fallback) {
   return t.present() ? static_cast<double>(typed<const T>(t)[c]) : fallback;
 }
 
+// After a Linear layer (x [N, C], S = 1) a channel's values lie C apart: there the walks go
+// along the rows instead, over every channel of a thread's range at once (vectorised), with
+// an accumulator per channel. Each channel's sums are still taken in the order of its rows, so
+// both walks give the same bits.
 template <class T>
 void forward_train(const TensorDesc& xd, const TensorDesc& gamma, const TensorDesc& beta, const TensorDesc& rmean,
                    const TensorDesc& rvar, double momentum, double eps, const TensorDesc& yd, const TensorDesc& smean,
@@ -59,6 +65,51 @@ void forward_train(const TensorDesc& xd, const TensorDesc& gamma, const TensorDe
   const T* x = typed<const T>(xd);
   T* y = typed<T>(yd);
   const double count = static_cast<double>(g.count());
+  // the channel's invstd from its mean and Σ(x - mean)²; saves both and updates the running ones
+  auto statistics = [&](int64_t c, double mean, double squares) {
+    const double invstd = 1 / std::sqrt(squares / count + eps);
+    if (smean.present()) typed<T>(smean)[c] = static_cast<T>(mean);
+    if (sinvstd.present()) typed<T>(sinvstd)[c] = static_cast<T>(invstd);
+    // PyTorch: running = (1 - momentum)·running + momentum·batch, with the unbiased variance
+    if (rmean.present()) {
+      T& r = typed<T>(rmean)[c];
+      r = static_cast<T>((1 - momentum) * static_cast<double>(r) + momentum * mean);
+    }
+    if (rvar.present()) {
+      T& r = typed<T>(rvar)[c];
+      r = static_cast<T>((1 - momentum) * static_cast<double>(r) + momentum * squares / (count - 1));
+    }
+    return invstd;
+  };
+  if (g.s == 1) {
+    cpu::parallel_for(g.c, 3 * g.n, [&](int64_t begin, int64_t end) {
+      const int64_t width = end - begin;
+      std::vector<double> mean(width, 0.0), squares(width, 0.0), scale(width), shift(width);
+      for (int64_t i = 0; i < g.n; ++i) {
+        const T* px = x + g.run(i, begin);
+        for (int64_t w = 0; w < width; ++w) mean[w] += static_cast<double>(px[w]);
+      }
+      for (int64_t w = 0; w < width; ++w) mean[w] /= count;
+      for (int64_t i = 0; i < g.n; ++i) {
+        const T* px = x + g.run(i, begin);
+        for (int64_t w = 0; w < width; ++w) {
+          const double d = static_cast<double>(px[w]) - mean[w];
+          squares[w] += d * d;
+        }
+      }
+      for (int64_t w = 0; w < width; ++w) {
+        const int64_t c = begin + w;
+        scale[w] = value_or<T>(gamma, c, 1.0) * statistics(c, mean[w], squares[w]);
+        shift[w] = value_or<T>(beta, c, 0.0);
+      }
+      for (int64_t i = 0; i < g.n; ++i) {
+        const T* px = x + g.run(i, begin);
+        T* py = y + g.run(i, begin);
+        for (int64_t w = 0; w < width; ++w) py[w] = static_cast<T>((static_cast<double>(px[w]) - mean[w]) * scale[w] + shift[w]);
+      }
+    });
+    return;
+  }
   cpu::parallel_for(g.c, 3 * g.count(), [&](int64_t begin, int64_t end) {
     for (int64_t c = begin; c < end; ++c) {
       double sum = 0;
@@ -66,19 +117,8 @@ void forward_train(const TensorDesc& xd, const TensorDesc& gamma, const TensorDe
       const double mean = sum / count;
       double squares = 0;
       for (int64_t i = 0; i < g.n; ++i) squares += squares_run(x + g.run(i, c), g.s, mean);
-      const double invstd = 1 / std::sqrt(squares / count + eps);
+      const double invstd = statistics(c, mean, squares);
       normalise(g, c, x, y, mean, value_or<T>(gamma, c, 1.0) * invstd, value_or<T>(beta, c, 0.0));
-      if (smean.present()) typed<T>(smean)[c] = static_cast<T>(mean);
-      if (sinvstd.present()) typed<T>(sinvstd)[c] = static_cast<T>(invstd);
-      // PyTorch: running = (1 - momentum)·running + momentum·batch, with the unbiased variance
-      if (rmean.present()) {
-        T& r = typed<T>(rmean)[c];
-        r = static_cast<T>((1 - momentum) * static_cast<double>(r) + momentum * mean);
-      }
-      if (rvar.present()) {
-        T& r = typed<T>(rvar)[c];
-        r = static_cast<T>((1 - momentum) * static_cast<double>(r) + momentum * squares / (count - 1));
-      }
     }
   });
 }
@@ -97,7 +137,8 @@ void forward_eval(const TensorDesc& xd, const TensorDesc& gamma, const TensorDes
 }
 
 // One walk for Σdy and Σdy·(x - mean), one for dx = k·dy + b - a·(x - mean), where
-// dx = gamma·invstd·(dy - dbeta/m - x̂·dgamma/m) with x̂ = (x - mean)·invstd.
+// dx = gamma·invstd·(dy - dbeta/m - x̂·dgamma/m) with x̂ = (x - mean)·invstd. For x [N, C],
+// along the rows as in forward_train.
 template <class T>
 void backward(const TensorDesc& dyd, const TensorDesc& xd, const TensorDesc& gamma, const TensorDesc& smean,
               const TensorDesc& sinvstd, const TensorDesc& dxd, const TensorDesc& dgamma, const TensorDesc& dbeta) {
@@ -105,10 +146,48 @@ void backward(const TensorDesc& dyd, const TensorDesc& xd, const TensorDesc& gam
   const T* x = typed<const T>(xd);
   const T* dy = typed<const T>(dyd);
   const double count = static_cast<double>(g.count());
+  auto mean_of = [&](int64_t c) { return static_cast<double>(typed<const T>(smean)[c]); };
+  // stores dgamma and dbeta of channel c and returns dx's coefficients {k, b, a}
+  auto coefficients = [&](int64_t c, double sum_dy, double sum_dy_centred) {
+    const double invstd = static_cast<double>(typed<const T>(sinvstd)[c]);
+    const double sum_dy_xhat = sum_dy_centred * invstd;
+    if (dbeta.present()) typed<T>(dbeta)[c] = static_cast<T>(sum_dy);
+    if (dgamma.present()) typed<T>(dgamma)[c] = static_cast<T>(sum_dy_xhat);
+    const double k = value_or<T>(gamma, c, 1.0) * invstd;
+    return std::array<double, 3>{k, -k * sum_dy / count, k * invstd * sum_dy_xhat / count};
+  };
+  if (g.s == 1) {
+    cpu::parallel_for(g.c, 2 * g.n, [&](int64_t begin, int64_t end) {
+      const int64_t width = end - begin;
+      std::vector<double> mean(width), sum_dy(width, 0.0), sum_dy_centred(width, 0.0);
+      for (int64_t w = 0; w < width; ++w) mean[w] = mean_of(begin + w);
+      for (int64_t i = 0; i < g.n; ++i) {
+        const T* px = x + g.run(i, begin);
+        const T* pg = dy + g.run(i, begin);
+        for (int64_t w = 0; w < width; ++w) {
+          const double d = static_cast<double>(pg[w]);
+          sum_dy[w] += d;
+          sum_dy_centred[w] += d * (static_cast<double>(px[w]) - mean[w]);
+        }
+      }
+      std::vector<std::array<double, 3>> kba(width);
+      for (int64_t w = 0; w < width; ++w) kba[w] = coefficients(begin + w, sum_dy[w], sum_dy_centred[w]);
+      if (!dxd.present()) return;
+      for (int64_t i = 0; i < g.n; ++i) {
+        const T* px = x + g.run(i, begin);
+        const T* pg = dy + g.run(i, begin);
+        T* pdx = typed<T>(dxd) + g.run(i, begin);
+        for (int64_t w = 0; w < width; ++w) {
+          const auto [k, b, a] = kba[w];
+          pdx[w] = static_cast<T>(k * static_cast<double>(pg[w]) + b - a * (static_cast<double>(px[w]) - mean[w]));
+        }
+      }
+    });
+    return;
+  }
   cpu::parallel_for(g.c, 2 * g.count(), [&](int64_t begin, int64_t end) {
     for (int64_t c = begin; c < end; ++c) {
-      const double mean = static_cast<double>(typed<const T>(smean)[c]);
-      const double invstd = static_cast<double>(typed<const T>(sinvstd)[c]);
+      const double mean = mean_of(c);
       double sum_dy = 0, sum_dy_centred = 0;
       for (int64_t i = 0; i < g.n; ++i) {
         const T* px = x + g.run(i, c);
@@ -131,12 +210,8 @@ void backward(const TensorDesc& dyd, const TensorDesc& xd, const TensorDesc& gam
           sum_dy_centred += lanes_dyc[l];
         }
       }
-      const double sum_dy_xhat = sum_dy_centred * invstd;
-      if (dbeta.present()) typed<T>(dbeta)[c] = static_cast<T>(sum_dy);
-      if (dgamma.present()) typed<T>(dgamma)[c] = static_cast<T>(sum_dy_xhat);
+      const auto [k, b, a] = coefficients(c, sum_dy, sum_dy_centred);
       if (!dxd.present()) continue;
-      const double k = value_or<T>(gamma, c, 1.0) * invstd;
-      const double b = -k * sum_dy / count, a = k * invstd * sum_dy_xhat / count;
       for (int64_t i = 0; i < g.n; ++i) {
         const T* px = x + g.run(i, c);
         const T* pg = dy + g.run(i, c);

@@ -93,12 +93,13 @@ std::vector<std::vector<double>> bn_backward_magnitude(const Shape& x, bool gamm
 
 std::vector<Case> batch_norm_cases() {
   // batch 1 with spatial values, 1x1 maps, BN1d, odd sizes, 1 / 3 / 17 / 19 / 33 channels,
-  // a DCGAN-sized map that takes the threaded path (and 8 chunks per channel on cuda), an
+  // a DCGAN-sized map that takes the threaded path (and 8 chunks per channel on cuda), the MLP
+  // GAN's [64, 1024] (cpu: along the rows, channels split over threads), an
   // instance-norm shape (many channels of 16 values) and 1311 values per channel (runs of 437:
   // cuda's chunks start inside runs and the last is partial).
   const std::vector<Shape> shapes = {{1, 3, 5, 7},  {4, 3, 1, 1}, {2, 1, 1, 1}, {5, 19},          {64, 33},
                                      {3, 17, 3, 5}, {2, 1, 9, 9}, {1, 8, 2, 2}, {16, 64, 16, 16}, {1, 256, 4, 4},
-                                     {3, 2, 19, 23}};
+                                     {3, 2, 19, 23}, {64, 1024}};
   std::vector<Case> cases;
   for (const Shape& x : shapes) {
     const Shape c = {x[1]};
