@@ -8,13 +8,18 @@ export CCACHE_BASEDIR="$root"  # the sanitizer and fuzz trees below hit ccache a
 "$root/tools/setup.sh"
 ctest --test-dir "$build" -j"$(nproc)" --output-on-failure "$@"
 
-# The SIMT emulator's tests again under AddressSanitizer + UBSan (kernel accesses past a device
-# buffer, the planted out-of-bounds write): a second, small build of that one target.
+# The SIMT emulator's tests and the cpu GEMM's again under AddressSanitizer + UBSan (kernel
+# accesses past a device buffer, the planted out-of-bounds write, a GEMM path reading past an
+# operand), built for AVX2 without AVX-512 (-march=haswell), so the portable GEMM tiles are
+# tested too: a second, small build of those targets.
 asan="${GANFORGE_ASAN_BUILD_DIR:-$root/build-asan}"
 if [[ ! -f "$asan/CMakeCache.txt" ]]; then
   cmake -S "$root" -B "$asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DGANFORGE_CUDA=OFF -DGANFORGE_BUILD_BENCH=OFF \
-        -DCMAKE_CXX_FLAGS="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" >/dev/null
+        -DGANFORGE_NATIVE=OFF \
+        -DCMAKE_CXX_FLAGS="-O1 -march=haswell -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" >/dev/null
 fi
+cmake --build "$asan" --target test_cpu_gemm -j2
+"$asan/tests/test_cpu_gemm" --gtest_brief=1
 if ninja -C "$asan" -t targets all | grep -q '^test_simt:'; then  # absent without the CUDA headers
   cmake --build "$asan" --target test_simt -j2
   "$asan/tests/simt/test_simt" --gtest_brief=1
