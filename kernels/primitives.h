@@ -3,6 +3,8 @@
 //  - Backend's virtual functions and their default bodies, which throw UnsupportedPrimitive
 //    (kernels/backend.h, backend.cpp);
 //  - the override declarations of every backend (GANFORGE_DECLARE_OVERRIDE);
+//  - the profiling decorator, which forwards every call by its argument names
+//    (kernels/profiling_backend.h);
 //  - the enums, their names and counts (op_name, OpList), and visit_op, which turns a run-time
 //    op into a compile-time constant so a backend writes one loop for all ops;
 //  - the names of each primitive and op (kernels/primitive_names.h): the rows of a profile,
