@@ -20,6 +20,7 @@
 
 #include "bench/measure.h"
 #include "core/ganforge.h"
+#include "kernels/flops.h"
 #include "kernels/registry.h"
 
 namespace ganforge::bench {
@@ -39,7 +40,7 @@ const std::vector<Product> kProducts = {
     {"DCGAN-64 D4 weight gradient, Bt", 512, 1024, 1024, true},
 };
 
-double flops(const Product& p) { return 2.0 * static_cast<double>(p.m * p.n * p.k); }
+double flops(const Product& p) { return kernels::gemm_flops(1, p.m, p.n, p.k); }
 
 struct Operands {
   Tensor a, b, c;

@@ -7,6 +7,7 @@
 
 #include "core/ganforge.h"
 #include "kernels/cpu/parallel.h"
+#include "kernels/flops.h"
 
 namespace ganforge {
 namespace {
@@ -23,7 +24,8 @@ void BM_gemm(benchmark::State& state, const char* backend) {
   const int64_t m = state.range(0), k = state.range(1), n = state.range(2);
   Tensor a = randn({m, k}), b = randn({k, n});
   for (auto _ : state) benchmark::DoNotOptimize(matmul(a, b).data_ptr());
-  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * m * n * k * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(kernels::gemm_flops(1, m, n, k) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 // args: elements, threads

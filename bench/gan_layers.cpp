@@ -5,6 +5,7 @@
 
 #include "core/layer_ops.h"
 #include "gan/train/recipe.h"
+#include "kernels/flops.h"
 
 namespace ganforge::bench {
 
@@ -14,9 +15,9 @@ int64_t ConvLayer::out_side() const {
 }
 
 double ConvLayer::flops(int64_t batch) const {
-  // every pass multiplies each weight with every position of the smaller (un-upsampled) map
-  const double positions = static_cast<double>(transposed ? side * side : out_side() * out_side());
-  return 2.0 * static_cast<double>(batch * cin * cout * k * k) * positions;
+  // the convolution behind a transposed layer has the layer's input as its output
+  const int64_t positions = transposed ? side * side : out_side() * out_side();
+  return kernels::conv2d_flops(batch, positions, cout, cin, k, k);
 }
 
 double ActivationLayer::alpha() const { return op == kernels::ActivationOp::LeakyRelu ? 0.2 : 0.0; }

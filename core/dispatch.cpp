@@ -1,23 +1,41 @@
 #include "core/dispatch.h"
 
+#include <atomic>
+#include <mutex>
 #include <stdexcept>
 
+#include "kernels/profiling_backend.h"
 #include "kernels/registry.h"
 
 namespace ganforge {
 namespace {
 
+// A device type's backend: the one set_kernels chose, and the one backend_for hands out, which
+// is that one, or its profiling decorator while a profiler runs. Written under Selection's
+// mutex; read without it, as data loader threads allocate while the training thread profiles.
+struct Slot {
+  kernels::Backend* chosen = nullptr;
+  std::atomic<kernels::Backend*> active{nullptr};
+};
+
 struct Selection {
-  kernels::Backend* cpu = &kernels::find_backend("cpu");
-  kernels::Backend* cuda = nullptr;      // "cuda" when compiled in and a GPU is usable
-  kernels::Backend* cuda_sim = nullptr;  // "cuda-sim" when compiled in
+  Slot cpu;
+  Slot cuda;      // "cuda" when compiled in and a GPU is usable
+  Slot cuda_sim;  // "cuda-sim" when compiled in
+  std::mutex mutex;
+  int profilers = 0;
   Selection() {
+    cpu.chosen = &kernels::find_backend("cpu");
     for (kernels::Backend* b : kernels::all_backends()) {
-      if (b->device_type() == DeviceType::CUDA && b->available() && cuda == nullptr) cuda = b;
-      if (b->device_type() == DeviceType::CUDASim && cuda_sim == nullptr) cuda_sim = b;
+      if (b->device_type() == DeviceType::CUDA && b->available() && cuda.chosen == nullptr) cuda.chosen = b;
+      if (b->device_type() == DeviceType::CUDASim && cuda_sim.chosen == nullptr) cuda_sim.chosen = b;
     }
+    for (Slot* s : {&cpu, &cuda, &cuda_sim}) s->active = s->chosen;
   }
-  kernels::Backend*& slot(DeviceType type) { return type == DeviceType::CPU ? cpu : (type == DeviceType::CUDA ? cuda : cuda_sim); }
+  Slot& slot(DeviceType type) { return type == DeviceType::CPU ? cpu : (type == DeviceType::CUDA ? cuda : cuda_sim); }
+  void activate(Slot& s) const {
+    s.active = profilers > 0 && s.chosen != nullptr ? &kernels::profiling_backend(*s.chosen) : s.chosen;
+  }
 };
 
 Selection& selection() {
@@ -28,7 +46,7 @@ Selection& selection() {
 }  // namespace
 
 kernels::Backend& backend_for(Device device) {
-  if (kernels::Backend* backend = selection().slot(device.type)) return *backend;
+  if (kernels::Backend* backend = selection().slot(device.type).active.load(std::memory_order_acquire)) return *backend;
   for (kernels::Backend* b : kernels::all_backends())
     if (b->device_type() == device.type)
       throw std::runtime_error("the " + std::string(b->name()) + " kernels are compiled in, but cannot run here: no usable " +
@@ -39,12 +57,25 @@ kernels::Backend& backend_for(Device device) {
 void set_kernels(const std::string& backend_name) {
   kernels::Backend& backend = kernels::find_backend(backend_name);
   if (!backend.available()) throw std::runtime_error("kernels '" + backend_name + "' are compiled in but cannot run here");
-  selection().slot(backend.device_type()) = &backend;
+  Selection& s = selection();
+  const std::lock_guard lock(s.mutex);
+  Slot& slot = s.slot(backend.device_type());
+  slot.chosen = &backend;
+  s.activate(slot);
 }
 
 std::string current_kernels(DeviceType type) {
-  kernels::Backend* backend = selection().slot(type);
+  Selection& s = selection();
+  const std::lock_guard lock(s.mutex);
+  const kernels::Backend* backend = s.slot(type).chosen;
   return backend != nullptr ? backend->name() : "";
+}
+
+void route_through_profiler(bool on) {
+  Selection& s = selection();
+  const std::lock_guard lock(s.mutex);
+  s.profilers += on ? 1 : -1;
+  for (Slot* slot : {&s.cpu, &s.cuda, &s.cuda_sim}) s.activate(*slot);
 }
 
 KernelsGuard::KernelsGuard(const std::string& backend_name)

@@ -15,6 +15,9 @@ kernels::Backend& backend_for(Device device);
 // the one switch a user flips to compare implementations on the same model.
 void set_kernels(const std::string& backend_name);
 std::string current_kernels(DeviceType type);
+// Sends every device's ops through its kernels::ProfilingBackend while at least one caller has
+// turned it on and not yet off; Profiler (core/profiler.h) does this for its users.
+void route_through_profiler(bool on);
 
 // Switches kernels for a scope (tests, benchmarks).
 class KernelsGuard {

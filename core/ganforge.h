@@ -7,5 +7,6 @@
 #include "core/gradcheck.h"
 #include "core/layer_ops.h"
 #include "core/ops.h"
+#include "core/profiler.h"
 #include "core/random.h"
 #include "core/tensor.h"

@@ -21,7 +21,7 @@ bool TensorDesc::is_contiguous() const {
 // list, and unused here.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
-#define GANFORGE_UNSUPPORTED_BODY(primitive, ops, parameters) \
+#define GANFORGE_UNSUPPORTED_BODY(primitive, ops, parameters, arguments) \
   void Backend::primitive parameters { throw UnsupportedPrimitive(name(), #primitive); }
 GANFORGE_PRIMITIVES(GANFORGE_UNSUPPORTED_BODY)
 #undef GANFORGE_UNSUPPORTED_BODY

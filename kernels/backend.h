@@ -126,7 +126,7 @@ class Backend {
   virtual void copy_to_host(void* dst, const void* src, size_t bytes) = 0;
   virtual void synchronize() {}
 
-#define GANFORGE_DECLARE_VIRTUAL(primitive, ops, parameters) virtual void primitive parameters;
+#define GANFORGE_DECLARE_VIRTUAL(primitive, ops, parameters, arguments) virtual void primitive parameters;
   GANFORGE_PRIMITIVES(GANFORGE_DECLARE_VIRTUAL)
   GANFORGE_COMPOSED_PRIMITIVES(GANFORGE_DECLARE_VIRTUAL)
 #undef GANFORGE_DECLARE_VIRTUAL

@@ -2,11 +2,14 @@
 // must agree with these lists is generated from them (X-macros):
 //  - Backend's virtual functions and their default bodies, which throw UnsupportedPrimitive
 //    (kernels/backend.h, backend.cpp);
-//  - the override declarations of every backend (GANFORGE_DECLARE_OVERRIDES);
+//  - the override declarations of every backend (GANFORGE_DECLARE_OVERRIDE);
+//  - the profiling decorator, which forwards every call by its argument names
+//    (kernels/profiling_backend.h);
 //  - the enums, their names and counts (op_name, OpList), and visit_op, which turns a run-time
 //    op into a compile-time constant so a backend writes one loop for all ops;
-//  - the consistency test's coverage check: every primitive x every op of its list needs a
-//    case (tests/kernels/test_backend_consistency.cpp).
+//  - the names of each primitive and op (kernels/primitive_names.h): the rows of a profile,
+//    and the consistency test's coverage check, where every primitive x every op of its list
+//    needs a case (tests/kernels/test_backend_consistency.cpp).
 // Adding an op is one line in its list plus its formula (kernels/common/*_formulas.h) and a
 // case; adding a primitive is one line in GANFORGE_PRIMITIVES plus its implementations.
 #pragma once
@@ -152,99 +155,119 @@ void visit_op(Op op, F&& f) {
   visit_op_in(op, f, std::make_index_sequence<op_count<Op>>{});
 }
 
-// ---- the primitives: X(name, ops, (parameters)) ----------------------------------------------
+// ---- the primitives: X(name, ops, (parameters), (arguments)) ---------------------------------
 // `ops` is the op enum whose every value the primitive accepts (each needs a consistency case),
-// or NoOps. Shape conventions are at the top of kernels/backend.h.
+// or NoOps; a primitive that takes ops has the op as its first parameter. `arguments` names the
+// parameters in order (the preprocessor cannot pick the names out of the parameter list), so
+// that a decorator can forward a call. Shape conventions are at the top of kernels/backend.h.
 struct NoOps {};
 
 #define GANFORGE_PRIMITIVES(X)                                                                                         \
   /* out = in, element by element, converting dtype; both have the same shape. */                                    \
-  X(copy, NoOps, (const TensorDesc& out, const TensorDesc& in))                                                       \
-  X(fill, NoOps, (const TensorDesc& out, double value))                                                               \
+  X(copy, NoOps, (const TensorDesc& out, const TensorDesc& in), (out, in))                                            \
+  X(fill, NoOps, (const TensorDesc& out, double value), (out, value))                                                 \
   /* Philox fills (kernels/philox.h); random_int is uniform in [low, high). */                                        \
-  X(random_uniform, NoOps, (const TensorDesc& out, PhiloxState rng, double low, double high))                         \
-  X(random_normal, NoOps, (const TensorDesc& out, PhiloxState rng, double mean, double stddev))                       \
-  X(random_int, NoOps, (const TensorDesc& out, PhiloxState rng, int64_t low, int64_t high))                           \
-  X(unary, UnaryOp, (UnaryOp op, const TensorDesc& out, const TensorDesc& in, ScalarParams p))                        \
+  X(random_uniform, NoOps, (const TensorDesc& out, PhiloxState rng, double low, double high), (out, rng, low, high))  \
+  X(random_normal, NoOps, (const TensorDesc& out, PhiloxState rng, double mean, double stddev),                       \
+    (out, rng, mean, stddev))                                                                                         \
+  X(random_int, NoOps, (const TensorDesc& out, PhiloxState rng, int64_t low, int64_t high), (out, rng, low, high))    \
+  X(unary, UnaryOp, (UnaryOp op, const TensorDesc& out, const TensorDesc& in, ScalarParams p), (op, out, in, p))      \
   /* grad_in = grad_out · d op(x)/dx, given what backward_reads(op) names: x or y = op(x). */                         \
   X(unary_backward, UnaryOp,                                                                                          \
     (UnaryOp op, const TensorDesc& grad_in, const TensorDesc& grad_out, const TensorDesc& x, const TensorDesc& y,     \
-     ScalarParams p))                                                                                                 \
-  X(binary, BinaryOp, (BinaryOp op, const TensorDesc& out, const TensorDesc& a, const TensorDesc& b))                 \
+     ScalarParams p), (op, grad_in, grad_out, x, y, p))                                                               \
+  X(binary, BinaryOp, (BinaryOp op, const TensorDesc& out, const TensorDesc& a, const TensorDesc& b),                 \
+    (op, out, a, b))                                                                                                  \
   /* Both partial derivatives times grad_out, at the output's shape (the caller sums over */                          \
   /* broadcast dims); an absent grad is not written. */                                                               \
   X(binary_backward, BinaryOp,                                                                                        \
     (BinaryOp op, const TensorDesc& grad_a, const TensorDesc& grad_b, const TensorDesc& grad_out,                     \
-     const TensorDesc& a, const TensorDesc& b))                                                                       \
+     const TensorDesc& a, const TensorDesc& b), (op, grad_a, grad_b, grad_out, a, b))                                 \
   /* out = cond != 0 ? a : b */                                                                                       \
-  X(where, NoOps, (const TensorDesc& out, const TensorDesc& cond, const TensorDesc& a, const TensorDesc& b))           \
-  X(reduce, ReduceOp, (ReduceOp op, const TensorDesc& out, const TensorDesc& in, ReduceParams p))                     \
-  X(gemm, NoOps, (const GemmDesc& g))                                                                                 \
+  X(where, NoOps, (const TensorDesc& out, const TensorDesc& cond, const TensorDesc& a, const TensorDesc& b),          \
+    (out, cond, a, b))                                                                                                \
+  X(reduce, ReduceOp, (ReduceOp op, const TensorDesc& out, const TensorDesc& in, ReduceParams p), (op, out, in, p))   \
+  X(gemm, NoOps, (const GemmDesc& g), (g))                                                                            \
   /* out.select(dim, i) = in.select(dim, index[i]); index is a 1-D I64 tensor of valid indices. */                    \
-  X(index_select, NoOps, (const TensorDesc& out, const TensorDesc& in, int dim, const TensorDesc& index))             \
+  X(index_select, NoOps, (const TensorDesc& out, const TensorDesc& in, int dim, const TensorDesc& index),             \
+    (out, in, dim, index))                                                                                            \
   /* out.select(dim, index[i]) += src.select(dim, i); repeated indices accumulate. */                                 \
-  X(index_add, NoOps, (const TensorDesc& out, int dim, const TensorDesc& index, const TensorDesc& src))               \
+  X(index_add, NoOps, (const TensorDesc& out, int dim, const TensorDesc& index, const TensorDesc& src),               \
+    (out, dim, index, src))                                                                                           \
   /* Convolution (CUTLASS's names), x [N, Cin, H, W], w [Cout, Cin, kh, kw], y [N, Cout, Ho, Wo]: */                  \
   /* fprop  y = conv(x, w) + bias; */                                                                                 \
   /* dgrad  dx = conv's adjoint applied to dy, + bias (present for a transposed convolution); */                      \
   /* wgrad  dw = correlation of x with dy, dbias = Σ dy over N, H, W. */                                              \
   X(conv2d_fprop, NoOps,                                                                                              \
-    (const ConvParams& p, const TensorDesc& x, const TensorDesc& w, const TensorDesc& bias, const TensorDesc& y))     \
+    (const ConvParams& p, const TensorDesc& x, const TensorDesc& w, const TensorDesc& bias, const TensorDesc& y),     \
+    (p, x, w, bias, y))                                                                                               \
   X(conv2d_dgrad, NoOps,                                                                                              \
-    (const ConvParams& p, const TensorDesc& dy, const TensorDesc& w, const TensorDesc& bias, const TensorDesc& dx))   \
+    (const ConvParams& p, const TensorDesc& dy, const TensorDesc& w, const TensorDesc& bias, const TensorDesc& dx),   \
+    (p, dy, w, bias, dx))                                                                                             \
   X(conv2d_wgrad, NoOps,                                                                                              \
-    (const ConvParams& p, const TensorDesc& x, const TensorDesc& dy, const TensorDesc& dw, const TensorDesc& dbias))  \
+    (const ConvParams& p, const TensorDesc& x, const TensorDesc& dy, const TensorDesc& dw, const TensorDesc& dbias),  \
+    (p, x, dy, dw, dbias))                                                                                            \
   /* Batch norm over x [N, C, S] (S = H·W, or 1). Training normalises with the batch statistics, */                   \
   /* writes save_mean / save_invstd [C] and, when present, updates the running buffers with */                        \
   /* momentum (running_var unbiased, as PyTorch). The backward computes the present gradients. */                     \
   X(batch_norm_forward_train, NoOps,                                                                                  \
     (const TensorDesc& x, const TensorDesc& gamma, const TensorDesc& beta, const TensorDesc& running_mean,            \
-     const TensorDesc& running_var, double momentum, double eps, const TensorDesc& y, const TensorDesc& save_mean,   \
-     const TensorDesc& save_invstd))                                                                                  \
+     const TensorDesc& running_var, double momentum, double eps, const TensorDesc& y, const TensorDesc& save_mean,    \
+     const TensorDesc& save_invstd),                                                                                  \
+    (x, gamma, beta, running_mean, running_var, momentum, eps, y, save_mean, save_invstd))                            \
   X(batch_norm_forward_eval, NoOps,                                                                                   \
     (const TensorDesc& x, const TensorDesc& gamma, const TensorDesc& beta, const TensorDesc& running_mean,            \
-     const TensorDesc& running_var, double eps, const TensorDesc& y))                                                 \
+     const TensorDesc& running_var, double eps, const TensorDesc& y),                                                 \
+    (x, gamma, beta, running_mean, running_var, eps, y))                                                              \
   X(batch_norm_backward, NoOps,                                                                                       \
     (const TensorDesc& dy, const TensorDesc& x, const TensorDesc& gamma, const TensorDesc& save_mean,                 \
-     const TensorDesc& save_invstd, const TensorDesc& dx, const TensorDesc& dgamma, const TensorDesc& dbeta))         \
+     const TensorDesc& save_invstd, const TensorDesc& dx, const TensorDesc& dgamma, const TensorDesc& dbeta),         \
+    (dy, x, gamma, save_mean, save_invstd, dx, dgamma, dbeta))                                                        \
   /* y = act(x); `alpha` is the activation's parameter (LeakyReLU's negative slope, ELU's α). */                   \
-  X(activation_forward, ActivationOp, (ActivationOp op, const TensorDesc& y, const TensorDesc& x, double alpha))      \
+  X(activation_forward, ActivationOp, (ActivationOp op, const TensorDesc& y, const TensorDesc& x, double alpha),      \
+    (op, y, x, alpha))                                                                                                \
   /* dx = dy · act'(x), written in x or y as backward_reads(op) says. */                                              \
   X(activation_backward, ActivationOp,                                                                                \
     (ActivationOp op, const TensorDesc& dx, const TensorDesc& dy, const TensorDesc& x, const TensorDesc& y,           \
-     double alpha))                                                                                                   \
+     double alpha), (op, dx, dy, x, y, alpha))                                                                        \
   /* Along `dim`, stable (the maximum is subtracted first). */                                                        \
-  X(softmax_forward, SoftmaxOp, (SoftmaxOp op, const TensorDesc& y, const TensorDesc& x, int dim))                    \
+  X(softmax_forward, SoftmaxOp, (SoftmaxOp op, const TensorDesc& y, const TensorDesc& x, int dim), (op, y, x, dim))   \
   X(softmax_backward, SoftmaxOp,                                                                                      \
-    (SoftmaxOp op, const TensorDesc& dx, const TensorDesc& dy, const TensorDesc& y, int dim))                         \
+    (SoftmaxOp op, const TensorDesc& dx, const TensorDesc& dy, const TensorDesc& y, int dim), (op, dx, dy, y, dim))   \
   /* Nearest-neighbour upsampling of [N, C, H, W] by the integer factors y.H / x.H, y.W / x.W. */                     \
-  X(upsample_nearest2d_forward, NoOps, (const TensorDesc& y, const TensorDesc& x))                                    \
-  X(upsample_nearest2d_backward, NoOps, (const TensorDesc& dx, const TensorDesc& dy))                                 \
+  X(upsample_nearest2d_forward, NoOps, (const TensorDesc& y, const TensorDesc& x), (y, x))                            \
+  X(upsample_nearest2d_backward, NoOps, (const TensorDesc& dx, const TensorDesc& dy), (dx, dy))                       \
   /* Pads the last two dims: pads = {top, bottom, left, right}. */                                                    \
-  X(pad2d_forward, PadMode, (PadMode mode, const TensorDesc& y, const TensorDesc& x, const int64_t pads[4]))          \
-  X(pad2d_backward, PadMode, (PadMode mode, const TensorDesc& dx, const TensorDesc& dy, const int64_t pads[4]))       \
+  X(pad2d_forward, PadMode, (PadMode mode, const TensorDesc& y, const TensorDesc& x, const int64_t pads[4]),          \
+    (mode, y, x, pads))                                                                                               \
+  X(pad2d_backward, PadMode, (PadMode mode, const TensorDesc& dx, const TensorDesc& dy, const int64_t pads[4]),       \
+    (mode, dx, dy, pads))                                                                                             \
   /* loss (0-d, in the input's dtype) = reduce(l(input, target)); the backward gives */                               \
   /* grad_input = grad_loss · d loss / d input for the upstream scalar grad_loss. */                                  \
   X(loss_forward, LossOp,                                                                                             \
-    (LossOp op, Reduction reduction, const TensorDesc& loss, const TensorDesc& input, const TensorDesc& target))      \
+    (LossOp op, Reduction reduction, const TensorDesc& loss, const TensorDesc& input, const TensorDesc& target),      \
+    (op, reduction, loss, input, target))                                                                             \
   X(loss_backward, LossOp,                                                                                            \
     (LossOp op, Reduction reduction, double grad_loss, const TensorDesc& grad_input, const TensorDesc& input,         \
-     const TensorDesc& target))                                                                                       \
+     const TensorDesc& target), (op, reduction, grad_loss, grad_input, input, target))                                \
   /* One optimizer update of a contiguous parameter, in place (PyTorch semantics). */                                 \
   X(adam_step, NoOps,                                                                                                 \
     (const AdamParams& p, const TensorDesc& param, const TensorDesc& grad, const TensorDesc& exp_avg,                 \
-     const TensorDesc& exp_avg_sq))                                                                                   \
+     const TensorDesc& exp_avg_sq), (p, param, grad, exp_avg, exp_avg_sq))                                            \
   X(sgd_step, NoOps,                                                                                                  \
-    (const SgdParams& p, const TensorDesc& param, const TensorDesc& grad, const TensorDesc& momentum_buffer))
+    (const SgdParams& p, const TensorDesc& param, const TensorDesc& grad, const TensorDesc& momentum_buffer),         \
+    (p, param, grad, momentum_buffer))
 
 // Primitives whose default body composes other primitives (Backend's loops over adam_step /
 // sgd_step); a backend overrides one to do better (cuda: a few launches for a whole model).
 #define GANFORGE_COMPOSED_PRIMITIVES(X)                                                        \
-  X(adam_step_multi, NoOps, (const AdamParams& p, std::span<const AdamTensors> tensors))      \
-  X(sgd_step_multi, NoOps, (const SgdParams& p, std::span<const SgdTensors> tensors))
+  X(adam_step_multi, NoOps, (const AdamParams& p, std::span<const AdamTensors> tensors),      \
+    (p, tensors))                                                                             \
+  X(sgd_step_multi, NoOps, (const SgdParams& p, std::span<const SgdTensors> tensors),         \
+    (p, tensors))
 
 // Inside a backend class: `GANFORGE_PRIMITIVES(GANFORGE_DECLARE_OVERRIDE)` declares them all,
 // so a backend that lacks a definition does not link.
-#define GANFORGE_DECLARE_OVERRIDE(primitive, ops, parameters) void primitive parameters override;
+#define GANFORGE_DECLARE_OVERRIDE(primitive, ops, parameters, arguments) void primitive parameters override;
 
 }  // namespace ganforge::kernels

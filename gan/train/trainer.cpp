@@ -20,6 +20,7 @@
 #include "gan/train/divergence.h"
 #include "gan/train/memory_estimate.h"
 #include "gan/train/plot.h"
+#include "gan/train/profile_files.h"
 #include "gan/train/run_lock.h"
 #include "gan/train/stop_signals.h"
 
@@ -185,7 +186,8 @@ data::Batch fixed_examples(const data::Dataset& dataset, uint64_t seed, int64_t 
 
 }  // namespace
 
-TrainResult train(const TrainOptions& requested, std::ostream& out, const std::optional<fs::path>& resume) {
+TrainResult train(const TrainOptions& requested, std::ostream& out, const std::optional<fs::path>& resume,
+                  int64_t profile_steps) {
   TrainOptions options = resume ? requested : resolve_options(requested);
   if (!options.kernels.empty()) set_kernels(options.kernels);
   const Device device = parse_device(options.device);
@@ -259,6 +261,8 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
     last_checkpoint = Clock::now();
   };
   const std::chrono::duration<double, std::ratio<60>> checkpoint_interval(options.checkpoint_minutes);
+  const int64_t first_step = step;  // the warm-up step, never profiled, is the next one
+  Profiler profiler;
   const StopSignals signals;  // from here on, Ctrl-C or SIGTERM stops after the current step
   bool stopping = false;
   try {
@@ -271,8 +275,11 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
         if (!batch) break;
         for (Tensor& t : batch->images) t = t.to(device);
         if (batch->labels.defined()) batch->labels = batch->labels.to(device);
+        const bool profiled = step > first_step && step <= first_step + profile_steps;
         const auto started = Clock::now();
+        if (profiled) profiler.start();
         StepValues values = recipe->train_step(*batch);
+        if (profiled) profiler.stop();
         const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
         ++step;
         stopping = signals.requested() != 0;
@@ -297,6 +304,17 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
       write_samples(*recipe, run, "final");
       log.plot(run / "loss_curve.png", title);
       log.sync();
+    }
+    if (const int64_t profiled_steps = std::min(step - first_step - 1, profile_steps); profiled_steps > 0) {
+      const std::string what = "profile of steps " + std::to_string(first_step + 2) + " to " +
+                               std::to_string(first_step + 1 + profiled_steps) + " (after one warm-up step): " + title +
+                               ", device " + device_name(device) + " with '" + current_kernels(device.type) +
+                               "' kernels, batch " + std::to_string(options.batch);
+      const ProfileTable table = profiler.table();
+      write_profile_files(run, what, table);
+      std::string text = profile_text(what, table);
+      text.pop_back();  // note() ends the line
+      progress.note(text);
     }
   } catch (const TrainingDiverged&) {
     throw;

@@ -2,7 +2,8 @@
 // line, JSON-lines logs and a loss curve, sample sheets, and checkpoints that resume exactly.
 //
 // A run folder holds: options.json, log.jsonl (one JSON object per logged step),
-// loss_curve.png, samples/*.png, checkpoints/ and latest_checkpoint (see checkpoint.h).
+// loss_curve.png, samples/*.png, checkpoints/ and latest_checkpoint (see checkpoint.h), and
+// after a profiled run profile.txt and profile.json.
 #pragma once
 
 #include <filesystem>
@@ -34,7 +35,10 @@ struct TrainResult {
 // after the current step with a checkpoint (stop_signals.h). Any error during training (a
 // failed write, a full disk) stops it with a message naming the step and the last good
 // checkpoint, which is never replaced by a failed or diverged one (divergence.h).
+// With `profile_steps`, the training steps (recipe.train_step) after the first of this call, up
+// to that many, are profiled (core/profiler.h); the table goes to `out`, profile.txt and
+// profile.json once training ends (profile_files.h).
 TrainResult train(const TrainOptions& options, std::ostream& out,
-                  const std::optional<std::filesystem::path>& resume = std::nullopt);
+                  const std::optional<std::filesystem::path>& resume = std::nullopt, int64_t profile_steps = 0);
 
 }  // namespace ganforge::gan

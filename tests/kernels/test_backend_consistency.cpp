@@ -8,9 +8,9 @@
 #include <iostream>
 #include <map>
 #include <set>
-#include <type_traits>
 
 #include "kernels/host_backend.h"
+#include "kernels/primitive_names.h"
 #include "kernels/registry.h"
 #include "tests/kernels/cases.h"
 
@@ -27,22 +27,9 @@ std::vector<Case> all_cases() {
 
 // The case names kernels/primitives.h asks for: each primitive, and each op of a primitive
 // that takes one.
-template <class Ops>
-void add_names(std::set<std::string>& names, const std::string& primitive) {
-  if constexpr (std::is_same_v<Ops, kernels::NoOps>) {
-    names.insert(primitive);
-  } else {
-    for (Ops op : kernels::OpList<Ops>::values) names.insert(primitive + "." + kernels::op_name(op));
-  }
-}
-
 std::set<std::string> every_primitive() {
-  std::set<std::string> names;
-#define GANFORGE_CASE_NAMES(primitive, ops, parameters) add_names<kernels::ops>(names, #primitive);
-  GANFORGE_PRIMITIVES(GANFORGE_CASE_NAMES)
-  GANFORGE_COMPOSED_PRIMITIVES(GANFORGE_CASE_NAMES)
-#undef GANFORGE_CASE_NAMES
-  return names;
+  const std::vector<std::string>& names = kernels::primitive_op_names();
+  return {names.begin(), names.end()};
 }
 
 // A primitive (or op) added to kernels/primitives.h without consistency cases fails here, and a

@@ -81,7 +81,9 @@ Args::Args(const std::vector<std::string>& argv, Command command) : command_(std
       switches_.insert(name);
       continue;
     }
-    if (eq == std::string::npos) {
+    if (eq == std::string::npos && !flag->value_when_alone.empty()) {
+      value = flag->value_when_alone;
+    } else if (eq == std::string::npos) {
       if (i + 1 >= argv.size()) throw UsageError("--" + name + " needs a value: " + expected(*flag));
       value = argv[++i];
     }

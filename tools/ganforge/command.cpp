@@ -62,10 +62,13 @@ std::string flag_line(const Flag& flag) {
   std::string left = "  --" + flag.name;
   if (const auto* choice = std::get_if<Choice>(&flag.kind))
     left += ' ' + join(choice->values, "|", "|");
+  else if (!flag.value_when_alone.empty())
+    left += "[=" + flag.form + "]";
   else if (!std::holds_alternative<Switch>(flag.kind))
     left += ' ' + flag.form;
   std::string notes = range(flag.kind);
   if (!flag.default_value.empty()) notes += (notes.empty() ? "" : "; ") + std::string("default: ") + flag.default_value;
+  if (!flag.value_when_alone.empty()) notes += std::string(notes.empty() ? "--" : "; --") + flag.name + " alone: " + flag.value_when_alone;
   const std::string right = flag.help + (notes.empty() ? "" : " (" + notes + ")");
   // a long flag gets its text on the next line
   const std::string gap =

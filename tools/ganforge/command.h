@@ -41,6 +41,9 @@ struct Flag {
   // The value when absent, as it would be typed ("64"), or in words where it is not one value
   // ("the recipe's"); "" when there is none to tell.
   std::string default_value = "";
+  // For a flag whose value may be left out: the value that `--name` alone stands for. A value
+  // is then given only as `--name=VALUE`, so the next argument is never taken for one.
+  std::string value_when_alone = "";
 };
 
 struct Section {

@@ -14,6 +14,7 @@ namespace ganforge::cli {
 namespace {
 
 constexpr int64_t kMaxEpochs = 1000000;
+constexpr int64_t kMaxProfileSteps = 1000000;
 
 // The flags that may change between the parts of one run.
 std::vector<Flag> run_flags() {
@@ -37,6 +38,10 @@ std::vector<Flag> run_flags() {
        format_number(d.checkpoint_minutes)},
       {"log-every", Integer{1}, "STEPS", "steps between log lines", std::to_string(d.log_every)},
       {"workers", Integer{0, 64}, "N", "data loader threads; 0: load on the training thread", std::to_string(d.workers)},
+      {"profile", Integer{1, kMaxProfileSteps}, "STEPS",
+       "train one warm-up step and STEPS profiled ones, then stop as after --steps: print each primitive's calls, time, "
+       "share and GFLOP/s or GB/s, and keep the table in --out's profile.txt and profile.json; not with --steps or --epochs",
+       "", "5"},
   };
 }
 
@@ -107,6 +112,16 @@ void apply_model_flags(const Args& args, gan::TrainOptions& o) {
   o.decay_epochs = args.integer("decay-epochs", o.decay_epochs);
 }
 
+// --profile=STEPS: the steps to profile after one warm-up step (0 without --profile), which
+// --steps and --epochs would contradict.
+int64_t profile_steps(const Args& args) {
+  if (!args.has("profile")) return 0;
+  for (const char* total : {"steps", "epochs"})
+    if (args.has(total))
+      throw UsageError(std::string("--profile trains one warm-up step and STEPS profiled ones; leave out --") + total);
+  return args.integer("profile", 0);
+}
+
 // A fresh run writes into --out: it may be new, empty, or a run (the trainer refuses a finished
 // one), but never a folder of someone's other files.
 void check_out_folder(const fs::path& out) {
@@ -163,10 +178,12 @@ int train(const Args& args) {
     options.arch = arch;
     apply_model_flags(args, options);
     apply_run_flags(args, options);
+    const int64_t profile = profile_steps(args);
+    if (profile > 0) options.steps = 1 + profile;
     options = as_usage_error([&] { return gan::resolve_options(options); });
     select_device(options.device, options.kernels);
     check_out_folder(options.out);
-    return gan::train(options, std::cout).exit_status;
+    return gan::train(options, std::cout, std::nullopt, profile).exit_status;
   }
   if (!args.has("out")) throw UsageError("--resume needs --out DIR, the folder of the run to continue");
   for (const Flag& flag : model_flags())
@@ -183,9 +200,11 @@ int train(const Args& args) {
   if (args.has("epochs") && !args.has("steps")) options.steps = 0;  // a new epoch count replaces a step count
   if (args.has("device") && !args.has("kernels")) options.kernels.clear();  // the new device's own
   apply_run_flags(args, options);
+  const int64_t profile = profile_steps(args);
+  if (profile > 0) options.steps = state.step + 1 + profile;
   check_resume_total(args, options, state);
   select_device(options.device, options.kernels);
-  return gan::train(options, std::cout, checkpoint).exit_status;
+  return gan::train(options, std::cout, checkpoint, profile).exit_status;
 }
 
 }  // namespace ganforge::cli

@@ -104,6 +104,8 @@ TEST(CliFlags, HelpShowsDefaultsAndRanges) {
   EXPECT_TRUE(has(train, "0 to 1e6; default: 100")) << train.output;  // --lambda-l1
   EXPECT_TRUE(has(train, "above 0; default: 2e-4")) << train.output;  // --lr
   EXPECT_TRUE(has(train, "default: runs/run")) << train.output;
+  EXPECT_TRUE(has(train, " --profile[=STEPS] ")) << train.output;  // a value that may be left out
+  EXPECT_TRUE(has(train, "1 to 1000000; --profile alone: 5)")) << train.output;
   EXPECT_FALSE(has(train, ".000000")) << train.output;
 }
 
@@ -152,6 +154,9 @@ TEST(CliFlags, AUsageErrorIsOneLineAndExitStatus2) {
       {"train dcgan --steps 3 --steps 4", "--steps is given twice"},
       {"train dcgan --batch", "--batch needs a value: an integer, at least 1"},
       {"train dcgan --resume=yes", "--resume takes no value"},
+      {"train gan --profile=0", "--profile expects an integer from 1 to 1000000; got '0'"},
+      {"train gan --profile --steps 3", "--profile trains one warm-up step and STEPS profiled ones; leave out --steps"},
+      {"train gan --epochs 2 --profile=3", "--profile trains one warm-up step and STEPS profiled ones; leave out --epochs"},
       {"train", "missing ARCH (the model, one of gan, dcgan, cgan, infogan, pix2pix or cyclegan)"},
       {"train pix2pix --image-size 30" + mnist, "needs images of at least 32x32; got --image-size 30"},
       {"train cyclegan --epochs 4 --decay-epochs 5" + mnist, "--decay-epochs 5 exceeds --epochs 4"},

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/ganforge.h"
@@ -186,6 +187,41 @@ TEST(TrainCli, ANonFiniteLossStopsTrainingAndKeepsTheLastGoodCheckpoint) {
   EXPECT_NE(o.output.find("the last good checkpoint is " + (run / "checkpoints" / "step-00000001").string()), std::string::npos)
       << o.output;
   EXPECT_EQ(read_text(run / "latest_checkpoint"), "checkpoints/step-00000001\n");
+}
+
+// --profile=2: one warm-up step and two profiled ones, the table printed and kept in the run
+// folder, and a run that ends there like one of --steps 3.
+TEST(TrainCli, ProfilePrintsAndKeepsAPrimitiveTable) {
+  const fs::path run = scratch_folder("profiled");
+  const Outcome o = run_ganforge("train dcgan --data " + tiny_mnist().string() +
+                                 " --batch 8 --ngf 8 --ndf 8 --workers 1 --profile=2 --out " + run.string());
+  ASSERT_EQ(o.status, 0) << o.output;
+  const std::string title = "profile of steps 2 to 3 (after one warm-up step): dcgan on " + tiny_mnist().string() +
+                            ", device cpu with 'cpu' kernels, batch 8\n";
+  const std::string text = read_text(run / "profile.txt");
+  EXPECT_EQ(text.rfind(title + "primitive ", 0), 0u) << text;
+  EXPECT_NE(o.output.find(text), std::string::npos) << "the table printed is the one kept\n" << o.output;
+  for (const char* row : {"\nconv2d_fprop ", "\nconv2d_dgrad ", "\nconv2d_wgrad ", "\nbatch_norm_backward ",
+                          "\nactivation_forward.leaky_relu ", "\nloss_forward.bce_with_logits ", "\nadam_step_multi ",
+                          "\nall primitives ", "\noutside primitives ", "\nprofiled "})
+    EXPECT_NE(text.find(row), std::string::npos) << row << " missing from\n" << text;
+  EXPECT_NE(text.find(" GFLOP/s\n"), std::string::npos) << text;
+
+  const nlohmann::json json = nlohmann::json::parse(read_text(run / "profile.json"));
+  EXPECT_EQ(json["title"], title.substr(0, title.size() - 1));
+  std::map<std::string, nlohmann::json> rows;
+  for (const nlohmann::json& row : json["rows"]) rows[row["name"].get<std::string>()] = row;
+  ASSERT_TRUE(rows.count("adam_step_multi")) << json.dump(2);
+  EXPECT_EQ(rows["adam_step_multi"]["calls"], 4) << "G's and D's optimizer, in each of the two profiled steps";
+  EXPECT_GT(rows["conv2d_fprop"]["flops"].get<double>(), 0);
+  EXPECT_GT(json["seconds"].get<double>(), 0);
+  expect_valid_run(run, 3);
+  // Resumed, it profiles the given steps after one more warm-up step.
+  const Outcome resumed = run_ganforge("train dcgan --resume --workers 1 --profile=1 --out " + run.string());
+  ASSERT_EQ(resumed.status, 0) << resumed.output;
+  EXPECT_EQ(read_text(run / "profile.txt").rfind("profile of steps 5 to 5 (after one warm-up step)", 0), 0u)
+      << read_text(run / "profile.txt");
+  expect_valid_run(run, 5);
 }
 
 TEST(TrainCli, BadInputIsOneClearError) {
