@@ -54,7 +54,17 @@ void train_step(benchmark::State& state, const Model* m, kernels::Backend* backe
   std::unique_ptr<gan::Recipe> recipe = gan::make_recipe(o, device, batch);
   time_calls(state, *backend, [&] { recipe->train_step(batch); });  // each step reads its losses back: a device sync
   state.counters["images/s"] = benchmark::Counter(static_cast<double>(o.batch), benchmark::Counter::kIsIterationInvariantRate);
-  if (threads > 0) state.counters["threads"] = threads;
+  // The step's GEMM and convolution flops, counted by the profiler on one more (untimed) step,
+  // give GFLOP/s and the fraction of the machine's peak that the whole step reaches.
+  Profiler profiler;
+  {
+    ProfileScope scope(profiler);
+    recipe->train_step(batch);
+  }
+  double flops = 0;
+  for (const ProfileRow& row : profiler.table().rows) flops += row.flops;
+  state.counters["GFLOP/step"] = flops * 1e-9;
+  count_work(state, *backend, threads, Work{flops, 0});
   for (const auto& [name, network] : recipe->networks())
     state.counters["params_" + name] = static_cast<double>(network->num_parameters());
 }

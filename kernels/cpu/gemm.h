@@ -6,7 +6,7 @@
 namespace ganforge::kernels::cpu {
 
 // C = alpha·A·B + beta·C for the first matrix of g, ignoring g.batch (gemm_packed.cpp). A product
-// of >= 1e8 flops is split over up to max_threads() threads, except inside a parallel region.
+// of >= 1e7 flops is split over up to max_threads() threads, except inside a parallel region.
 void gemm_unbatched(const GemmDesc& g);
 
 // The packed GEMM's cache blocks for elements of 4 or 8 bytes, from this CPU's cache sizes:

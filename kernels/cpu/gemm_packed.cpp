@@ -301,9 +301,11 @@ void gemm_threaded(const GemmDesc& g) {
   });
 }
 
-// Below ~10^8 flops a second thread costs more than it gains on these 2-core machines:
-// measured 64x256x512 at 129 GFLOP/s on one thread and 110 on two (bench/RESULTS.md).
-constexpr double kFlopsPerExtraThread = 1.0e8;
+// A second thread pays from ~10^7 flops (about 70 µs of work) on an idle core: the MLP GAN's
+// step, whose products are 64-row Linear layers of 10^7 to 10^8 flops, went from 9.4-10.9 ms
+// on two threads (splitting from 10^8) to 7.1-7.5 ms (AMD EPYC, quiet). On a core that another
+// process keeps busy, every split waits for it, and one thread is faster.
+constexpr double kFlopsPerExtraThread = 1.0e7;
 
 template <class T>
 void gemm_unbatched_typed(const GemmDesc& g) {
