@@ -4,12 +4,14 @@
 // Softmax runs over contiguous [outer, size, inner] blocks, parallel over `outer`, with
 // sums and exponentials in double (the result is the formula rounded once).
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/common/activation_formulas.h"
 #include "kernels/common/layer_geometry.h"
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/cpu/map.h"
+#include "kernels/cpu/vector_math.h"
 
 namespace ganforge::kernels {
 
@@ -82,7 +84,12 @@ void CpuBackend::activation_forward(ActivationOp op, const TensorDesc& y, const 
   dispatch_floating("activation_forward", x.dtype, [&](auto type) {
     using T = decltype(type);
     const T a = static_cast<T>(alpha);
-    visit_op(op, [&]<ActivationOp o>() { map1<T, T>(y, x, [a](T v) { return activation_forward_value(o, v, a); }); });
+    visit_op(op, [&]<ActivationOp o>() {
+      if constexpr (o == ActivationOp::Tanh && std::is_same_v<T, float>)
+        map1<T, T>(y, x, [](float v) { return cpu::tanh_f32(v); });
+      else
+        map1<T, T>(y, x, [a](T v) { return activation_forward_value(o, v, a); });
+    });
   });
 }
 
