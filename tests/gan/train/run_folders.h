@@ -32,6 +32,7 @@ struct Outcome {
 inline Outcome run_ganforge(const std::string& arguments) {
   const std::string command = std::string(GANFORGE_CLI) + " " + arguments + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return {-1, "cannot run " + command};
   std::string output;
   char buffer[4096];
   while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
