@@ -16,8 +16,10 @@
 #include <string>
 #include <vector>
 
+#include "gan/eval/class_coverage.h"
 #include "gan/eval/features.h"
 #include "gan/eval/frechet.h"
+#include "gan/eval/inception_score.h"
 
 namespace ganforge::eval {
 namespace {
@@ -215,6 +217,120 @@ TEST(FrechetDistance, BadInputsThrowNamingTheArgument) {
   expect_invalid([] { gaussian_stats(FeatureMatrix{}); }, "features");
   for (const float bad : {kNaN, std::numeric_limits<float>::infinity()})
     expect_invalid([bad] { gaussian_stats(from_rows({{1, 2}, {3, bad}}).view()); }, "features");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inception score
+
+// n one-hot rows; row i is class i % classes.
+Matrix one_hot_rows(int n, int classes) {
+  Matrix m{std::vector<float>(static_cast<size_t>(n) * classes, 0.0f), n, classes};
+  for (int i = 0; i < n; ++i) m.values[static_cast<size_t>(i) * classes + i % classes] = 1.0f;
+  return m;
+}
+
+TEST(InceptionScore, OneHotRowsSpreadOverAllClassesGiveTheClassCount) {
+  // KL(one-hot || uniform) = log C for every row: IS = exp(log C) = C. The mean of n = 100 KL
+  // terms of log C each is good to n eps log C (the running sum's rounding), and exp turns that
+  // absolute error into the relative error of C.
+  const InceptionScore score = inception_score(one_hot_rows(100, 10).view());
+  EXPECT_NEAR(score.mean, 10.0, 10 * 100 * std::log(10.0) * kEps);
+  EXPECT_EQ(score.std, 0.0);
+}
+
+TEST(InceptionScore, EverySampleOfOneClassGivesOne) {
+  Matrix m{std::vector<float>(50 * 4, 0.0f), 50, 4};
+  for (int i = 0; i < 50; ++i) m.values[i * 4 + 2] = 1.0f;
+  EXPECT_EQ(inception_score(m.view()).mean, 1.0);  // p(y|x) = p(y) exactly: every KL is log 1 = 0
+}
+
+TEST(InceptionScore, UniformRowsGiveOne) {
+  // p(y) is the mean of identical rows, equal to them up to a rounding of the mean (n eps).
+  const Matrix m{std::vector<float>(30 * 5, 0.2f), 30, 5};
+  EXPECT_NEAR(inception_score(m.view()).mean, 1.0, 30 * kEps);
+}
+
+TEST(InceptionScore, TwoRowHandExample) {
+  // Rows (1, 0) and (1/2, 1/2): p(y) = (3/4, 1/4); KL1 = log(4/3), KL2 = 1/2 log(2/3) + 1/2 log 2.
+  const Matrix m = from_rows({{1.0f, 0.0f}, {0.5f, 0.5f}});
+  const double expected = std::exp((std::log(4.0 / 3.0) + 0.5 * std::log(2.0 / 3.0) + 0.5 * std::log(2.0)) / 2);
+  EXPECT_NEAR(inception_score(m.view()).mean, expected, 16 * kEps);
+}
+
+TEST(InceptionScore, SplitsGiveTheMeanAndPopulationStdOfTheirScores) {
+  // 10 splits of 20 rows, each 2 of every class: every split scores 10, to 10 * 20 eps log 10 as
+  // above.
+  const InceptionScore uniform = inception_score(one_hot_rows(200, 10).view(), 10);
+  EXPECT_NEAR(uniform.mean, 10.0, 10 * 20 * std::log(10.0) * kEps);
+  EXPECT_NEAR(uniform.std, 0.0, 10 * 20 * std::log(10.0) * kEps);
+  // Two splits: the first all class 0 (IS 1), the second half class 0 and half class 1 (IS 2);
+  // mean 1.5, population std 0.5.
+  Matrix m{std::vector<float>(8 * 2, 0.0f), 8, 2};
+  for (int i = 0; i < 8; ++i) m.values[i * 2 + (i >= 4 && i % 2 == 1 ? 1 : 0)] = 1.0f;
+  const InceptionScore split = inception_score(m.view(), 2);
+  EXPECT_NEAR(split.mean, 1.5, 8 * kEps);
+  EXPECT_NEAR(split.std, 0.5, 8 * kEps);
+}
+
+TEST(InceptionScore, BadInputsThrowNamingTheArgument) {
+  const Matrix good = one_hot_rows(4, 2);
+  expect_invalid([&] { inception_score(good.view(), 0); }, "splits");
+  expect_invalid([&] { inception_score(good.view(), 5); }, "probabilities");
+  expect_invalid([] { inception_score(FeatureMatrix{}); }, "probabilities");
+  expect_invalid([] { inception_score(from_rows({{1.5f, -0.5f}}).view()); }, "probabilities");
+  expect_invalid([] { inception_score(from_rows({{0.5f, 0.4f}}).view()); }, "probabilities");
+  expect_invalid([] { inception_score(from_rows({{kNaN, 1.0f}}).view()); }, "probabilities");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Class coverage
+
+TEST(ClassCoverage, OneRepeatedClassCoversOneWithKlLogC) {
+  const std::vector<int64_t> labels(40, 3);
+  const ClassCoverage coverage = class_coverage(labels, 10);
+  EXPECT_EQ(coverage.classes_covered, 1);
+  EXPECT_EQ(coverage.histogram, (std::vector<int64_t>{0, 0, 0, 40, 0, 0, 0, 0, 0, 0}));
+  EXPECT_NEAR(coverage.kl_from_uniform, std::log(10.0), 4 * kEps);  // 1 * log(1 * 10): one rounding
+}
+
+TEST(ClassCoverage, UniformLabelsCoverAllWithKlZero) {
+  std::vector<int64_t> labels;
+  for (int i = 0; i < 100; ++i) labels.push_back(i % 10);
+  const ClassCoverage coverage = class_coverage(labels, 10);
+  EXPECT_EQ(coverage.classes_covered, 10);
+  EXPECT_NEAR(coverage.kl_from_uniform, 0.0, 10 * kEps);  // ten terms 0.1 log(0.1 * 10), each ~eps
+}
+
+TEST(ClassCoverage, ThresholdIsAShareOfTheUniformShare) {
+  // 100 samples over 4 classes: the uniform share is 25; 10% of it is 2.5, so 2 samples is not
+  // covered; with the whole share (1.0) required, only 60 and 30 are.
+  std::vector<int64_t> labels;
+  const int counts[] = {60, 30, 8, 2};
+  for (int c = 0; c < 4; ++c) labels.insert(labels.end(), counts[c], c);
+  EXPECT_EQ(class_coverage(labels, 4).classes_covered, 3);
+  EXPECT_EQ(class_coverage(labels, 4, 1.0).classes_covered, 2);
+  double kl = 0;
+  for (int count : counts) kl += count / 100.0 * std::log(count / 100.0 * 4);
+  EXPECT_NEAR(class_coverage(labels, 4).kl_from_uniform, kl, 8 * kEps);
+}
+
+TEST(ClassCoverage, ProbabilitiesCountTheirArgmax) {
+  const Matrix p = from_rows({{0.1f, 0.7f, 0.2f}, {0.6f, 0.3f, 0.1f}, {0.2f, 0.5f, 0.3f}, {0.4f, 0.2f, 0.4f}});
+  const ClassCoverage coverage = class_coverage(p.view());
+  EXPECT_EQ(coverage.histogram, (std::vector<int64_t>{2, 2, 0}));  // the tie in the last row goes to class 0
+  EXPECT_EQ(coverage.classes_covered, 2);
+}
+
+TEST(ClassCoverage, BadInputsThrowNamingTheArgument) {
+  const std::vector<int64_t> labels = {0, 1, 2};
+  expect_invalid([&] { class_coverage(labels, 0); }, "classes");
+  expect_invalid([&] { class_coverage(labels, 2); }, "labels");
+  expect_invalid([&] { class_coverage(std::vector<int64_t>{-1}, 2); }, "labels");
+  expect_invalid([] { class_coverage(std::span<const int64_t>(), 2); }, "labels");
+  expect_invalid([&] { class_coverage(labels, 3, 0.0); }, "min_uniform_share");
+  expect_invalid([&] { class_coverage(labels, 3, 1.5); }, "min_uniform_share");
+  expect_invalid([] { class_coverage(FeatureMatrix{}); }, "probabilities");
+  expect_invalid([] { class_coverage(from_rows({{kNaN, 1.0f}}).view()); }, "probabilities");
 }
 
 }  // namespace
