@@ -20,6 +20,7 @@
 #include "gan/eval/features.h"
 #include "gan/eval/frechet.h"
 #include "gan/eval/inception_score.h"
+#include "gan/eval/manifold.h"
 
 namespace ganforge::eval {
 namespace {
@@ -331,6 +332,129 @@ TEST(ClassCoverage, BadInputsThrowNamingTheArgument) {
   expect_invalid([&] { class_coverage(labels, 3, 1.5); }, "min_uniform_share");
   expect_invalid([] { class_coverage(FeatureMatrix{}); }, "probabilities");
   expect_invalid([] { class_coverage(from_rows({{kNaN, 1.0f}}).view()); }, "probabilities");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Precision, recall, density and coverage
+
+TEST(ManifoldMetrics, OneDimensionalHandExample) {
+  // k = 1. Real {0, 1, 3, 7}: radii 1, 1, 2, 4. Fake {0.5, 1.75, 9, 12}: radii 1.25, 1.25, 3, 3.
+  // precision: 0.5 is in ball(0), 1.75 in ball(1), 9 in ball(7); 12 is 5 from 7: 3/4.
+  // density: 0.5 in balls 0 and 1, 1.75 in balls 1 and 3, 9 in ball 7: 5 / (1 * 4).
+  // coverage: ball 0 and 1 hold 0.5, ball 3 holds 1.75, ball 7 holds 9: 1.
+  // recall: 0 and 1 are in ball(0.5), 7 in ball(9); 3 is exactly 1.25 from 1.75, on the boundary
+  // of its ball, so outside: 3/4. Every value is dyadic, so every distance is exact.
+  const Matrix real = from_rows({{0}, {1}, {3}, {7}}), fake = from_rows({{0.5f}, {1.75f}, {9}, {12}});
+  const ManifoldMetrics m = manifold_metrics(real.view(), fake.view(), 1);
+  EXPECT_EQ(m.precision, 0.75);
+  EXPECT_EQ(m.recall, 0.75);
+  EXPECT_EQ(m.density, 1.25);
+  EXPECT_EQ(m.coverage, 1.0);
+}
+
+TEST(ManifoldMetrics, TwoDimensionalHandExample) {
+  // k = 2. Real: the corners of a 2 x 2 square, each with radius 2 (two neighbours at 2).
+  // Fake (1, 1) is sqrt 2 from every corner: in 4 balls; (3, 0) is 1 from (2, 0): in 1; (5, 5)
+  // is 3 sqrt 2 from (2, 2): in none. Fake radii (2nd of 2 others): sqrt 32, sqrt 32, sqrt 29.
+  // precision 2/3; density 5 / (2 * 3); every corner holds (1, 1): coverage 1; every corner is
+  // sqrt 2 < sqrt 32 from (1, 1): recall 1.
+  const Matrix real = from_rows({{0, 0}, {2, 0}, {0, 2}, {2, 2}}), fake = from_rows({{1, 1}, {5, 5}, {3, 0}});
+  const ManifoldMetrics m = manifold_metrics(real.view(), fake.view(), 2);
+  EXPECT_EQ(m.precision, 2.0 / 3.0);
+  EXPECT_EQ(m.recall, 1.0);
+  EXPECT_EQ(m.density, 5.0 / 6.0);
+  EXPECT_EQ(m.coverage, 1.0);
+}
+
+TEST(ManifoldMetrics, IdenticalSetsGiveOnes) {
+  // Each ball holds its own centre and its k - 1 nearer neighbours, not the k-th on its
+  // boundary (the same float64 distance both times): density k N / (k N) = 1 exactly. 600 rows
+  // span three row blocks.
+  const Matrix x = gaussian_matrix(600, 8, 61);
+  const ManifoldMetrics m = manifold_metrics(x.view(), x.view());
+  EXPECT_EQ(m.precision, 1.0);
+  EXPECT_EQ(m.recall, 1.0);
+  EXPECT_EQ(m.coverage, 1.0);
+  EXPECT_EQ(m.density, 1.0);
+}
+
+TEST(ManifoldMetrics, TwoSamplesOfOneDistributionHaveDensityNearOne) {
+  // Naeem et al.: E[density] = 1 for one distribution. Density is a mean over M = 1000 fakes of
+  // (balls holding it) / k, whose variance is about 1 / k: a standard error near
+  // sqrt(1 / (k M)) = 0.014, and 0.1 is seven of those.
+  const ManifoldMetrics m = manifold_metrics(gaussian_matrix(1000, 4, 62).view(), gaussian_matrix(1000, 4, 63).view());
+  EXPECT_NEAR(m.density, 1.0, 0.1);
+}
+
+TEST(ManifoldMetrics, FarApartClustersGiveZeros) {
+  const Matrix real = gaussian_matrix(300, 6, 64), fake = gaussian_matrix(300, 6, 65, 1000.0);
+  const ManifoldMetrics m = manifold_metrics(real.view(), fake.view());
+  EXPECT_EQ(m.precision, 0.0);
+  EXPECT_EQ(m.recall, 0.0);
+  EXPECT_EQ(m.density, 0.0);
+  EXPECT_EQ(m.coverage, 0.0);
+}
+
+TEST(ManifoldMetrics, BlockedGemmDistancesAgreeWithDirectDifferences) {
+  // The same four metrics from distances summed as (x - y)^2 directly; on continuous random data
+  // no distance lies within rounding of a radius, so both agree exactly. 700 and 300 rows cross
+  // the 256-row blocks unevenly.
+  const int n = 700, m = 300, d = 12, k = 3;
+  const Matrix real = gaussian_matrix(n, d, 71), fake = gaussian_matrix(m, d, 72, 0.5);
+  auto distance = [&](const Matrix& a, int i, const Matrix& b, int j) {
+    double sum = 0;
+    for (int c = 0; c < d; ++c) {
+      const double diff = static_cast<double>(a.values[i * d + c]) - b.values[j * d + c];
+      sum += diff * diff;
+    }
+    return sum;
+  };
+  auto radii = [&](const Matrix& a) {
+    std::vector<double> result;
+    for (int i = 0; i < a.rows; ++i) {
+      std::vector<double> others;
+      for (int j = 0; j < a.rows; ++j)
+        if (j != i) others.push_back(distance(a, i, a, j));
+      std::sort(others.begin(), others.end());
+      result.push_back(others[k - 1]);
+    }
+    return result;
+  };
+  const std::vector<double> real_radii = radii(real), fake_radii = radii(fake);
+  int precise = 0, recalled = 0, held = 0, covered = 0;
+  std::vector<bool> real_recalled(n, false), real_covered(n, false);
+  for (int j = 0; j < m; ++j) {
+    int balls = 0;
+    for (int i = 0; i < n; ++i) {
+      const double dist = distance(real, i, fake, j);
+      if (dist < real_radii[i]) {
+        ++balls;
+        real_covered[i] = true;
+      }
+      if (dist < fake_radii[j]) real_recalled[i] = true;
+    }
+    precise += balls > 0;
+    held += balls;
+  }
+  recalled = static_cast<int>(std::count(real_recalled.begin(), real_recalled.end(), true));
+  covered = static_cast<int>(std::count(real_covered.begin(), real_covered.end(), true));
+  const ManifoldMetrics metrics = manifold_metrics(real.view(), fake.view(), k);
+  EXPECT_EQ(metrics.precision, static_cast<double>(precise) / m);
+  EXPECT_EQ(metrics.recall, static_cast<double>(recalled) / n);
+  EXPECT_EQ(metrics.density, static_cast<double>(held) / (k * m));
+  EXPECT_EQ(metrics.coverage, static_cast<double>(covered) / n);
+}
+
+TEST(ManifoldMetrics, BadInputsThrowNamingTheArgument) {
+  const Matrix six = gaussian_matrix(6, 3, 81), five = gaussian_matrix(5, 3, 82);
+  expect_invalid([&] { manifold_metrics(five.view(), six.view()); }, "real");  // k + 1 = 6 rows needed
+  expect_invalid([&] { manifold_metrics(six.view(), five.view()); }, "fake");
+  expect_invalid([&] { manifold_metrics(six.view(), gaussian_matrix(6, 4, 83).view()); }, "fake");
+  expect_invalid([&] { manifold_metrics(six.view(), six.view(), 0); }, "k");
+  expect_invalid([&] { manifold_metrics(FeatureMatrix{}, six.view()); }, "real");
+  Matrix not_finite = six;
+  not_finite.values[7] = std::numeric_limits<float>::infinity();
+  expect_invalid([&] { manifold_metrics(six.view(), not_finite.view()); }, "fake");
 }
 
 }  // namespace
