@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "gan/eval/class_coverage.h"
+#include "gan/eval/code_matching.h"
 #include "gan/eval/features.h"
 #include "gan/eval/frechet.h"
 #include "gan/eval/inception_score.h"
@@ -455,6 +456,140 @@ TEST(ManifoldMetrics, BadInputsThrowNamingTheArgument) {
   Matrix not_finite = six;
   not_finite.values[7] = std::numeric_limits<float>::infinity();
   expect_invalid([&] { manifold_metrics(six.view(), not_finite.view()); }, "fake");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Code matching (Hungarian algorithm)
+
+// The largest total of confusion(code, class) over one-to-one assignments, by trying every
+// permutation of the zero-padded square matrix (non-negative counts: padding adds nothing).
+int64_t brute_force_best(const ConfusionMatrix& confusion) {
+  const Eigen::Index size = std::max(confusion.rows(), confusion.cols());
+  ConfusionMatrix square = ConfusionMatrix::Zero(size, size);
+  square.topLeftCorner(confusion.rows(), confusion.cols()) = confusion;
+  std::vector<int> permutation(size);
+  std::iota(permutation.begin(), permutation.end(), 0);
+  int64_t best = 0;
+  do {
+    int64_t total = 0;
+    for (Eigen::Index r = 0; r < size; ++r) total += square(r, permutation[r]);
+    best = std::max(best, total);
+  } while (std::next_permutation(permutation.begin(), permutation.end()));
+  return best;
+}
+
+// The assignment must be one-to-one; returns the total it collects.
+int64_t assignment_total(const ConfusionMatrix& confusion, const std::vector<int>& class_of_code) {
+  std::vector<bool> taken(confusion.cols(), false);
+  int64_t total = 0;
+  for (size_t code = 0; code < class_of_code.size(); ++code) {
+    const int c = class_of_code[code];
+    if (c < 0) continue;
+    EXPECT_FALSE(taken[c]) << "class " << c << " assigned twice";
+    taken[c] = true;
+    total += confusion(code, c);
+  }
+  return total;
+}
+
+ConfusionMatrix random_confusion(int codes, int classes, std::mt19937_64& rng) {
+  std::uniform_int_distribution<int64_t> count(0, 20);
+  ConfusionMatrix m(codes, classes);
+  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = count(rng);
+  return m;
+}
+
+TEST(CodeMatching, PermutedIdentityIsRecoveredWithAccuracyOne) {
+  const std::vector<int> permutation = {3, 0, 4, 1, 2};
+  ConfusionMatrix confusion = ConfusionMatrix::Zero(5, 5);
+  for (int code = 0; code < 5; ++code) confusion(code, permutation[code]) = 100 + code;
+  const CodeMatching matching = match_codes(confusion);
+  EXPECT_EQ(matching.class_of_code, permutation);
+  EXPECT_EQ(matching.accuracy, 1.0);
+}
+
+TEST(CodeMatching, Known3x3Example) {
+  // Best: code 0 -> class 0 (5), code 1 -> class 2 (7), code 2 -> class 1 (6): 18 of 22.
+  ConfusionMatrix confusion(3, 3);
+  confusion << 5, 1, 0, 2, 0, 7, 0, 6, 1;
+  const CodeMatching matching = match_codes(confusion);
+  EXPECT_EQ(matching.class_of_code, (std::vector<int>{0, 2, 1}));
+  EXPECT_EQ(matching.accuracy, 18.0 / 22.0);
+}
+
+TEST(CodeMatching, MinCostAssignmentOfAKnownExample) {
+  // The optimum of this classic example is rows -> columns (1, 0, 2), cost 1 + 2 + 2 = 5.
+  Eigen::Matrix3d cost;
+  cost << 4, 1, 3, 2, 0, 5, 3, 2, 2;
+  EXPECT_EQ(min_cost_assignment(cost), (std::vector<int>{1, 0, 2}));
+}
+
+TEST(CodeMatching, AgreesWithBruteForceOnRandomSquareMatrices) {
+  std::mt19937_64 rng(91);
+  for (int trial = 0; trial < 200; ++trial) {
+    const ConfusionMatrix confusion = random_confusion(6, 6, rng);
+    const CodeMatching matching = match_codes(confusion);
+    const int64_t best = brute_force_best(confusion);
+    EXPECT_EQ(assignment_total(confusion, matching.class_of_code), best) << "trial " << trial;
+    EXPECT_EQ(matching.accuracy, static_cast<double>(best) / static_cast<double>(confusion.sum()));
+  }
+}
+
+TEST(CodeMatching, AgreesWithBruteForceOnRandomRectangularMatrices) {
+  std::mt19937_64 rng(92);
+  for (int trial = 0; trial < 50; ++trial)
+    for (const auto& [codes, classes] : {std::pair{4, 6}, std::pair{6, 4}}) {
+      const ConfusionMatrix confusion = random_confusion(codes, classes, rng);
+      const CodeMatching matching = match_codes(confusion);
+      ASSERT_EQ(matching.class_of_code.size(), static_cast<size_t>(codes));
+      EXPECT_EQ(std::count(matching.class_of_code.begin(), matching.class_of_code.end(), -1),
+                std::max(0, codes - classes));
+      EXPECT_EQ(assignment_total(confusion, matching.class_of_code), brute_force_best(confusion))
+          << codes << " x " << classes << ", trial " << trial;
+    }
+}
+
+TEST(CodeMatching, MinCostAssignmentOfRealCostsAgreesWithBruteForce) {
+  // Negative and fractional costs: the optimum's total is a sum of 5 costs, equal to brute
+  // force up to the rounding of those sums (5 eps |cost|).
+  std::mt19937_64 rng(93);
+  std::uniform_real_distribution<double> uniform(-10, 10);
+  for (int trial = 0; trial < 50; ++trial) {
+    Eigen::MatrixXd cost(5, 5);
+    for (double& c : cost.reshaped()) c = uniform(rng);
+    const std::vector<int> assignment = min_cost_assignment(cost);
+    double total = 0;
+    for (int r = 0; r < 5; ++r) total += cost(r, assignment[r]);
+    std::vector<int> permutation = {0, 1, 2, 3, 4};
+    double best = kInf;
+    do {
+      double sum = 0;
+      for (int r = 0; r < 5; ++r) sum += cost(r, permutation[r]);
+      best = std::min(best, sum);
+    } while (std::next_permutation(permutation.begin(), permutation.end()));
+    EXPECT_NEAR(total, best, 5 * 10 * 8 * kEps) << "trial " << trial;
+  }
+}
+
+TEST(CodeMatching, ConfusionMatrixCountsPairs) {
+  const std::vector<int64_t> codes = {0, 0, 1, 2, 2, 2}, classes = {1, 1, 0, 2, 2, 0};
+  ConfusionMatrix expected(3, 3);
+  expected << 0, 2, 0, 1, 0, 0, 1, 0, 2;
+  EXPECT_EQ(confusion_matrix(codes, classes, 3, 3), expected);
+  EXPECT_EQ(match_codes(expected).accuracy, 5.0 / 6.0);
+}
+
+TEST(CodeMatching, BadInputsThrowNamingTheArgument) {
+  expect_invalid([] { match_codes(ConfusionMatrix()); }, "confusion");
+  expect_invalid([] { match_codes(ConfusionMatrix::Zero(2, 2)); }, "confusion");
+  expect_invalid([] { match_codes(ConfusionMatrix::Constant(2, 2, -1)); }, "confusion");
+  expect_invalid([] { min_cost_assignment(Eigen::MatrixXd(0, 3)); }, "cost");
+  expect_invalid([] { min_cost_assignment(Eigen::MatrixXd::Constant(2, 2, std::nan(""))); }, "cost");
+  const std::vector<int64_t> three = {0, 1, 2}, two = {0, 1};
+  expect_invalid([&] { confusion_matrix(three, two, 3, 3); }, "codes and classes");
+  expect_invalid([&] { confusion_matrix(three, three, 2, 3); }, "codes");
+  expect_invalid([&] { confusion_matrix(three, three, 3, 2); }, "classes");
+  expect_invalid([&] { confusion_matrix(three, three, 0, 3); }, "num_codes");
 }
 
 }  // namespace
