@@ -20,6 +20,7 @@
 #include "gan/eval/code_matching.h"
 #include "gan/eval/features.h"
 #include "gan/eval/frechet.h"
+#include "gan/eval/image_quality.h"
 #include "gan/eval/inception_score.h"
 #include "gan/eval/manifold.h"
 
@@ -590,6 +591,182 @@ TEST(CodeMatching, BadInputsThrowNamingTheArgument) {
   expect_invalid([&] { confusion_matrix(three, three, 2, 3); }, "codes");
   expect_invalid([&] { confusion_matrix(three, three, 3, 2); }, "classes");
   expect_invalid([&] { confusion_matrix(three, three, 0, 3); }, "num_codes");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Image quality and sample spread
+
+// Images with storage; values are set by the tests.
+struct Images {
+  std::vector<float> values;
+  int64_t count, channels, height, width;
+  Images(int64_t n, int64_t c, int64_t h, int64_t w)
+      : values(n * c * h * w, 0.0f), count(n), channels(c), height(h), width(w) {}
+  ImageBatch view() const { return {values.data(), count, channels, height, width}; }
+};
+
+// Values on the grid k / 64 in [-1, 1), so that adding 0.25 is exact in float.
+Images dyadic_images(int64_t n, int64_t c, int64_t h, int64_t w, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> step(-64, 47);
+  Images images(n, c, h, w);
+  for (float& v : images.values) v = static_cast<float>(step(rng)) / 64.0f;
+  return images;
+}
+
+TEST(ImageQuality, IdenticalImages) {
+  const Images x = dyadic_images(2, 3, 16, 14, 101);
+  EXPECT_EQ(ssim(x.view(), x.view()), 1.0);  // numerator and denominator are the same float64 products
+  EXPECT_EQ(psnr(x.view(), x.view()), kInf);
+  EXPECT_EQ(mean_l1(x.view(), x.view()), 0.0);
+}
+
+TEST(ImageQuality, ConstantOffsetGivesTheClosedFormPsnrAndL1) {
+  // Every pixel off by 0.25 (exact on the k / 64 grid): MSE = 1/16, PSNR = 10 log10(4 * 16) for
+  // range 2, and 10 log10(16) for range 1; one log10 rounding, a few ulps of 18.
+  const Images x = dyadic_images(3, 1, 8, 8, 102);
+  Images y = x;
+  for (float& v : y.values) v += 0.25f;
+  EXPECT_NEAR(psnr(x.view(), y.view()), 10 * std::log10(64.0), 8 * 20 * kEps);
+  EXPECT_NEAR(psnr(x.view(), y.view(), 1.0), 10 * std::log10(16.0), 8 * 20 * kEps);
+  EXPECT_EQ(mean_l1(x.view(), y.view()), 0.25);
+}
+
+TEST(ImageQuality, AlternatingErrorsGiveTheClosedFormL1) {
+  // Errors of +0.5 and -0.25 in turn: mean |error| = 0.375, exact in float64.
+  const Images x = dyadic_images(2, 2, 4, 4, 103);
+  Images y = x;
+  for (size_t i = 0; i < y.values.size(); ++i) y.values[i] += i % 2 == 0 ? 0.5f : -0.25f;
+  EXPECT_EQ(mean_l1(x.view(), y.view()), 0.375);
+}
+
+TEST(ImageQuality, SsimOfConstantImagesIsTheLuminanceTerm) {
+  // Constant x = a and y = b: every variance and covariance is 0, so the structure term is
+  // C2 / C2 and SSIM = (2ab + C1) / (a^2 + b^2 + C1), C1 = (0.01 * 2)^2.
+  Images x(1, 1, 12, 12), y(1, 1, 12, 12);
+  std::fill(x.values.begin(), x.values.end(), 0.5f);
+  std::fill(y.values.begin(), y.values.end(), -0.25f);
+  const double c1 = 0.02 * 0.02;
+  // The window's weights sum to 1 only up to rounding, so the filtered means carry ~11 eps.
+  EXPECT_NEAR(ssim(x.view(), y.view()), (2 * 0.5 * -0.25 + c1) / (0.25 + 0.0625 + c1), 1e-13);
+}
+
+// SSIM evaluated straight from its definition: the 2-D window's weighted sums at each valid
+// centre, in float64, no separable filtering.
+double direct_ssim(const Images& x, const Images& y, double range) {
+  double g[11], g_sum = 0;
+  for (int t = -5; t <= 5; ++t) g_sum += g[t + 5] = std::exp(-t * t / (2 * 1.5 * 1.5));
+  const double c1 = (0.01 * range) * (0.01 * range), c2 = (0.03 * range) * (0.03 * range);
+  double total = 0;
+  int planes = 0;
+  for (int64_t plane = 0; plane < x.count * x.channels; ++plane, ++planes) {
+    const float* a = &x.values[plane * x.height * x.width];
+    const float* b = &y.values[plane * y.height * y.width];
+    double plane_sum = 0;
+    int positions = 0;
+    for (int64_t i = 5; i < x.height - 5; ++i)
+      for (int64_t j = 5; j < x.width - 5; ++j, ++positions) {
+        double mx = 0, my = 0, xx = 0, yy = 0, xy = 0;
+        for (int u = -5; u <= 5; ++u)
+          for (int v = -5; v <= 5; ++v) {
+            const double w = g[u + 5] * g[v + 5] / (g_sum * g_sum);
+            const double p = a[(i + u) * x.width + j + v], q = b[(i + u) * x.width + j + v];
+            mx += w * p;
+            my += w * q;
+            xx += w * p * p;
+            yy += w * q * q;
+            xy += w * p * q;
+          }
+        plane_sum += (2 * mx * my + c1) * (2 * (xy - mx * my) + c2) /
+                     ((mx * mx + my * my + c1) * (xx - mx * mx + yy - my * my + c2));
+      }
+    total += plane_sum / positions;
+  }
+  return total / planes;
+}
+
+TEST(ImageQuality, SsimOfAScaledOffsetCopyMatchesTheDirectFormula) {
+  // 13 x 12 images: 3 x 2 valid centres. Both evaluations sum 121 terms of size <= 1 in float64
+  // (error ~121 eps = 3e-14 in each local statistic), divided by denominators of at least
+  // C1 C2 = 1.4e-6 for range 2: 1e-10 covers the difference.
+  Images x = dyadic_images(2, 2, 13, 12, 104);
+  Images y = x;
+  for (float& v : y.values) v = 0.8f * v + 0.1f;
+  y.values[17] = -0.9f;  // a local change, so the structure term varies between centres
+  EXPECT_NEAR(ssim(x.view(), y.view()), direct_ssim(x, y, 2.0), 1e-10);
+  EXPECT_NEAR(ssim(x.view(), y.view(), 1.0), direct_ssim(x, y, 1.0), 1e-10);
+  EXPECT_LT(ssim(x.view(), y.view()), 1.0);
+}
+
+TEST(SampleSpread, IdenticalImagesGiveZero) {
+  const Images one = dyadic_images(1, 3, 5, 5, 105);
+  Images batch(4, 3, 5, 5);
+  for (int n = 0; n < 4; ++n) std::copy(one.values.begin(), one.values.end(), batch.values.begin() + n * 75);
+  EXPECT_EQ(sample_spread(batch.view()), 0.0);
+}
+
+TEST(SampleSpread, TwoImagesPlusAndMinusAGiveA) {
+  // Each pixel has values +a and -a: mean 0, population std a, exact for a = 0.375.
+  Images batch(2, 1, 3, 4);
+  std::fill(batch.values.begin(), batch.values.begin() + 12, 0.375f);
+  std::fill(batch.values.begin() + 12, batch.values.end(), -0.375f);
+  EXPECT_EQ(sample_spread(batch.view()), 0.375);
+}
+
+TEST(SampleSpread, AveragesThePerPixelStd) {
+  // Pixel 0 takes 0, 1, 2 (population std sqrt(2/3)); pixel 1 is 5 in every image (std 0).
+  Images batch(3, 1, 1, 2);
+  batch.values = {0, 5, 1, 5, 2, 5};
+  EXPECT_NEAR(sample_spread(batch.view()), std::sqrt(2.0 / 3.0) / 2, 4 * kEps);
+}
+
+TEST(ImageQuality, BadInputsThrowNamingTheArgument) {
+  const Images x = dyadic_images(2, 1, 12, 12, 106), other = dyadic_images(2, 1, 12, 11, 107);
+  expect_invalid([&] { psnr(x.view(), other.view()); }, "target");
+  expect_invalid([&] { mean_l1(x.view(), other.view()); }, "target");
+  expect_invalid([&] { ssim(x.view(), other.view()); }, "target");
+  const Images small = dyadic_images(1, 1, 10, 12, 108);
+  expect_invalid([&] { ssim(small.view(), small.view()); }, "output");  // H < 11, the window
+  expect_invalid([&] { psnr(x.view(), x.view(), 0.0); }, "data_range");
+  expect_invalid([&] { ssim(x.view(), x.view(), std::nan("")); }, "data_range");
+  expect_invalid([&] { mean_l1(ImageBatch{}, x.view()); }, "output");
+  expect_invalid([&] { mean_l1(ImageBatch{nullptr, 2, 1, 12, 12}, x.view()); }, "output");
+  Images not_finite = x;
+  not_finite.values[3] = kNaN;
+  expect_invalid([&] { psnr(x.view(), not_finite.view()); }, "target");
+  expect_invalid([&] { sample_spread(not_finite.view()); }, "images");
+  expect_invalid([] { sample_spread(dyadic_images(1, 1, 4, 4, 109).view()); }, "images");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Determinism: the same inputs give bit-identical results.
+
+bool bit_identical(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+TEST(Determinism, EveryMetricTwiceIsBitIdentical) {
+  const Matrix real = gaussian_matrix(400, 16, 111), fake = gaussian_matrix(300, 16, 112, 0.3);
+  const GaussianStats a = gaussian_stats(real.view()), b = gaussian_stats(fake.view());
+  EXPECT_TRUE(bit_identical(frechet_distance(a, b), frechet_distance(gaussian_stats(real.view()), b)));
+  const ManifoldMetrics m1 = manifold_metrics(real.view(), fake.view()),
+                        m2 = manifold_metrics(real.view(), fake.view());
+  EXPECT_TRUE(bit_identical(m1.precision, m2.precision) && bit_identical(m1.recall, m2.recall) &&
+              bit_identical(m1.density, m2.density) && bit_identical(m1.coverage, m2.coverage));
+
+  Matrix probabilities = gaussian_matrix(60, 7, 113);
+  for (int r = 0; r < 60; ++r) {
+    float sum = 0;
+    for (int c = 0; c < 7; ++c) sum += probabilities.values[r * 7 + c] = std::exp(probabilities.values[r * 7 + c]);
+    for (int c = 0; c < 7; ++c) probabilities.values[r * 7 + c] /= sum;
+  }
+  const InceptionScore s1 = inception_score(probabilities.view(), 3), s2 = inception_score(probabilities.view(), 3);
+  EXPECT_TRUE(bit_identical(s1.mean, s2.mean) && bit_identical(s1.std, s2.std));
+  EXPECT_TRUE(bit_identical(class_coverage(probabilities.view()).kl_from_uniform,
+                            class_coverage(probabilities.view()).kl_from_uniform));
+
+  const Images x = dyadic_images(3, 2, 20, 18, 114), y = dyadic_images(3, 2, 20, 18, 115);
+  EXPECT_TRUE(bit_identical(ssim(x.view(), y.view()), ssim(x.view(), y.view())));
+  EXPECT_TRUE(bit_identical(psnr(x.view(), y.view()), psnr(x.view(), y.view())));
+  EXPECT_TRUE(bit_identical(sample_spread(x.view()), sample_spread(x.view())));
 }
 
 }  // namespace
