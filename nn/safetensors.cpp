@@ -13,18 +13,8 @@
 // XXH3, not SHA-256: the digest finds damage (a flipped bit, a torn copy), not forgery, since
 // whoever can change the bytes can also rewrite the digest beside them. XXH3 hashes tens of
 // GB/s on one core, SHA-256 one to two with the SHA extensions, so every checkpoint written
-// and loaded pays next to nothing. Header-only (inlined), so the library links nothing new.
-// GCC 12 warns falsely on the AVX-512 intrinsics it inlines (GCC PR 105593, fixed in 13).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-#define XXH_INLINE_ALL
-#include <xxhash.h>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+// and loaded pays next to nothing.
+#include "nn/xxhash.h"
 
 namespace ganforge::nn {
 namespace {
