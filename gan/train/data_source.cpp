@@ -122,4 +122,31 @@ DataSource open_training_data(const TrainOptions& o) {
   return source;
 }
 
+DataSource open_labelled_split(const std::string& name, data::Split split, const data::AugmentOptions& augment) {
+  const bool test = split == data::Split::Test;
+  DataSource source;
+  source.classes = 10;
+  if (name == "mnist" || name == "fashion-mnist") {
+    const fs::path root = locate_data(name);
+    source.train = std::make_shared<data::MnistDataset>(root, split, augment);
+    source.channels = 1;
+    source.description = name + (test ? " test" : " training") + " split from " + root.string();
+  } else if (name == "cifar10") {
+    const fs::path root = locate_data(name);  // the binary batches, or the class folders' train/
+    if (is_cifar_binary(root)) {
+      source.train = std::make_shared<data::CifarBinaryDataset>(root, split, augment);
+      source.description = std::string("CIFAR-10 ") + (test ? "test" : "training") + " batches from " + root.string();
+    } else {
+      const fs::path folder = test ? root.parent_path() / "test" : root;
+      source.train = std::make_shared<data::ImageFolderDataset>(folder, augment);
+      source.description = "CIFAR-10 class folders from " + folder.string();
+    }
+    source.channels = 3;
+  } else {
+    throw std::invalid_argument("data set '" + name + "': expected mnist, fashion-mnist or cifar10 (labelled image sets)");
+  }
+  source.description = std::to_string(source.train->size()) + " images, " + source.description;
+  return source;
+}
+
 }  // namespace ganforge::gan

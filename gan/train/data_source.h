@@ -10,6 +10,7 @@
 #include <string>
 
 #include "gan/data/dataset.h"
+#include "gan/data/transforms.h"
 #include "gan/train/options.h"
 
 namespace ganforge::gan {
@@ -30,5 +31,9 @@ bool is_idx_data(const std::string& data);
 // The training set for the resolved options (image size known), with the recipe's
 // augmentation: resizing, and for pix2pix / CycleGAN resize-to-1.12x, random crop and flip.
 DataSource open_training_data(const TrainOptions& options);
+
+// A labelled image data set by name (mnist, fashion-mnist, cifar10): its training or test split
+// at its own size, with `augment` applied (the classifiers of gan/eval train on these).
+DataSource open_labelled_split(const std::string& name, data::Split split, const data::AugmentOptions& augment = {});
 
 }  // namespace ganforge::gan

@@ -24,6 +24,10 @@ Tensor Recipe::translate(const Tensor&, bool) {
   throw std::invalid_argument("this model generates images from noise; use `ganforge sample`");
 }
 
+Tensor Recipe::predict_category(const Tensor&) {
+  throw std::invalid_argument("only InfoGAN has a category code for its discriminator to predict");
+}
+
 TrainOptions resolve_options(TrainOptions o) {
   const bool translation = o.arch == Arch::Pix2pix || o.arch == Arch::Cyclegan;
   if (o.data.empty()) o.data = o.arch == Arch::Pix2pix ? "facades" : o.arch == Arch::Cyclegan ? "horse2zebra" : "mnist";

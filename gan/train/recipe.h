@@ -50,6 +50,9 @@ class Recipe {
   // `ganforge translate`: images [N, C, H, W] in [-1, 1] through the generator (reverse: the
   // B -> A generator of CycleGAN). Unconditional models throw.
   virtual Tensor translate(const Tensor& images, bool reverse);
+  // `ganforge eval` of InfoGAN: Q's most likely category code of each image [N, C, H, W] in
+  // [-1, 1], as i64 [N]. The other models throw.
+  virtual Tensor predict_category(const Tensor& images);
 };
 
 // The recipe's defaults for everything left 0 / empty in `options` (epochs, batch, lr, image

@@ -98,6 +98,10 @@ class InfoganRecipe : public GeneratorDiscriminatorRecipe<InfoganGenerator, Info
     return in_eval_mode({g_.get()}, [&] { return (*g_)(latent(noise, category, continuous)); });
   }
 
+  Tensor predict_category(const Tensor& images) override {
+    return in_eval_mode({d_.get()}, [&] { return d_->q(d_->features(images)).category_logits.argmax(1); });
+  }
+
  private:
   struct Codes {
     Tensor noise, category, continuous;

@@ -15,5 +15,9 @@ Command translate_command();
 int translate(const Args& args);
 Command demo_command();
 int demo_mlp(const Args& args);
+Command train_classifier_command();
+int train_classifier(const Args& args);
+Command eval_command();
+int eval(const Args& args);
 
 }  // namespace ganforge::cli

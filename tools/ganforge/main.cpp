@@ -40,6 +40,7 @@ struct Entry {
 };
 
 const std::vector<Entry> kCommands = {{train_command, train},   {sample_command, sample}, {translate_command, translate},
+                                      {eval_command, eval},     {train_classifier_command, train_classifier},
                                       {info_command, info},     {demo_command, demo_mlp}};
 
 const Entry* find(const std::string& name) {
