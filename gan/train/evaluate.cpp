@@ -7,6 +7,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "gan/data/folders.h"
 #include "gan/data/image.h"
 #include "gan/data/loader.h"
 #include "gan/data/transforms.h"
@@ -130,6 +131,115 @@ void add_distribution_metrics(EvalReport& report, const ClassifierOutputs& gener
                             "mean per-pixel std across images; near 0: one image for every input"});
 }
 
+// The test split beside a training folder (facades/train -> facades/test), for pix2pix.
+fs::path test_folder_of(const fs::path& train) {
+  const fs::path test = train.parent_path() / "test";
+  if (train.filename() != "train" || !fs::is_directory(test))
+    throw std::invalid_argument("eval: no test split beside " + train.string() + " (expected " + test.string() + ")");
+  return test;
+}
+
+// Every example of a data set in order, without augmentation, as one batch per image slot.
+std::vector<Tensor> all_examples(const std::shared_ptr<const data::Dataset>& dataset) {
+  data::DataLoader loader(dataset, {.batch_size = dataset->size(), .shuffle = false, .workers = 2});
+  return loader.epoch(0).next()->images;
+}
+
+// Images [N, C, size, size] in [-1, 1] from files, resized to size x size.
+Tensor read_images(const std::vector<fs::path>& files, int64_t size, int64_t channels) {
+  std::vector<float> pixels;
+  const int64_t plane = channels * size * size;
+  for (const fs::path& file : files) {
+    data::Image image = data::read_image(file);
+    if (image.channels != channels)
+      throw std::invalid_argument("eval: " + file.string() + " has " + std::to_string(image.channels) + " channels, expected " +
+                                  std::to_string(channels));
+    image = data::resize(image, static_cast<int>(size), static_cast<int>(size), data::Filter::Bicubic);
+    pixels.resize(pixels.size() + static_cast<size_t>(plane));
+    data::to_floats(image, pixels.data() + pixels.size() - plane);
+  }
+  return from_vector(pixels, {static_cast<int64_t>(files.size()), channels, size, size});
+}
+
+// The generator (reverse: CycleGAN's B -> A one) over images, a few at a time.
+Tensor translate_all(Recipe& recipe, const Tensor& images, bool reverse, Device device) {
+  std::vector<Tensor> parts;
+  for (int64_t first = 0; first < images.size(0); first += 8)
+    parts.push_back(recipe.translate(images.narrow(0, first, std::min<int64_t>(8, images.size(0) - first)).to(device), reverse)
+                        .to(Device{}));
+  return cat(parts, 0).contiguous();
+}
+
+struct HostImages {
+  std::vector<float> pixels;
+  eval::ImageBatch batch;
+};
+
+HostImages host_images(const Tensor& images) {
+  HostImages h{images.to(Device{}).contiguous().to_vector<float>(), {}};
+  h.batch = {h.pixels.data(), images.size(0), images.size(1), images.size(2), images.size(3)};
+  return h;
+}
+
+// L1, PSNR and SSIM of `output` against `target`, with the given baselines in the same terms.
+void add_image_metrics(EvalReport& report, const std::string& prefix, const std::string& what, const Tensor& output,
+                       const Tensor& target, const std::vector<std::pair<std::string, Tensor>>& baselines) {
+  const HostImages out = host_images(output), truth = host_images(target);
+  std::vector<HostImages> base;
+  for (const auto& [name, images] : baselines) base.push_back(host_images(images));
+  auto row = [&](const std::string& name, bool higher, const std::string& description, auto metric) {
+    Metric m{prefix + name, metric(out.batch, truth.batch), std::nullopt, higher, description + ", " + what};
+    for (size_t i = 0; i < base.size(); ++i) m.baselines.emplace_back(baselines[i].first, metric(base[i].batch, truth.batch));
+    report.metrics.push_back(m);
+  };
+  row("l1", false, "mean |output - target|, pixels in [-1, 1]",
+      [](const eval::ImageBatch& a, const eval::ImageBatch& b) { return eval::mean_l1(a, b); });
+  row("psnr", true, "PSNR in dB, range 2",
+      [](const eval::ImageBatch& a, const eval::ImageBatch& b) { return eval::psnr(a, b); });
+  row("ssim", true, "SSIM (11x11 Gaussian window)",
+      [](const eval::ImageBatch& a, const eval::ImageBatch& b) { return eval::ssim(a, b); });
+}
+
+void evaluate_pix2pix(const TrainOptions& options, Recipe& recipe, Device device, EvalReport& report) {
+  const data::Direction direction = options.direction == "AtoB" ? data::Direction::AtoB : data::Direction::BtoA;
+  const data::AugmentOptions at_size{.load_size = static_cast<int>(options.image_size)};
+  const fs::path train = locate_data(options.data);
+  const std::vector<Tensor> test = all_examples(std::make_shared<data::PairedDataset>(test_folder_of(train), direction, at_size));
+  const Tensor train_targets = all_examples(std::make_shared<data::PairedDataset>(train, direction, at_size))[1];
+  const Tensor mean_target = train_targets.mean({0}, true).expand(test[1].shape()).contiguous();
+  report.n = test[0].size(0);
+  add_image_metrics(report, "", "the test pairs", translate_all(recipe, test[0], false, device), test[1],
+                    {{"identity", test[0]}, {"mean target", mean_target}});
+}
+
+void evaluate_cyclegan(const TrainOptions& options, Recipe& recipe, Device device, EvalReport& report) {
+  const data::UnpairedDataset test(locate_data(options.data, true), data::Split::Test);
+  std::vector<fs::path> files_a, files_b;
+  for (int64_t i = 0; i < test.size_a(); ++i) files_a.push_back(test.file_a(i));
+  for (int64_t i = 0; i < test.size_b(); ++i) files_b.push_back(test.file_b(i));
+  report.n = test.size_a() + test.size_b();
+  for (const bool from_b : {false, true}) {
+    const Tensor input = read_images(from_b ? files_b : files_a, options.image_size, options.channels);
+    const Tensor translated = translate_all(recipe, input, from_b, device);
+    const Tensor back = translate_all(recipe, translated, !from_b, device);
+    const std::string side = from_b ? "B" : "A", other = from_b ? "A" : "B";
+    add_image_metrics(report, "cycle_" + side + "_", side + " -> " + other + " -> " + side + " against " + side, back, input, {});
+    const HostImages in = host_images(input), moved = host_images(translated);
+    report.metrics.push_back({"change_" + side + "_l1", eval::mean_l1(moved.batch, in.batch), std::nullopt, true,
+                              "mean |" + side + " -> " + other + " - " + side + "|: how much the translation changes (0: a copy)",
+                              {{"identity", 0.0}}});
+  }
+}
+
+EvalReport new_report(const TrainOptions& options, const fs::path& checkpoint, int64_t step) {
+  EvalReport report;
+  report.arch = arch_name(options.arch);
+  report.data = options.data;
+  report.checkpoint = checkpoint.string();
+  report.step = step;
+  return report;
+}
+
 std::string fixed(double value, int digits) {
   std::ostringstream s;
   s << std::fixed << std::setprecision(digits) << value;
@@ -149,9 +259,18 @@ EvalReport evaluate_checkpoint(const fs::path& path, const EvalOptions& o, std::
   const fs::path folder = find_checkpoint(path);
   const CheckpointState state = read_checkpoint_state(folder);
   const TrainOptions& options = state.options;
-  if (options.arch == Arch::Pix2pix || options.arch == Arch::Cyclegan)
-    throw std::invalid_argument("eval: " + folder.string() + " holds a " + arch_name(options.arch) +
-                                " model; its metrics (L1, PSNR, SSIM on the test split) are not built yet");
+  if (options.arch == Arch::Pix2pix || options.arch == Arch::Cyclegan) {
+    std::unique_ptr<Recipe> recipe = make_recipe(options, o.device);
+    load_weights(folder, *recipe);
+    EvalReport report = new_report(options, folder, state.step);
+    out << "eval: " << report.arch << " on " << options.data << " at step " << state.step << ", its test split\n" << std::flush;
+    if (options.arch == Arch::Pix2pix)
+      evaluate_pix2pix(options, *recipe, o.device, report);
+    else
+      evaluate_cyclegan(options, *recipe, o.device, report);
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return report;
+  }
   if (o.n < 10) throw std::invalid_argument("eval: --n must be at least 10 (precision and recall need k + 1 = 6 images)");
   const std::string data = options.data;
   classifier_spec(data);  // refuses a data set without a classifier, before any work
@@ -159,11 +278,7 @@ EvalReport evaluate_checkpoint(const fs::path& path, const EvalOptions& o, std::
   load_weights(folder, *recipe);
   Classifier classifier = load_or_train_classifier(data, o.device, out);
 
-  EvalReport report;
-  report.arch = arch_name(options.arch);
-  report.data = data;
-  report.checkpoint = folder.string();
-  report.step = state.step;
+  EvalReport report = new_report(options, folder, state.step);
   report.n = o.n;
   report.classifier = classifier.spec.network + ", test accuracy " + fixed(100 * classifier.test_accuracy, 2) + "%";
 
@@ -235,15 +350,20 @@ EvalReport evaluate_checkpoint(const fs::path& path, const EvalOptions& o, std::
 std::string format_report(const EvalReport& r) {
   std::ostringstream s;
   s << r.arch << " on " << r.data << ", step " << r.step << " (" << r.checkpoint << ")\n"
-    << r.n << " images; classifier " << r.classifier << "; " << fixed(r.seconds, 1) << " s\n\n";
+    << r.n << " images; " << (r.classifier.empty() ? "" : "classifier " + r.classifier + "; ") << fixed(r.seconds, 1) << " s\n\n";
   size_t width = 0;
   for (const Metric& m : r.metrics) width = std::max(width, m.name.size());
   s << std::left << std::setw(static_cast<int>(width) + 2) << "metric" << std::right << std::setw(10) << "value"
     << std::setw(11) << "real data" << "  better  what\n";
-  for (const Metric& m : r.metrics)
+  for (const Metric& m : r.metrics) {
     s << std::left << std::setw(static_cast<int>(width) + 2) << m.name << std::right << std::setw(10) << fixed(m.value, 4)
       << std::setw(11) << (m.ceiling ? fixed(*m.ceiling, 4) : "") << "  " << (m.higher_is_better ? "higher" : "lower ")
-      << "  " << m.what << "\n";
+      << "  " << m.what;
+    for (size_t i = 0; i < m.baselines.size(); ++i)
+      s << (i == 0 ? " (" : ", ") << m.baselines[i].first << " " << fixed(m.baselines[i].second, 4)
+        << (i + 1 == m.baselines.size() ? ")" : "");
+    s << "\n";
+  }
   if (!r.class_histogram.empty()) {
     s << "\nclasses of the generated images:";
     for (size_t k = 0; k < r.class_histogram.size(); ++k) s << " " << k << ":" << r.class_histogram[k];
@@ -268,6 +388,7 @@ std::string report_json(const EvalReport& r) {
   for (const Metric& m : r.metrics) {
     j["metrics"][m.name] = {{"value", m.value}, {"higher_is_better", m.higher_is_better}};
     if (m.ceiling) j["metrics"][m.name]["real_data"] = *m.ceiling;
+    for (const auto& [name, value] : m.baselines) j["metrics"][m.name]["baselines"][name] = value;
   }
   if (!r.class_histogram.empty()) j["class_histogram"] = r.class_histogram;
   if (!r.label_accuracy_per_class.empty()) j["label_accuracy_per_class"] = r.label_accuracy_per_class;

@@ -13,6 +13,12 @@
 // InfoGAN: code accuracy, the classifier's classes of images drawn per category code after
 //   the best code -> class matching, and the same for Q's categories of the real test images.
 //   The ceiling of both: the classifier's test accuracy.
+// pix2pix, on the data set's test pairs (loaded at the model's size, no crop or flip): L1, PSNR
+//   and SSIM of the output against the target, beside two baselines: the input as output
+//   (identity) and the mean training target for every input (mean target).
+// CycleGAN, on testA and testB: the cycle reconstruction A -> B -> A and B -> A -> B (L1, PSNR,
+//   SSIM against the input), and how far each translation moves from its input (L1; 0 would be
+//   a generator that copies its input, which would also reconstruct perfectly).
 // Deterministic: the noise comes from --seed, the real subset from a seeded shuffle.
 #pragma once
 
@@ -39,6 +45,7 @@ struct Metric {
   std::optional<double> ceiling;  // real data's value, where there is one
   bool higher_is_better = true;
   std::string what;   // one line for the table
+  std::vector<std::pair<std::string, double>> baselines = {};  // translation: ("identity", ...), ("mean target", ...)
 };
 
 struct EvalReport {

@@ -50,14 +50,16 @@ Command eval_command() {
   return {.name = "eval",
           .arguments = "CKPT",
           .arguments_help = "a run folder (its latest checkpoint) or one of its checkpoints/step-N folders",
-          .summary = "how good a gan, dcgan, cgan or infogan checkpoint is, in numbers beside real data's",
+          .summary = "how good a checkpoint is, in numbers beside real data's (or beside baselines)",
           .description =
               "Draws --n images from the checkpoint's generator and judges them with GANForge's classifier of the run's "
               "data set (trained once on first use, then cached): Fréchet distance to the test split in the "
               "classifier's feature space, inception score, class coverage, precision / recall / density / coverage, "
               "sample spread; cGAN: label accuracy; InfoGAN: the category code's digit accuracy on generated images and "
               "through Q on the test digits. Each figure is shown beside the value of real training images (or the "
-              "classifier's test accuracy). Same checkpoint, --n and --seed: the same numbers.",
+              "classifier's test accuracy). pix2pix: L1, PSNR and SSIM on the test pairs beside the input as output and "
+              "the mean training target; CycleGAN: the cycle reconstruction of testA and testB and how far each "
+              "translation moves. Same checkpoint, --n and --seed: the same numbers.",
           .min_arguments = 1,
           .max_arguments = 1,
           .sections = {{"flags",

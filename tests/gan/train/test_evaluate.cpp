@@ -152,7 +152,25 @@ TEST(EvalCli, ReportsEveryMetricBesideRealDataAndIsDeterministic) {
   EXPECT_EQ(a["step"].get<int64_t>(), 30);
 }
 
-TEST(EvalCli, RefusesATranslationModelAndABadN) {
+// pix2pix on the facades test pairs: the identity baseline (label map as photo) is far off and
+// the mean photo close, as measured by hand before; a trained model's figures sit beside them.
+TEST(EvalCli, Pix2pixIsScoredAgainstBothBaselinesOnTheTestPairs) {
+  const std::filesystem::path run = scratch_folder("eval_pix2pix") / "run";
+  const testing::Outcome trained =
+      run_ganforge("train pix2pix --data facades --image-size 64 --ngf 8 --ndf 8 --steps 4 --out " + run.string());
+  ASSERT_EQ(trained.status, 0) << trained.output;
+  const std::filesystem::path json = run.parent_path() / "eval.json";
+  const testing::Outcome evaluated = run_ganforge("eval " + run.string() + " --json " + json.string());
+  ASSERT_EQ(evaluated.status, 0) << evaluated.output;
+  const nlohmann::json report = nlohmann::json::parse(testing::read_text(json));
+  EXPECT_EQ(report["n"].get<int64_t>(), 106);  // the facades test split
+  const nlohmann::json& l1 = report["metrics"]["l1"];
+  EXPECT_GT(l1["baselines"]["identity"].get<double>(), 0.7);
+  EXPECT_LT(l1["baselines"]["mean target"].get<double>(), 0.4);
+  for (const char* name : {"l1", "psnr", "ssim"}) EXPECT_TRUE(report["metrics"].contains(name)) << name;
+}
+
+TEST(EvalCli, RefusesABadNAndAMissingCheckpoint) {
   const testing::Outcome bad_n = run_ganforge("eval somewhere --n 3");
   EXPECT_EQ(bad_n.status, 2);
   EXPECT_NE(bad_n.output.find("--n"), std::string::npos) << bad_n.output;
