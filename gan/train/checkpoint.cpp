@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -172,15 +173,46 @@ fs::path save_checkpoint(const fs::path& run, Recipe& recipe, const CheckpointSt
   nn::write_file_atomically((run / kLatest).string(), std::string(kFolders) + "/" + name + "\n");
   fs::remove_all(aside);
 
-  // Keep this one and the newest keep - 1 before it.
+  // Keep this one, the newest keep - 1 before it, and the run's best.
+  std::optional<BestCheckpoint> best;
+  try {
+    best = read_best_checkpoint(run);
+  } catch (const CheckpointError&) {  // a damaged best_checkpoint.json protects nothing, and stops nothing
+  }
   std::vector<fs::path> older;
   for (const auto& entry : fs::directory_iterator(folder)) {
     const std::string file = entry.path().filename().string();
-    if (entry.is_directory() && file.rfind("step-", 0) == 0 && file < name) older.push_back(entry.path());
+    if (entry.is_directory() && file.rfind("step-", 0) == 0 && file < name && !(best && file == step_name(best->step)))
+      older.push_back(entry.path());
   }
   std::sort(older.begin(), older.end());
   for (size_t i = 0; i + static_cast<size_t>(keep - 1) < older.size(); ++i) fs::remove_all(older[i]);
   return final_path;
+}
+
+constexpr const char* kBest = "best_checkpoint.json";
+
+void write_best_checkpoint(const fs::path& run, const BestCheckpoint& best) {
+  const nlohmann::json j = {{"checkpoint", std::string(kFolders) + "/" + step_name(best.step)},
+                            {"step", best.step},
+                            {"metric", best.metric},
+                            {"value", best.value}};
+  nn::write_file_atomically((run / kBest).string(), j.dump(2) + "\n");
+}
+
+std::optional<BestCheckpoint> read_best_checkpoint(const fs::path& run) {
+  const fs::path file = run / kBest;
+  std::error_code absent;
+  if (fs::symlink_status(file, absent).type() == fs::file_type::not_found) return std::nullopt;
+  const nlohmann::json j = nlohmann::json::parse(nn::read_regular_file(file.string(), 1 << 16), nullptr, false);
+  const bool valid = j.is_object() && j.size() == 4 && j.contains("step") && j["step"].is_number_integer() &&
+                     j["step"].get<int64_t>() >= 0 && j.contains("metric") && j["metric"].is_string() && j.contains("value") &&
+                     j["value"].is_number() && std::isfinite(j["value"].get<double>()) && j.contains("checkpoint") &&
+                     j["checkpoint"] == std::string(kFolders) + "/" + step_name(j["step"].get<int64_t>());
+  if (!valid)
+    throw CheckpointError(file.string() + ": expected {\"checkpoint\": \"checkpoints/step-NNNNNNNN\", \"step\": N, "
+                          "\"metric\": NAME, \"value\": X} with the same step in both");
+  return BestCheckpoint{j["step"].get<int64_t>(), j["metric"].get<std::string>(), j["value"].get<double>()};
 }
 
 int64_t parse_latest_checkpoint(const std::string& text, const fs::path& file) {

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -46,6 +47,19 @@ CheckpointState read_checkpoint_state(const std::filesystem::path& checkpoint);
 // another model are refused naming both.
 void load_weights(const std::filesystem::path& checkpoint, Recipe& recipe);
 void load_training_state(const std::filesystem::path& checkpoint, Recipe& recipe);
+
+// The run's best checkpoint by its evaluations (`--eval-every`, gan/train/evaluate.h), in
+// <run>/best_checkpoint.json: {"checkpoint": "checkpoints/step-NNNNNNNN", "step": N,
+// "metric": NAME, "value": X} (written atomically). save_checkpoint never removes the
+// checkpoint it names.
+struct BestCheckpoint {
+  int64_t step = 0;
+  std::string metric;
+  double value = 0;
+};
+void write_best_checkpoint(const std::filesystem::path& run, const BestCheckpoint& best);
+// nullopt when the run has none; a CheckpointError naming the file when it is not of that form.
+std::optional<BestCheckpoint> read_best_checkpoint(const std::filesystem::path& run);
 
 // The parsers behind find_checkpoint and read_checkpoint_state, on text already read from
 // `file` (which the errors name): the step that latest_checkpoint's text names, and state.json.

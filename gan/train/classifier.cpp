@@ -33,6 +33,20 @@ class GlobalAveragePool : public nn::Module {
   std::string type_name() const override { return "GlobalAveragePool"; }
 };
 
+// Puts the default random generator back as it was when the scope ends: classifiers are
+// built and trained inside a GAN's training run (--eval-every), which must follow the same
+// random stream as a run that is not evaluated.
+class DefaultGeneratorKept {
+ public:
+  DefaultGeneratorKept() : saved_(default_generator()) {}
+  ~DefaultGeneratorKept() { default_generator().set_state(saved_.seed(), saved_.offset()); }
+  DefaultGeneratorKept(const DefaultGeneratorKept&) = delete;
+  DefaultGeneratorKept& operator=(const DefaultGeneratorKept&) = delete;
+
+ private:
+  const Generator saved_;
+};
+
 std::string hex64(uint64_t value) {
   std::ostringstream s;
   s << std::hex << std::setw(16) << std::setfill('0') << value;
@@ -181,6 +195,7 @@ Classifier train_classifier(const std::string& data, Device device, std::ostream
   const DataSource test = open_labelled_split(data, data::Split::Test);
   const std::string fingerprint = data_fingerprint(data);
 
+  const DefaultGeneratorKept kept;
   manual_seed(seed);
   auto net = std::make_shared<ClassifierNet>(spec);
   net->to(device);
@@ -260,7 +275,11 @@ std::optional<Classifier> load_classifier(const std::string& data, Device device
     return refuse(file.string() + " holds network '" + meta("network") + "', not the current '" + spec.network + "'");
   if (meta("data_fingerprint") != data_fingerprint(data))
     return refuse(file.string() + " was trained on other " + data + " files (data fingerprint " + meta("data_fingerprint") + ")");
-  auto net = std::make_shared<ClassifierNet>(spec);
+  std::shared_ptr<ClassifierNet> net;
+  {
+    const DefaultGeneratorKept kept;  // the initial weights drawn here are replaced by the cached ones
+    net = std::make_shared<ClassifierNet>(spec);
+  }
   try {
     net->load_state_dict(saved.tensors);
   } catch (const std::exception& e) {

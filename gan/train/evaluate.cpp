@@ -200,37 +200,6 @@ void add_image_metrics(EvalReport& report, const std::string& prefix, const std:
       [](const eval::ImageBatch& a, const eval::ImageBatch& b) { return eval::ssim(a, b); });
 }
 
-void evaluate_pix2pix(const TrainOptions& options, Recipe& recipe, Device device, EvalReport& report) {
-  const data::Direction direction = options.direction == "AtoB" ? data::Direction::AtoB : data::Direction::BtoA;
-  const data::AugmentOptions at_size{.load_size = static_cast<int>(options.image_size)};
-  const fs::path train = locate_data(options.data);
-  const std::vector<Tensor> test = all_examples(std::make_shared<data::PairedDataset>(test_folder_of(train), direction, at_size));
-  const Tensor train_targets = all_examples(std::make_shared<data::PairedDataset>(train, direction, at_size))[1];
-  const Tensor mean_target = train_targets.mean({0}, true).expand(test[1].shape()).contiguous();
-  report.n = test[0].size(0);
-  add_image_metrics(report, "", "the test pairs", translate_all(recipe, test[0], false, device), test[1],
-                    {{"identity", test[0]}, {"mean target", mean_target}});
-}
-
-void evaluate_cyclegan(const TrainOptions& options, Recipe& recipe, Device device, EvalReport& report) {
-  const data::UnpairedDataset test(locate_data(options.data, true), data::Split::Test);
-  std::vector<fs::path> files_a, files_b;
-  for (int64_t i = 0; i < test.size_a(); ++i) files_a.push_back(test.file_a(i));
-  for (int64_t i = 0; i < test.size_b(); ++i) files_b.push_back(test.file_b(i));
-  report.n = test.size_a() + test.size_b();
-  for (const bool from_b : {false, true}) {
-    const Tensor input = read_images(from_b ? files_b : files_a, options.image_size, options.channels);
-    const Tensor translated = translate_all(recipe, input, from_b, device);
-    const Tensor back = translate_all(recipe, translated, !from_b, device);
-    const std::string side = from_b ? "B" : "A", other = from_b ? "A" : "B";
-    add_image_metrics(report, "cycle_" + side + "_", side + " -> " + other + " -> " + side + " against " + side, back, input, {});
-    const HostImages in = host_images(input), moved = host_images(translated);
-    report.metrics.push_back({"change_" + side + "_l1", eval::mean_l1(moved.batch, in.batch), std::nullopt, true,
-                              "mean |" + side + " -> " + other + " - " + side + "|: how much the translation changes (0: a copy)",
-                              {{"identity", 0.0}}});
-  }
-}
-
 EvalReport new_report(const TrainOptions& options, const fs::path& checkpoint, int64_t step) {
   EvalReport report;
   report.arch = arch_name(options.arch);
@@ -254,95 +223,156 @@ const Metric* EvalReport::find(const std::string& name) const {
   return nullptr;
 }
 
+// What stays the same between evaluations of one run: the classifier and the real images'
+// outputs, or the translation models' test images and baselines.
+struct Evaluator::Reference {
+  std::optional<Classifier> classifier;
+  ImageSet test, real;
+  std::vector<int64_t> test_labels;
+  ClassifierOutputs test_out, real_out;
+  double classifier_accuracy = 0;
+  std::vector<Tensor> pairs;  // pix2pix: the test inputs and targets
+  Tensor mean_target;
+  Tensor test_a, test_b;      // CycleGAN
+};
+
+Evaluator::Evaluator(const TrainOptions& options, const EvalOptions& eval, std::ostream& out)
+    : reference_(std::make_unique<Reference>()), options_(options), eval_(eval) {
+  Reference& r = *reference_;
+  if (options.arch == Arch::Pix2pix) {
+    const data::Direction direction = options.direction == "AtoB" ? data::Direction::AtoB : data::Direction::BtoA;
+    const data::AugmentOptions at_size{.load_size = static_cast<int>(options.image_size)};
+    const fs::path train = locate_data(options.data);
+    r.pairs = all_examples(std::make_shared<data::PairedDataset>(test_folder_of(train), direction, at_size));
+    const Tensor train_targets = all_examples(std::make_shared<data::PairedDataset>(train, direction, at_size))[1];
+    r.mean_target = train_targets.mean({0}, true).expand(r.pairs[1].shape()).contiguous();
+    return;
+  }
+  if (options.arch == Arch::Cyclegan) {
+    const data::UnpairedDataset test(locate_data(options.data, true), data::Split::Test);
+    std::vector<fs::path> files_a, files_b;
+    for (int64_t i = 0; i < test.size_a(); ++i) files_a.push_back(test.file_a(i));
+    for (int64_t i = 0; i < test.size_b(); ++i) files_b.push_back(test.file_b(i));
+    r.test_a = read_images(files_a, options.image_size, options.channels);
+    r.test_b = read_images(files_b, options.image_size, options.channels);
+    return;
+  }
+  if (eval.n < 10) throw std::invalid_argument("eval: --n must be at least 10 (precision and recall need k + 1 = 6 images)");
+  classifier_spec(options.data);  // refuses a data set without a classifier, before any work
+  r.classifier = load_or_train_classifier(options.data, eval.device, out);
+  const ClassifierSpec& spec = r.classifier->spec;
+  r.test = real_images(options.data, data::Split::Test, std::min<int64_t>(eval.n, 10000), options.image_size, false, 0, spec,
+                       &r.test_labels);
+  r.real = real_images(options.data, data::Split::Train, eval.n, options.image_size, true, eval.seed, spec);
+  r.test_out = classify(*r.classifier, r.test.tensor());
+  r.real_out = classify(*r.classifier, r.real.tensor());
+  r.classifier_accuracy = accuracy(predicted_classes(r.test_out), r.test_labels);
+}
+
+Evaluator::~Evaluator() = default;
+
+std::string Evaluator::primary_metric(Arch arch) {
+  return arch == Arch::Pix2pix ? "l1" : arch == Arch::Cyclegan ? "cycle_l1" : "frechet_distance";
+}
+
+EvalReport Evaluator::evaluate(Recipe& recipe, int64_t step) {
+  const auto start = std::chrono::steady_clock::now();
+  const Reference& r = *reference_;
+  const TrainOptions& options = options_;
+  EvalReport report = new_report(options, "", step);
+  if (options.arch == Arch::Pix2pix) {
+    report.n = r.pairs[0].size(0);
+    add_image_metrics(report, "", "the test pairs", translate_all(recipe, r.pairs[0], false, eval_.device), r.pairs[1],
+                      {{"identity", r.pairs[0]}, {"mean target", r.mean_target}});
+  } else if (options.arch == Arch::Cyclegan) {
+    report.n = r.test_a.size(0) + r.test_b.size(0);
+    double cycle_sum = 0;
+    for (const bool from_b : {false, true}) {
+      const Tensor& input = from_b ? r.test_b : r.test_a;
+      const Tensor translated = translate_all(recipe, input, from_b, eval_.device);
+      const Tensor back = translate_all(recipe, translated, !from_b, eval_.device);
+      const std::string side = from_b ? "B" : "A", other = from_b ? "A" : "B";
+      add_image_metrics(report, "cycle_" + side + "_", side + " -> " + other + " -> " + side + " against " + side, back, input, {});
+      cycle_sum += report.find("cycle_" + side + "_l1")->value;
+      const HostImages in = host_images(input), moved = host_images(translated);
+      report.metrics.push_back({"change_" + side + "_l1", eval::mean_l1(moved.batch, in.batch), std::nullopt, true,
+                                "mean |" + side + " -> " + other + " - " + side + "|: how much the translation changes (0: a copy)",
+                                {{"identity", 0.0}}});
+    }
+    report.metrics.push_back({"cycle_l1", cycle_sum / 2, std::nullopt, false, "the mean of cycle_A_l1 and cycle_B_l1"});
+  } else {
+    evaluate_generator(recipe, report);
+  }
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+void Evaluator::evaluate_generator(Recipe& recipe, EvalReport& report) const {
+  const Reference& r = *reference_;
+  const TrainOptions& options = options_;
+  Classifier classifier = *r.classifier;
+  const ClassifierSpec& spec = classifier.spec;
+  const int64_t n = eval_.n;
+  report.n = n;
+  report.classifier = spec.network + ", test accuracy " + fixed(100 * classifier.test_accuracy, 2) + "%";
+  Generator gen(eval_.seed);
+  ImageSet generated;
+  for (int64_t first = 0; first < n; first += kBatch)
+    append_at_classifier_scale(recipe.generate(std::min(kBatch, n - first), -1, gen), spec, generated);
+  add_distribution_metrics(report, classify(classifier, generated.tensor()), generated, r.real_out, r.real, r.test_out);
+  if (options.arch != Arch::Cgan && options.arch != Arch::Infogan) return;
+
+  // n images drawn class by class (cGAN) or category by category (InfoGAN).
+  const int64_t classes = options.arch == Arch::Cgan ? options.classes : 10;
+  const int64_t per_class = (n + classes - 1) / classes;
+  std::vector<int64_t> codes, predicted;
+  for (int64_t k = 0; k < classes; ++k) {
+    ImageSet drawn;
+    for (int64_t first = 0; first < per_class; first += kBatch)
+      append_at_classifier_scale(recipe.generate(std::min(kBatch, per_class - first), k, gen), spec, drawn);
+    const std::vector<int64_t> p = predicted_classes(classify(classifier, drawn.tensor()));
+    predicted.insert(predicted.end(), p.begin(), p.end());
+    codes.insert(codes.end(), static_cast<size_t>(per_class), k);
+  }
+  if (options.arch == Arch::Cgan) {
+    for (int64_t k = 0; k < classes; ++k) {
+      const auto begin = static_cast<std::ptrdiff_t>(k * per_class);
+      report.label_accuracy_per_class.push_back(
+          accuracy(std::vector<int64_t>(predicted.begin() + begin, predicted.begin() + begin + per_class),
+                   std::vector<int64_t>(codes.begin() + begin, codes.begin() + begin + per_class)));
+    }
+    report.metrics.push_back({"label_accuracy", accuracy(predicted, codes), r.classifier_accuracy, true,
+                              "images drawn for class k that the classifier puts in k"});
+    return;
+  }
+  const int k = static_cast<int>(classes);
+  const eval::CodeMatching generated_match = eval::match_codes(eval::confusion_matrix(codes, predicted, k, k));
+  report.class_of_code = generated_match.class_of_code;
+  report.metrics.push_back({"code_accuracy", generated_match.accuracy, r.classifier_accuracy, true,
+                            "classifier's digit of images drawn per category code, best code -> digit matching"});
+  if (options.image_size != spec.side) return;  // Q reads images at the model's size, the test set is at the classifier's
+  std::vector<int64_t> q_codes;
+  const Tensor test = r.test.tensor();
+  for (int64_t first = 0; first < r.test.count; first += kBatch) {
+    const Tensor images = test.narrow(0, first, std::min(kBatch, r.test.count - first)).to(eval_.device);
+    const std::vector<int64_t> c = recipe.predict_category(images).to(Device{}).to_vector<int64_t>();
+    q_codes.insert(q_codes.end(), c.begin(), c.end());
+  }
+  report.metrics.push_back({"q_accuracy_on_test", eval::match_codes(eval::confusion_matrix(q_codes, r.test_labels, k, k)).accuracy,
+                            r.classifier_accuracy, true, "Q's category of real test digits, best code -> digit matching"});
+}
+
 EvalReport evaluate_checkpoint(const fs::path& path, const EvalOptions& o, std::ostream& out) {
   const auto start = std::chrono::steady_clock::now();
   const fs::path folder = find_checkpoint(path);
   const CheckpointState state = read_checkpoint_state(folder);
-  const TrainOptions& options = state.options;
-  if (options.arch == Arch::Pix2pix || options.arch == Arch::Cyclegan) {
-    std::unique_ptr<Recipe> recipe = make_recipe(options, o.device);
-    load_weights(folder, *recipe);
-    EvalReport report = new_report(options, folder, state.step);
-    out << "eval: " << report.arch << " on " << options.data << " at step " << state.step << ", its test split\n" << std::flush;
-    if (options.arch == Arch::Pix2pix)
-      evaluate_pix2pix(options, *recipe, o.device, report);
-    else
-      evaluate_cyclegan(options, *recipe, o.device, report);
-    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return report;
-  }
-  if (o.n < 10) throw std::invalid_argument("eval: --n must be at least 10 (precision and recall need k + 1 = 6 images)");
-  const std::string data = options.data;
-  classifier_spec(data);  // refuses a data set without a classifier, before any work
-  std::unique_ptr<Recipe> recipe = make_recipe(options, o.device);
+  std::unique_ptr<Recipe> recipe = make_recipe(state.options, o.device);
   load_weights(folder, *recipe);
-  Classifier classifier = load_or_train_classifier(data, o.device, out);
-
-  EvalReport report = new_report(options, folder, state.step);
-  report.n = o.n;
-  report.classifier = classifier.spec.network + ", test accuracy " + fixed(100 * classifier.test_accuracy, 2) + "%";
-
-  out << "eval: " << report.arch << " on " << data << " at step " << state.step << ": " << o.n
-      << " generated and real images through the " << data << " classifier\n" << std::flush;
-  const ClassifierSpec& spec = classifier.spec;
-  std::vector<int64_t> test_labels;
-  const ImageSet test = real_images(data, data::Split::Test, std::min<int64_t>(o.n, 10000), options.image_size, false, 0, spec,
-                                    &test_labels);
-  const ImageSet real = real_images(data, data::Split::Train, o.n, options.image_size, true, o.seed, spec);
-  Generator gen(o.seed);
-  ImageSet generated;
-  for (int64_t first = 0; first < o.n; first += kBatch)
-    append_at_classifier_scale(recipe->generate(std::min(kBatch, o.n - first), -1, gen), spec, generated);
-  const ClassifierOutputs test_out = classify(classifier, test.tensor());
-  const ClassifierOutputs real_out = classify(classifier, real.tensor());
-  const ClassifierOutputs generated_out = classify(classifier, generated.tensor());
-  add_distribution_metrics(report, generated_out, generated, real_out, real, test_out);
-  const double classifier_accuracy = accuracy(predicted_classes(test_out), test_labels);
-
-  if (options.arch == Arch::Cgan || options.arch == Arch::Infogan) {
-    // n images drawn class by class (cGAN) or category by category (InfoGAN).
-    const int64_t classes = options.arch == Arch::Cgan ? options.classes : 10;
-    const int64_t per_class = (o.n + classes - 1) / classes;
-    std::vector<int64_t> codes, predicted;
-    for (int64_t k = 0; k < classes; ++k) {
-      ImageSet drawn;
-      for (int64_t first = 0; first < per_class; first += kBatch)
-        append_at_classifier_scale(recipe->generate(std::min(kBatch, per_class - first), k, gen), spec, drawn);
-      const std::vector<int64_t> p = predicted_classes(classify(classifier, drawn.tensor()));
-      predicted.insert(predicted.end(), p.begin(), p.end());
-      codes.insert(codes.end(), static_cast<size_t>(per_class), k);
-    }
-    if (options.arch == Arch::Cgan) {
-      for (int64_t k = 0; k < classes; ++k) {
-        const auto begin = static_cast<std::ptrdiff_t>(k * per_class);
-        report.label_accuracy_per_class.push_back(
-            accuracy(std::vector<int64_t>(predicted.begin() + begin, predicted.begin() + begin + per_class),
-                     std::vector<int64_t>(codes.begin() + begin, codes.begin() + begin + per_class)));
-      }
-      report.metrics.push_back({"label_accuracy", accuracy(predicted, codes), classifier_accuracy, true,
-                                "images drawn for class k that the classifier puts in k"});
-    } else {
-      const eval::CodeMatching generated_match =
-          eval::match_codes(eval::confusion_matrix(codes, predicted, static_cast<int>(classes), static_cast<int>(classes)));
-      report.class_of_code = generated_match.class_of_code;
-      report.metrics.push_back({"code_accuracy", generated_match.accuracy, classifier_accuracy, true,
-                                "classifier's digit of images drawn per category code, best code -> digit matching"});
-      if (options.image_size != spec.side) {  // Q reads images at the model's size, the test set is at the classifier's
-        report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        return report;
-      }
-      std::vector<int64_t> q_codes;
-      for (int64_t first = 0; first < test.count; first += kBatch) {
-        const Tensor images = test.tensor().narrow(0, first, std::min(kBatch, test.count - first));
-        const std::vector<int64_t> c = recipe->predict_category(images.to(o.device)).to(Device{}).to_vector<int64_t>();
-        q_codes.insert(q_codes.end(), c.begin(), c.end());
-      }
-      report.metrics.push_back(
-          {"q_accuracy_on_test",
-           eval::match_codes(eval::confusion_matrix(q_codes, test_labels, static_cast<int>(classes), static_cast<int>(classes))).accuracy,
-           classifier_accuracy, true, "Q's category of real test digits, best code -> digit matching"});
-    }
-  }
+  Evaluator evaluator(state.options, o, out);
+  out << "eval: " << arch_name(state.options.arch) << " on " << state.options.data << " at step " << state.step << "\n"
+      << std::flush;
+  EvalReport report = evaluator.evaluate(*recipe, state.step);
+  report.checkpoint = folder.string();
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }

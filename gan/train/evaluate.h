@@ -25,11 +25,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/ganforge.h"
+#include "gan/train/options.h"
+#include "gan/train/recipe.h"
 
 namespace ganforge::gan {
 
@@ -59,6 +62,30 @@ struct EvalReport {
   double seconds = 0;
 
   const Metric* find(const std::string& name) const;
+};
+
+// Evaluates one run's generator again and again (`--eval-every`): the classifier, the real
+// images and their outputs (or the translation models' test images and baselines) are made
+// once, at construction; progress, and a classifier's training when none is cached, go to `out`.
+class Evaluator {
+ public:
+  Evaluator(const TrainOptions& options, const EvalOptions& eval, std::ostream& out);
+  ~Evaluator();
+  Evaluator(const Evaluator&) = delete;
+  Evaluator& operator=(const Evaluator&) = delete;
+  // The recipe's generator as it is now; changes no state of the recipe or of the default
+  // random generator.
+  EvalReport evaluate(Recipe& recipe, int64_t step);
+  // The lower-is-better metric that picks a run's best checkpoint: frechet_distance for the
+  // image models, l1 for pix2pix, cycle_l1 for CycleGAN.
+  static std::string primary_metric(Arch arch);
+
+ private:
+  struct Reference;
+  void evaluate_generator(Recipe& recipe, EvalReport& report) const;
+  std::unique_ptr<Reference> reference_;
+  TrainOptions options_;
+  EvalOptions eval_;
 };
 
 // Evaluates a checkpoint (or a run folder's latest); progress, and a classifier's training

@@ -54,6 +54,8 @@ void for_each_field(TrainOptions& o, F&& f) {
   f("checkpoint_every", o.checkpoint_every);
   f("checkpoint_minutes", o.checkpoint_minutes);
   f("log_every", o.log_every);
+  f("eval_every", o.eval_every);
+  f("eval_n", o.eval_n);
   f("workers", o.workers);
   f("limit", o.limit);
   f("channels", o.channels);

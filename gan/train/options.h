@@ -33,6 +33,8 @@ struct TrainOptions {
   int64_t checkpoint_every = 0;  // steps between checkpoints (0: only at each epoch's end and at the end)
   double checkpoint_minutes = 10;  // also a checkpoint once this long has passed since the last one (0: off)
   int64_t log_every = 10;        // steps between JSON log lines / plain progress lines
+  int64_t eval_every = 0;        // steps between evaluations (gan/train/evaluate.h; 0: none)
+  int64_t eval_n = 2000;         // images each evaluation generates
   int workers = 2;               // data loader threads
   int64_t limit = 0;             // use only the first N examples of the data set (0: all)
   int64_t channels = 0;          // image channels, and classes (0: none): found from the data set

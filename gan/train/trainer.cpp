@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -18,6 +19,7 @@
 #include "gan/train/checkpoint.h"
 #include "gan/train/data_source.h"
 #include "gan/train/divergence.h"
+#include "gan/train/evaluate.h"
 #include "gan/train/memory_estimate.h"
 #include "gan/train/plot.h"
 #include "gan/train/profile_files.h"
@@ -40,6 +42,18 @@ std::string duration(double seconds) {
   else
     std::snprintf(text, sizeof text, "%ldm%02lds", s / 60, s % 60);
   return text;
+}
+
+// One line per evaluation: the step and the headline metrics.
+std::string eval_summary(const EvalReport& report, const std::string& primary, bool best) {
+  std::ostringstream s;
+  s << "eval at step " << report.step << ":";
+  for (const Metric& m : report.metrics)
+    if (m.name == primary || m.name == "inception_score" || m.name == "classes_covered" || m.name == "label_accuracy" ||
+        m.name == "code_accuracy" || m.name == "sample_spread" || m.name == "psnr" || m.name == "ssim")
+      s << "  " << m.name << " " << std::setprecision(4) << m.value;
+  s << (best ? "  (best so far: checkpoint kept)" : "") << "  " << std::fixed << std::setprecision(1) << report.seconds << " s";
+  return s.str();
 }
 
 std::string padded(int64_t value, int width) {
@@ -65,10 +79,38 @@ class RunLog {
     remember(curves_, entry);
   }
 
+  // An evaluation's metrics, as {"step", "epoch", "eval": {name: value, ...}}.
+  void add_eval(int64_t step, int64_t epoch, const EvalReport& report) {
+    nlohmann::json entry;
+    entry["step"] = step;
+    entry["epoch"] = epoch;
+    for (const Metric& m : report.metrics) entry["eval"][m.name] = m.value;
+    file_.append(entry.dump() + "\n");
+    remember(curves_, entry);
+  }
+
   // Puts the lines added so far on disk (before a checkpoint, and at the end).
   void sync() { file_.sync(); }
 
-  void plot(const fs::path& png, const std::string& title) const {
+  // The losses; below them, when the run is evaluated, the metric that picks its best checkpoint.
+  void plot(const fs::path& png, const std::string& title, const std::string& eval_metric) const {
+    const auto curve = curves_.find("eval." + eval_metric);
+    if (eval_metric.empty() || curve == curves_.end()) {
+      data::write_png(png, loss_plot(title));
+      return;
+    }
+    Series s{eval_metric, {}, {}};
+    for (const auto& [step, v] : curve->second) {
+      s.steps.push_back(static_cast<double>(step));
+      s.values.push_back(v);
+    }
+    data::write_png(png, stacked(loss_plot(title), plot_curves({s}, {.height = 300, .title = eval_metric + " (evaluations)"})));
+  }
+
+ private:
+  using Curves = std::map<std::string, std::vector<std::pair<int64_t, double>>>;
+
+  data::Image loss_plot(const std::string& title) const {
     std::vector<Series> series;
     for (const auto& [name, points] : curves_) {
       if (name.rfind("loss", 0) != 0) continue;  // the curve shows losses; D(x) and D(G(z)) are in the log
@@ -80,17 +122,26 @@ class RunLog {
       series.push_back(std::move(s));
     }
     const size_t points = series.empty() ? 0 : series.front().steps.size();
-    data::write_png(png, plot_curves(series, {.title = title, .smoothing = points > 40 ? static_cast<int>(points / 20) : 0}));
+    return plot_curves(series, {.title = title, .smoothing = points > 40 ? static_cast<int>(points / 20) : 0});
   }
 
- private:
-  using Curves = std::map<std::string, std::vector<std::pair<int64_t, double>>>;
+  // `top` above `bottom`, both as wide.
+  static data::Image stacked(const data::Image& top, const data::Image& bottom) {
+    data::Image both(top.width, top.height + bottom.height, top.channels);
+    std::copy(top.pixels.begin(), top.pixels.end(), both.pixels.begin());
+    std::copy(bottom.pixels.begin(), bottom.pixels.end(), both.pixels.begin() + static_cast<std::ptrdiff_t>(top.pixels.size()));
+    return both;
+  }
 
   static void remember(Curves& curves, const nlohmann::json& entry) {
     const int64_t step = entry["step"].get<int64_t>();
     for (const auto& [key, value] : entry.items())
-      if (key != "step" && key != "epoch" && key != "images_per_s" && value.is_number())
+      if (key == "eval" && value.is_object()) {
+        for (const auto& [name, metric] : value.items())
+          if (metric.is_number()) curves["eval." + name].emplace_back(step, metric.get<double>());
+      } else if (key != "step" && key != "epoch" && key != "images_per_s" && value.is_number()) {
         curves[key].emplace_back(step, value.get<double>());
+      }
   }
 
   // The log of a resumed run is read like every file of a run folder: a regular file of bounded
@@ -243,6 +294,15 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
       << (resume ? " (from step " + std::to_string(step) + ")" : "") << " -> " << run.string() << "\n"
       << std::flush;
 
+  // --eval-every: the classifier and the real images are prepared once, before the first step.
+  std::unique_ptr<Evaluator> evaluator;
+  std::optional<BestCheckpoint> best;
+  const std::string eval_metric = options.eval_every > 0 ? Evaluator::primary_metric(options.arch) : "";
+  if (options.eval_every > 0) {
+    evaluator = std::make_unique<Evaluator>(options, EvalOptions{.n = options.eval_n, .seed = 0, .device = device}, out);
+    if (resume) best = read_best_checkpoint(run);
+    if (best && (best->step > step || best->metric != eval_metric)) best.reset();
+  }
   Progress progress(out, total, per_epoch, options.batch);
   const std::string title = std::string(arch_name(options.arch)) + " on " + options.data;
   const std::string resume_command = std::string("ganforge train ") + arch_name(options.arch) + " --resume --out " + run.string();
@@ -257,7 +317,7 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
     log.sync();
     result.checkpoint = save_checkpoint(run, *recipe,
                                         {options, step, per_epoch, default_generator().seed(), default_generator().offset()});
-    log.plot(run / "loss_curve.png", title);
+    log.plot(run / "loss_curve.png", title, eval_metric);
     last_checkpoint = Clock::now();
   };
   const std::chrono::duration<double, std::ratio<60>> checkpoint_interval(options.checkpoint_minutes);
@@ -285,9 +345,9 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
         stopping = signals.requested() != 0;
         const bool log_line = step % options.log_every == 0 || step == total;
         const bool epoch_end = step % per_epoch == 0;
-        const bool checkpoint_due = (options.checkpoint_every > 0 && step % options.checkpoint_every == 0) || epoch_end ||
-                                    step == total || stopping ||
-                                    (options.checkpoint_minutes > 0 && Clock::now() - last_checkpoint >= checkpoint_interval);
+        bool checkpoint_due = (options.checkpoint_every > 0 && step % options.checkpoint_every == 0) || epoch_end ||
+                              step == total || stopping ||
+                              (options.checkpoint_minutes > 0 && Clock::now() - last_checkpoint >= checkpoint_interval);
         if (const auto problem = divergence.after_step(step, values, log_line || checkpoint_due))
           throw TrainingDiverged(stopped(*problem));
         result.last = values;
@@ -296,13 +356,28 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
         if (epoch_end) recipe->end_epoch();
         if (options.sample_every > 0 && step % options.sample_every == 0) write_samples(*recipe, run, "step-" + padded(step, 6));
         if (epoch_end) write_samples(*recipe, run, "epoch-" + padded(epoch + 1, 3));
+        std::optional<BestCheckpoint> new_best;
+        if (evaluator && !stopping && (step % options.eval_every == 0 || step == total)) {
+          const EvalReport report = evaluator->evaluate(*recipe, step);
+          log.add_eval(step, epoch + 1, report);
+          const double value = report.find(eval_metric)->value;
+          if (!best || value < best->value) {
+            new_best = BestCheckpoint{step, eval_metric, value};
+            checkpoint_due = true;  // the best is kept as a checkpoint of its own step
+          }
+          progress.note(eval_summary(report, eval_metric, new_best.has_value()));
+        }
         if (checkpoint_due) checkpoint();
+        if (new_best) {
+          write_best_checkpoint(run, *new_best);
+          best = new_best;
+        }
         if (epoch_end || stopping) break;
       }
     }
     if (!stopping) {
       write_samples(*recipe, run, "final");
-      log.plot(run / "loss_curve.png", title);
+      log.plot(run / "loss_curve.png", title, eval_metric);
       log.sync();
     }
     if (const int64_t profiled_steps = std::min(step - first_step - 1, profile_steps); profiled_steps > 0) {

@@ -37,6 +37,11 @@ std::vector<Flag> run_flags() {
       {"checkpoint-minutes", Number{0, 1e6}, "M", "minutes between checkpoints as well (0: off)",
        format_number(d.checkpoint_minutes)},
       {"log-every", Integer{1}, "STEPS", "steps between log lines", std::to_string(d.log_every)},
+      {"eval-every", Integer{0}, "STEPS",
+       "steps between evaluations (and at the end): `ganforge eval`'s metrics into log.jsonl and the loss curve, the "
+       "best checkpoint kept and named in best_checkpoint.json; 0: none",
+       std::to_string(d.eval_every)},
+      {"eval-n", Integer{10, 50000}, "N", "images each evaluation generates", std::to_string(d.eval_n)},
       {"workers", Integer{0, 64}, "N", "data loader threads; 0: load on the training thread", std::to_string(d.workers)},
       {"profile", Integer{1, kMaxProfileSteps}, "STEPS",
        "train one warm-up step and STEPS profiled ones, then stop as after --steps: print each primitive's calls, time, "
@@ -87,6 +92,8 @@ void apply_run_flags(const Args& args, gan::TrainOptions& o) {
   o.checkpoint_every = args.integer("checkpoint-every", o.checkpoint_every);
   o.checkpoint_minutes = args.number("checkpoint-minutes", o.checkpoint_minutes);
   o.log_every = args.integer("log-every", o.log_every);
+  o.eval_every = args.integer("eval-every", o.eval_every);
+  o.eval_n = args.integer("eval-n", o.eval_n);
   o.workers = static_cast<int>(args.integer("workers", o.workers));
 }
 

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "gan/data/loader.h"
@@ -12,6 +14,7 @@
 #include "gan/eval/frechet.h"
 #include "gan/eval/inception_score.h"
 #include "gan/eval/manifold.h"
+#include "gan/train/checkpoint.h"
 #include "gan/train/data_source.h"
 #include "tests/gan/train/run_folders.h"
 
@@ -168,6 +171,61 @@ TEST(EvalCli, Pix2pixIsScoredAgainstBothBaselinesOnTheTestPairs) {
   EXPECT_GT(l1["baselines"]["identity"].get<double>(), 0.7);
   EXPECT_LT(l1["baselines"]["mean target"].get<double>(), 0.4);
   for (const char* name : {"l1", "psnr", "ssim"}) EXPECT_TRUE(report["metrics"].contains(name)) << name;
+}
+
+// --eval-every: metrics in log.jsonl at every K steps and at the end, the best checkpoint named
+// and kept through the pruning of older checkpoints, the curve of its metric under the losses.
+TEST(EvalEvery, LogsMetricsAndKeepsTheBestCheckpoint) {
+  const std::filesystem::path run = scratch_folder("eval_every") / "run";
+  const testing::Outcome trained = run_ganforge("train dcgan --data mnist --limit 640 --batch 32 --ngf 8 --ndf 8 --steps 25 "
+                                                "--eval-every 10 --eval-n 100 --checkpoint-every 5 --out " + run.string());
+  ASSERT_EQ(trained.status, 0) << trained.output;
+  std::vector<int64_t> evaluated;
+  std::istringstream log(testing::read_text(run / "log.jsonl"));
+  for (std::string line; std::getline(log, line);) {
+    const nlohmann::json entry = nlohmann::json::parse(line);
+    if (!entry.contains("eval")) continue;
+    evaluated.push_back(entry["step"].get<int64_t>());
+    EXPECT_TRUE(entry["eval"].contains("frechet_distance")) << line;
+  }
+  EXPECT_EQ(evaluated, (std::vector<int64_t>{10, 20, 25}));
+  const std::optional<BestCheckpoint> best = read_best_checkpoint(run);
+  ASSERT_TRUE(best.has_value());
+  EXPECT_EQ(best->metric, "frechet_distance");
+  char name[32];
+  std::snprintf(name, sizeof name, "step-%08lld", static_cast<long long>(best->step));
+  EXPECT_TRUE(std::filesystem::is_directory(run / "checkpoints" / name)) << name << " was pruned";
+  const testing::Outcome sampled = run_ganforge("sample " + (run / "checkpoints" / name).string() + " --n 4 --out " +
+                                                (run.parent_path() / "best.png").string());
+  EXPECT_EQ(sampled.status, 0) << sampled.output;
+  EXPECT_NE(trained.output.find("eval at step 10:"), std::string::npos) << trained.output;
+}
+
+// Evaluating draws from its own random generator and restores every mode it changes, so a run
+// evaluated along the way resumes bit for bit as well.
+TEST(EvalEvery, ARunEvaluatedAlongTheWayResumesBitExactly) {
+  const std::filesystem::path whole = scratch_folder("eval_whole") / "run", split = scratch_folder("eval_split") / "run";
+  const std::string flags = "train dcgan --data mnist --limit 640 --batch 32 --ngf 8 --ndf 8 --eval-every 4 --eval-n 100 ";
+  ASSERT_EQ(run_ganforge(flags + "--steps 12 --out " + whole.string()).status, 0);
+  ASSERT_EQ(run_ganforge(flags + "--steps 6 --out " + split.string()).status, 0);
+  const testing::Outcome resumed = run_ganforge("train dcgan --resume --steps 12 --out " + split.string());
+  ASSERT_EQ(resumed.status, 0) << resumed.output;
+  for (const char* file : {"weights.safetensors", "training_state.safetensors"}) {
+    const std::string a = testing::read_text(whole / "checkpoints/step-00000012" / file);
+    const std::string b = testing::read_text(split / "checkpoints/step-00000012" / file);
+    EXPECT_TRUE(a == b) << file << " differs between the whole and the resumed run";
+  }
+}
+
+TEST(EvalEvery, ABestCheckpointFileOfAnotherFormIsRefusedNamingIt) {
+  const std::filesystem::path run = scratch_folder("eval_best_bad");
+  testing::write_text(run / "best_checkpoint.json", R"({"checkpoint": "../../etc", "step": 3, "metric": "l1", "value": 1})");
+  try {
+    read_best_checkpoint(run);
+    FAIL() << "a best checkpoint outside the run was accepted";
+  } catch (const CheckpointError& e) {
+    EXPECT_NE(std::string(e.what()).find("best_checkpoint.json"), std::string::npos) << e.what();
+  }
 }
 
 TEST(EvalCli, RefusesABadNAndAMissingCheckpoint) {
