@@ -61,9 +61,8 @@ std::vector<fs::path> data_folders(const std::string& data) {
   return {root};
 }
 
-double test_accuracy(ClassifierNet& net, const data::Dataset& test, Device device) {
-  data::DataLoader loader(std::shared_ptr<const data::Dataset>(&test, [](const data::Dataset*) {}),
-                          {.batch_size = 500, .shuffle = false, .workers = 2});
+double test_accuracy(ClassifierNet& net, std::shared_ptr<const data::Dataset> test, Device device) {
+  data::DataLoader loader(std::move(test), {.batch_size = 500, .shuffle = false, .workers = 2});
   data::DataLoader::Epoch batches = loader.epoch(0);
   int64_t correct = 0, total = 0;
   NoGradGuard no_grad;
@@ -235,7 +234,7 @@ Classifier train_classifier(const std::string& data, Device device, std::ostream
             << std::defaultfloat << std::flush;
       }
     }
-    accuracy = test_accuracy(*net, *test.train, device);
+    accuracy = test_accuracy(*net, test.train, device);
     out << "  epoch " << epoch + 1 << " test accuracy " << percent(accuracy) << "\n" << std::flush;
   }
   net->eval();
