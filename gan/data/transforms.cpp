@@ -36,6 +36,16 @@ Image crop(const Image& image, int x, int y, int width, int height) {
   return out;
 }
 
+Image pad(const Image& image, int border) {
+  if (border < 0) throw std::invalid_argument("pad: the border must be at least 0 pixels; got " + std::to_string(border));
+  Image out(image.width + 2 * border, image.height + 2 * border, image.channels);
+  std::fill(out.pixels.begin(), out.pixels.end(), uint8_t{0});
+  const size_t row = static_cast<size_t>(image.width) * image.channels;
+  for (int r = 0; r < image.height; ++r)
+    std::copy_n(&image.pixels[r * row], row, &out.pixels[(static_cast<size_t>(r + border) * out.width + border) * image.channels]);
+  return out;
+}
+
 Image hflip(const Image& image) {
   Image out(image.width, image.height, image.channels);
   for (int y = 0; y < image.height; ++y)
@@ -67,6 +77,7 @@ Augment Augment::sample(const AugmentOptions& options, SampleRng& rng) {
 
 Image Augment::apply(const Image& image) const {
   Image out = options.load_size > 0 ? resize(image, options.load_size, options.load_size, options.filter) : image;
+  if (options.pad > 0) out = pad(out, options.pad);
   if (options.crop_size > 0) {
     if (options.crop_size > out.width || options.crop_size > out.height)
       throw std::invalid_argument("augment: crop " + std::to_string(options.crop_size) + " is larger than the " +

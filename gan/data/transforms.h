@@ -15,15 +15,19 @@ enum class Filter { Bilinear, Bicubic };
 Image resize(const Image& image, int width, int height, Filter filter = Filter::Bilinear);
 Image crop(const Image& image, int x, int y, int width, int height);
 Image hflip(const Image& image);
+// The image inside a black border `border` pixels wide.
+Image pad(const Image& image, int border);
 // Left and right halves of a side-by-side image (pix2pix's A|B); the width must be even.
 Image left_half(const Image& image);
 Image right_half(const Image& image);
 
-// What augmentation does: resize to load_size x load_size (0: keep the size), take a
-// crop_size x crop_size crop (0: none; random when training, else centred), and flip
-// horizontally with probability 1/2 when `flip` is set.
+// What augmentation does: resize to load_size x load_size (0: keep the size), add a black
+// border of `pad` pixels on every side, take a crop_size x crop_size crop (0: none; random when
+// training, else centred), and flip horizontally with probability 1/2 when `flip` is set.
+// (CIFAR's usual augmentation, torchvision's RandomCrop(32, padding=4): pad 4, crop 32, flip.)
 struct AugmentOptions {
   int load_size = 0;
+  int pad = 0;
   int crop_size = 0;
   bool flip = false;
   bool random_crop = true;

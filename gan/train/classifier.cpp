@@ -186,9 +186,8 @@ fs::path classifier_cache_file(const std::string& data) {
 
 Classifier train_classifier(const std::string& data, Device device, std::ostream& out, uint64_t seed) {
   const ClassifierSpec spec = classifier_spec(data);
-  const int pad = static_cast<int>(spec.side + spec.side / 8);
   const data::AugmentOptions augment =
-      spec.augment ? data::AugmentOptions{.load_size = pad, .crop_size = static_cast<int>(spec.side), .flip = true}
+      spec.augment ? data::AugmentOptions{.pad = static_cast<int>(spec.side / 8), .crop_size = static_cast<int>(spec.side), .flip = true}
                    : data::AugmentOptions{};
   const DataSource train = open_labelled_split(data, data::Split::Train, augment);
   const DataSource test = open_labelled_split(data, data::Split::Test);

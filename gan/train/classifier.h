@@ -29,7 +29,7 @@ struct ClassifierSpec {
   int64_t channels = 1, side = 28, classes = 10;
   int64_t epochs = 2, batch = 128;
   double lr = 1e-3;    // Adam's, decayed linearly to 0 over the run
-  bool augment = false;  // random crop (resize to side + side/8, crop side) and horizontal flip
+  bool augment = false;  // a black border of side/8, a random side x side crop, and horizontal flips
 };
 
 // Throws std::invalid_argument naming the data sets there are classifiers for.

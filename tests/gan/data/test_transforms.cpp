@@ -99,6 +99,26 @@ TEST(Transforms, AugmentIsAFunctionOfSeedAndStream) {
   EXPECT_GT(differing, 0);
 }
 
+// CIFAR's augmentation: a 4-pixel black border, then a random 32x32 crop: the crop shifts the
+// image by -4..4 pixels and fills what it uncovers with black.
+TEST(Transforms, PadThenCropShiftsTheImageInsideABlackBorder) {
+  Image image(2, 1, 1);
+  image.pixels = {10, 20};
+  const Image padded = pad(image, 1);
+  EXPECT_EQ(padded.width, 4);
+  EXPECT_EQ(padded.height, 3);
+  EXPECT_EQ(padded.pixels, (std::vector<uint8_t>{0, 0, 0, 0, 0, 10, 20, 0, 0, 0, 0, 0}));
+  EXPECT_THROW(pad(image, -1), std::invalid_argument);
+
+  Augment a;
+  a.options = {.pad = 1, .crop_size = 2};
+  a.crop_x = 0;  // the leftmost of the 3 x offsets and 2 y offsets
+  a.crop_y = 0.99;
+  Image square(2, 2, 1);
+  square.pixels = {1, 2, 3, 4};
+  EXPECT_EQ(a.apply(square).pixels, (std::vector<uint8_t>{0, 3, 0, 0}));
+}
+
 TEST(Transforms, CentreCropWhenNotRandom) {
   AugmentOptions options{.load_size = 0, .crop_size = 4, .flip = false, .random_crop = false};
   Image image = pattern_image(8, 6, 3);
