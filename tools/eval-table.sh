@@ -2,16 +2,18 @@
 # The README's results table, from real runs: trains each model with the command the README
 # shows (one thread, GANFORGE_NUM_THREADS=1), scores it with `ganforge eval --json`, and writes
 # docs/results.md (model, data, steps, training time, device, every metric beside real data's
-# or the baselines). A run folder that already holds a finished run is scored again, not
-# retrained. Usage:
-#   tools/eval-table.sh [--runs DIR] [--table FILE] [MODEL...]
+# or the baselines), and the summary table between the markers <!-- results:begin --> and
+# <!-- results:end --> of the README. A run folder that already holds a finished run is scored
+# again, not retrained. Usage:
+#   tools/eval-table.sh [--runs DIR] [--table FILE] [--readme FILE] [MODEL...]
 # MODEL: any of the names below (default: all); DIR: where the runs live (default runs/);
-# FILE: default docs/results.md beside this script.
+# --table: default docs/results.md; --readme: default README.md (both in this repository).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ganforge="${GANFORGE_BUILD_DIR:-$root/build}/tools/ganforge"
 runs=runs
 table="$root/docs/results.md"
+readme="$root/README.md"
 
 # name | data | flags of `ganforge train` (the README's commands)
 models=(
@@ -29,7 +31,8 @@ while (($#)); do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
     --table) table="$2"; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    --readme) readme="$2"; shift 2 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     -*) echo "eval-table: unknown flag $1" >&2; exit 2 ;;
     *) chosen+=("$1"); shift ;;
   esac
@@ -60,9 +63,34 @@ for entry in "${models[@]}"; do
 done
 
 # The table, from every run that has been scored (in the order above).
-python3 - "$runs" "$table" "${models[@]}" <<'EOF'
+python3 - "$runs" "$table" "$readme" "${models[@]}" <<'EOF'
 import json, os, sys
-runs, table, models = sys.argv[1], sys.argv[2], sys.argv[3:]
+runs, table, readme, models = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+summary = ["| model | data | steps | training (1 thread) | Fréchet distance | inception score | classes | precision / recall | "
+           "density / coverage | sample spread | its own measure |",
+           "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+
+def cell(metrics, name, digits=3):
+    m = metrics.get(name)
+    if m is None:
+        return ""
+    return f"{m['value']:.{digits}g}" + (f" ({m['real_data']:.{digits}g})" if "real_data" in m else "")
+
+def pair(metrics, a, b):
+    return f"{cell(metrics, a, 2)} / {cell(metrics, b, 2)}" if a in metrics else ""
+
+def own(metrics):
+    parts = []
+    for name in ("label_accuracy", "code_accuracy", "q_accuracy_on_test"):
+        if name in metrics:
+            parts.append(f"{name.replace('_', ' ')} {cell(metrics, name)}")
+    for name in ("l1", "psnr", "ssim", "cycle_A_l1", "cycle_B_l1"):
+        if name in metrics:
+            m = metrics[name]
+            base = ", ".join(f"{k} {v:.3g}" for k, v in m.get("baselines", {}).items())
+            parts.append(f"{name.replace('_', ' ')} {m['value']:.3g}" + (f" ({base})" if base else ""))
+    return "; ".join(parts)
+
 lines = ["# Results: every model, scored by `ganforge eval`", "",
          "Made by `tools/eval-table.sh` from real runs; each model was trained by the command shown, on the CPU named",
          "(one thread), then scored with `ganforge eval RUN` (10,000 images for the image models; the test split for",
@@ -93,9 +121,25 @@ for entry in models:
     if "class_histogram" in report:
         lines += ["", "Classes of the generated images: " + ", ".join(f"{k}: {v}" for k, v in enumerate(report["class_histogram"])) + "."]
     lines.append("")
+    metrics = report["metrics"]
+    summary.append(f"| {report['arch']} | {data} | {report['step']} | {seconds // 60} min | {cell(metrics, 'frechet_distance')} | "
+                   f"{cell(metrics, 'inception_score')} | {cell(metrics, 'classes_covered')} | "
+                   f"{pair(metrics, 'precision', 'recall')} | {pair(metrics, 'density', 'coverage')} | "
+                   f"{cell(metrics, 'sample_spread', 2)} | {own(metrics)} |")
 tmp = table + ".tmp"
 with open(tmp, "w") as f:
     f.write("\n".join(lines))
 os.replace(tmp, table)
 print(f"eval-table: wrote {table}")
+begin, end = "<!-- results:begin -->", "<!-- results:end -->"
+text = open(readme).read() if os.path.exists(readme) else ""
+if begin in text and end in text:
+    head, rest = text.split(begin, 1)
+    tail = rest.split(end, 1)[1]
+    with open(readme + ".tmp", "w") as f:
+        f.write(head + begin + "\n" + "\n".join(summary) + "\n" + end + tail)
+    os.replace(readme + ".tmp", readme)
+    print(f"eval-table: updated the summary in {readme}")
+else:
+    print(f"eval-table: {readme} has no {begin} ... {end} markers; its summary is not updated")
 EOF
