@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 #include <nlohmann/json.hpp>
 
@@ -115,6 +116,36 @@ TEST_F(MnistMetrics, ImagesAtAnotherScaleAreRefusedNamingTheExpectedShape) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("[N, 1, 28, 28]"), std::string::npos) << e.what();
   }
+}
+
+// A cached classifier is used only when it is GANForge's, of the current network, trained on
+// the same data files; otherwise load_classifier says why (and eval trains a new one).
+TEST(Classifier, ACachedFileOfAnotherNetworkOrDataOrWithoutDigestsIsNotUsed) {
+  const nn::SafetensorsFile good = nn::load_safetensors(classifier_cache_file("mnist").string());
+  const std::filesystem::path folder = testing::scratch_folder("classifier_cache");
+  struct CacheFolder {  // the fixture's cache again when the test ends, for the tests after it in this process
+    std::string saved = std::getenv("GANFORGE_CLASSIFIER_CACHE") ? std::getenv("GANFORGE_CLASSIFIER_CACHE") : "";
+    explicit CacheFolder(const std::filesystem::path& f) { ::setenv("GANFORGE_CLASSIFIER_CACHE", f.c_str(), 1); }
+    ~CacheFolder() { saved.empty() ? ::unsetenv("GANFORGE_CLASSIFIER_CACHE") : ::setenv("GANFORGE_CLASSIFIER_CACHE", saved.c_str(), 1); }
+  } cache(folder);
+  const std::string file = classifier_cache_file("mnist").string();
+  auto why_refused = [&](const nn::Metadata& metadata) {
+    nn::save_safetensors(file, good.tensors, metadata);
+    std::string why;
+    EXPECT_FALSE(load_classifier("mnist", Device{}, &why).has_value());
+    return why;
+  };
+  nn::Metadata other_network = good.metadata, other_data = good.metadata;
+  other_network["network"] = "lenet-v0";
+  other_data["data_fingerprint"] = "0123456789abcdef";
+  EXPECT_NE(why_refused(other_network).find("lenet-v0"), std::string::npos);
+  EXPECT_NE(why_refused(other_data).find("trained on other mnist files"), std::string::npos);
+  nn::save_safetensors(file, good.tensors, good.metadata);
+  std::string why;
+  EXPECT_TRUE(load_classifier("mnist", Device{}, &why).has_value()) << why;
+  testing::write_text(file, testing::read_text(file).substr(0, 100));  // torn
+  EXPECT_FALSE(load_classifier("mnist", Device{}, &why).has_value());
+  EXPECT_NE(why.find("cannot be read"), std::string::npos) << why;
 }
 
 TEST(Classifier, SpecRefusesAnUnknownDataSetNamingTheKnownOnes) {
