@@ -3,17 +3,20 @@
 # shows (one thread, GANFORGE_NUM_THREADS=1), scores it with `ganforge eval --json`, and writes
 # docs/results.md (model, data, steps, training time, device, every metric beside real data's
 # or the baselines), and the summary table between the markers <!-- results:begin --> and
-# <!-- results:end --> of the README. A run folder that already holds a finished run is scored
-# again, not retrained. Usage:
-#   tools/eval-table.sh [--runs DIR] [--table FILE] [--readme FILE] [MODEL...]
+# <!-- results:end --> of the README, and copies each run's final sample sheets into docs/ as
+# the README's pictures. A run folder that already holds a finished run is scored again, not
+# retrained. Usage:
+#   tools/eval-table.sh [--runs DIR] [--table FILE] [--readme FILE] [--pictures DIR] [MODEL...]
 # MODEL: any of the names below (default: all); DIR: where the runs live (default runs/);
-# --table: default docs/results.md; --readme: default README.md (both in this repository).
+# --table: default docs/results.md; --readme: default README.md; --pictures: default docs/
+# (all three in this repository).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ganforge="${GANFORGE_BUILD_DIR:-$root/build}/tools/ganforge"
 runs=runs
 table="$root/docs/results.md"
 readme="$root/README.md"
+pictures="$root/docs"
 
 # name | data | flags of `ganforge train` (the README's commands)
 models=(
@@ -32,7 +35,8 @@ while (($#)); do
     --runs) runs="$2"; shift 2 ;;
     --table) table="$2"; shift 2 ;;
     --readme) readme="$2"; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    --pictures) pictures="$2"; shift 2 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     -*) echo "eval-table: unknown flag $1" >&2; exit 2 ;;
     *) chosen+=("$1"); shift ;;
   esac
@@ -60,6 +64,12 @@ for entry in "${models[@]}"; do
   fi
   echo "eval-table: scoring $name"
   "$ganforge" eval "$run" --json "$run/eval.json" >/dev/null
+  # The README's pictures of this model: its final sample sheets (samples/final-category.png ->
+  # docs/NAME-category.png), and its loss curve where the README shows one.
+  for sheet in "$run"/samples/final*.png; do
+    cp "$sheet" "$pictures/$name$(basename "$sheet" .png | sed 's/^final//').png"
+  done
+  if [[ -f "$pictures/$name-loss.png" ]]; then cp "$run/loss_curve.png" "$pictures/$name-loss.png"; fi
 done
 
 # The table, from every run that has been scored (in the order above).

@@ -16,7 +16,7 @@ run="$tmp/runs/dcgan-mnist"
 echo 7 >"$run/train_seconds"
 echo "test CPU, 1 thread" >"$run/train_device"
 printf 'before\n<!-- results:begin -->\nold\n<!-- results:end -->\nafter\n' >"$tmp/README.md"
-"$root/tools/eval-table.sh" --runs "$tmp/runs" --table "$tmp/results.md" --readme "$tmp/README.md" dcgan-mnist >"$tmp/out.txt" 2>&1 ||
+"$root/tools/eval-table.sh" --runs "$tmp/runs" --table "$tmp/results.md" --readme "$tmp/README.md" --pictures "$tmp" dcgan-mnist >"$tmp/out.txt" 2>&1 ||
   fail "eval-table failed: $(cat "$tmp/out.txt")"
 grep -q '^## dcgan-mnist$' "$tmp/results.md" || fail "no dcgan-mnist section in $(cat "$tmp/results.md")"
 grep -q '10 steps, 0 min 7 s on test CPU, 1 thread' "$tmp/results.md" || fail "the run's steps and time are missing"
@@ -25,10 +25,11 @@ grep -q '^| inception_score (higher is better) ' "$tmp/results.md" || fail "no i
 [[ -f "$run/eval.json" ]] || fail "eval.json was not kept in the run"
 grep -q '^| dcgan | mnist | 10 | 0 min | [0-9.e+]* ([0-9.e+]*) |' "$tmp/README.md" || fail "no summary row: $(cat "$tmp/README.md")"
 grep -q '^old$' "$tmp/README.md" && fail "the old summary was kept"
+[[ -f "$tmp/dcgan-mnist.png" ]] || fail "the final sample sheet was not copied as the README's picture"
 [[ "$(head -1 "$tmp/README.md")" == before && "$(tail -1 "$tmp/README.md")" == after ]] || fail "text outside the markers changed"
 
 status=0
-"$root/tools/eval-table.sh" --runs "$tmp/runs" --table "$tmp/other.md" --readme "$tmp/README.md" dcgan-svhn >"$tmp/out.txt" 2>&1 || status=$?
+"$root/tools/eval-table.sh" --runs "$tmp/runs" --table "$tmp/other.md" --readme "$tmp/README.md" --pictures "$tmp" dcgan-svhn >"$tmp/out.txt" 2>&1 || status=$?
 [[ $status -eq 2 ]] || fail "an unknown model exited with $status, expected 2"
 grep -q "unknown model 'dcgan-svhn'" "$tmp/out.txt" || fail "the unknown model is not named: $(cat "$tmp/out.txt")"
 echo "test_eval_table: passed"
