@@ -18,6 +18,7 @@
 #include "gan/eval/image_quality.h"
 #include "gan/eval/inception_score.h"
 #include "gan/eval/manifold.h"
+#include "gan/models/infogan.h"
 #include "gan/train/checkpoint.h"
 #include "gan/train/data_source.h"
 
@@ -323,7 +324,7 @@ void Evaluator::evaluate_generator(Recipe& recipe, EvalReport& report) const {
   if (options.arch != Arch::Cgan && options.arch != Arch::Infogan) return;
 
   // n images drawn class by class (cGAN) or category by category (InfoGAN).
-  const int64_t classes = options.arch == Arch::Cgan ? options.classes : 10;
+  const int64_t classes = options.arch == Arch::Cgan ? options.classes : InfoganOptions{}.categories;
   const int64_t per_class = (n + classes - 1) / classes;
   std::vector<int64_t> codes, predicted;
   for (int64_t k = 0; k < classes; ++k) {
