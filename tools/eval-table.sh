@@ -3,8 +3,8 @@
 # shows (one thread, GANFORGE_NUM_THREADS=1), scores it with `ganforge eval --json`, and writes
 # docs/results.md (model, data, steps, training time, device, every metric beside real data's
 # or the baselines), and the summary table between the markers <!-- results:begin --> and
-# <!-- results:end --> of the README, and copies each run's final sample sheets into docs/ as
-# the README's pictures. A run folder that already holds a finished run is scored again, not
+# <!-- results:end --> of the README, and refreshes the README's pictures in docs/ (the final
+# sample sheets and loss curves it shows) from the same runs. A run folder that already holds a finished run is scored again, not
 # retrained. Usage:
 #   tools/eval-table.sh [--runs DIR] [--table FILE] [--readme FILE] [--pictures DIR] [MODEL...]
 # MODEL: any of the names below (default: all); DIR: where the runs live (default runs/);
@@ -64,12 +64,12 @@ for entry in "${models[@]}"; do
   fi
   echo "eval-table: scoring $name"
   "$ganforge" eval "$run" --json "$run/eval.json" >/dev/null
-  # The README's pictures of this model: its final sample sheets (samples/final-category.png ->
-  # docs/NAME-category.png), and its loss curve where the README shows one.
-  for sheet in "$run"/samples/final*.png; do
-    cp "$sheet" "$pictures/$name$(basename "$sheet" .png | sed 's/^final//').png"
+  # The README's pictures of this model, those it shows: its final sample sheets
+  # (samples/final-category.png -> docs/NAME-category.png) and its loss curve (NAME-loss.png).
+  for sheet in "$run"/samples/final*.png "$run/loss_curve.png"; do
+    picture="$pictures/$name$(basename "$sheet" .png | sed 's/^final//; s/^loss_curve$/-loss/').png"
+    if [[ -f "$picture" ]]; then cp "$sheet" "$picture"; fi
   done
-  if [[ -f "$pictures/$name-loss.png" ]]; then cp "$run/loss_curve.png" "$pictures/$name-loss.png"; fi
 done
 
 # The table, from every run that has been scored (in the order above).

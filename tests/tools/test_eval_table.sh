@@ -16,6 +16,7 @@ run="$tmp/runs/dcgan-mnist"
 echo 7 >"$run/train_seconds"
 echo "test CPU, 1 thread" >"$run/train_device"
 printf 'before\n<!-- results:begin -->\nold\n<!-- results:end -->\nafter\n' >"$tmp/README.md"
+echo old >"$tmp/dcgan-mnist.png"  # a picture the README shows, to be refreshed
 "$root/tools/eval-table.sh" --runs "$tmp/runs" --table "$tmp/results.md" --readme "$tmp/README.md" --pictures "$tmp" dcgan-mnist >"$tmp/out.txt" 2>&1 ||
   fail "eval-table failed: $(cat "$tmp/out.txt")"
 grep -q '^## dcgan-mnist$' "$tmp/results.md" || fail "no dcgan-mnist section in $(cat "$tmp/results.md")"
@@ -25,7 +26,8 @@ grep -q '^| inception_score (higher is better) ' "$tmp/results.md" || fail "no i
 [[ -f "$run/eval.json" ]] || fail "eval.json was not kept in the run"
 grep -q '^| dcgan | mnist | 10 | 0 min | [0-9.e+]* ([0-9.e+]*) |' "$tmp/README.md" || fail "no summary row: $(cat "$tmp/README.md")"
 grep -q '^old$' "$tmp/README.md" && fail "the old summary was kept"
-[[ -f "$tmp/dcgan-mnist.png" ]] || fail "the final sample sheet was not copied as the README's picture"
+cmp -s "$tmp/dcgan-mnist.png" "$run/samples/final.png" || fail "the README's picture was not refreshed from the run"
+[[ -f "$tmp/dcgan-mnist-loss.png" ]] && fail "a loss curve the README does not show was added"
 [[ "$(head -1 "$tmp/README.md")" == before && "$(tail -1 "$tmp/README.md")" == after ]] || fail "text outside the markers changed"
 
 status=0
