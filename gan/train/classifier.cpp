@@ -89,7 +89,8 @@ ClassifierSpec classifier_spec(const std::string& data) {
   if (data == "mnist" || data == "fashion-mnist")
     return {.data = data, .network = "lenet-bn-v1", .channels = 1, .side = 28, .epochs = data == "mnist" ? 2 : 6};
   if (data == "cifar10")
-    return {.data = data, .network = "vgg-small-v1", .channels = 3, .side = 32, .epochs = 12, .batch = 128, .lr = 2e-3,
+    return {.data = data, .network = "vgg-small-v2", .channels = 3, .side = 32, .epochs = 12, .batch = 128, .lr = 0.1,
+            .sgd = true, .label_smoothing = 0.1,
             .augment = true};
   throw std::invalid_argument("classifier: no classifier for data set '" + data + "'; expected mnist, fashion-mnist or cifar10");
 }
@@ -197,7 +198,12 @@ Classifier train_classifier(const std::string& data, Device device, std::ostream
   manual_seed(seed);
   auto net = std::make_shared<ClassifierNet>(spec);
   net->to(device);
-  nn::Adam adam(net->parameters(), {.lr = spec.lr});
+  std::unique_ptr<nn::Optimizer> optimizer;
+  if (spec.sgd)
+    optimizer = std::make_unique<nn::SGD>(net->parameters(),
+                                          nn::SgdOptions{.lr = spec.lr, .momentum = 0.9, .weight_decay = 5e-4, .nesterov = true});
+  else
+    optimizer = std::make_unique<nn::Adam>(net->parameters(), nn::AdamOptions{.lr = spec.lr});
   data::DataLoader loader(train.train, {.batch_size = spec.batch, .shuffle = true, .drop_last = true, .seed = seed, .workers = 2});
   const int64_t per_epoch = loader.batches_per_epoch(), total = per_epoch * spec.epochs;
   out << "training the " << data << " classifier (" << spec.network << ", " << net->num_parameters() << " parameters) on "
@@ -211,13 +217,18 @@ Classifier train_classifier(const std::string& data, Device device, std::ostream
     double loss_sum = 0;
     int64_t correct = 0, seen = 0;
     while (std::optional<data::Batch> batch = batches.next()) {
-      adam.set_lr(0, spec.lr * (1 - static_cast<double>(step) / static_cast<double>(total)));
+      const double warmup = spec.sgd ? std::min(1.0, static_cast<double>(step + 1) / static_cast<double>(per_epoch)) : 1;
+      optimizer->set_lr(0, spec.lr * warmup * (1 - static_cast<double>(step) / static_cast<double>(total)));
       const Tensor labels = batch->labels.to(device);
       const Tensor logits = (*net)(batch->images[0].to(device));
-      const Tensor loss = cross_entropy(logits, labels);
-      adam.zero_grad();
+      Tensor loss = cross_entropy(logits, labels);
+      // Label smoothing: the cross-entropy against 1 - e on the class and e / C on every class,
+      // (1 - e)·CE(y) + e·mean over classes of -log p.
+      if (spec.label_smoothing > 0)
+        loss = loss * (1 - spec.label_smoothing) - log_softmax(logits, 1).mean() * spec.label_smoothing;
+      optimizer->zero_grad();
       loss.backward();
-      adam.step();
+      optimizer->step();
       ++step;
       loss_sum += loss.item<float>();
       const std::vector<int64_t> predicted = logits.argmax(1).to(Device{}).to_vector<int64_t>();

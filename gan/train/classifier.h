@@ -28,7 +28,11 @@ struct ClassifierSpec {
   std::string network;  // the network and its version ("lenet-v1"): a cache of another is retrained
   int64_t channels = 1, side = 28, classes = 10;
   int64_t epochs = 2, batch = 128;
-  double lr = 1e-3;    // Adam's, decayed linearly to 0 over the run
+  double lr = 1e-3;    // decayed linearly to 0 over the run
+  // SGD with Nesterov momentum 0.9 and weight decay 5e-4, its lr warmed up over the first
+  // epoch; else Adam.
+  bool sgd = false;
+  double label_smoothing = 0;  // the target: 1 - label_smoothing on the class, the rest spread evenly
   bool augment = false;  // a black border of side/8, a random side x side crop, and horizontal flips
 };
 
