@@ -72,6 +72,7 @@ void for_each_field(TrainOptions& o, F&& f) {
   f("lambda_cycle", o.lambda_cycle);
   f("lambda_identity", o.lambda_identity);
   f("lambda_info", o.lambda_info);
+  f("instance_noise", o.instance_noise);
   f("pool_size", o.pool_size);
   f("decay_epochs", o.decay_epochs);
 }

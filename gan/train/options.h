@@ -51,6 +51,7 @@ struct TrainOptions {
   double lambda_l1 = 100;        // pix2pix
   double lambda_cycle = 10, lambda_identity = 0.5;  // CycleGAN (identity weight relative to cycle)
   double lambda_info = 1;        // InfoGAN
+  double instance_noise = 0;     // InfoGAN: std of the Gaussian noise added to every image D sees (0: none, the reference)
   int64_t pool_size = 50;        // CycleGAN's history of fakes
   int64_t decay_epochs = -1;     // pix2pix/CycleGAN: epochs of linear decay after the constant ones (-1: as many)
 };

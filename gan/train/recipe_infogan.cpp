@@ -3,6 +3,7 @@
 // information loss L_I = CE(category) + ½·Σ(c - μ)² (unit-variance Gaussian), averaged over
 // the batch. As the reference, D's optimizer (body, D head, Q head; lr 2e-4) minimises
 // adv_D + λ·L_I on the detached fakes, and G's (lr 1e-3) minimises adv_G + λ·L_I.
+// --instance-noise σ (not in the reference) adds N(0, σ²) to every image D and Q see.
 #include "gan/models/infogan.h"
 #include "gan/train/recipe_parts.h"
 #include "gan/train/recipes.h"
@@ -15,7 +16,10 @@ constexpr int64_t kSheetColumns = 10;  // noise vectors shared by a sheet's colu
 class InfoganRecipe : public GeneratorDiscriminatorRecipe<InfoganGenerator, InfoganDiscriminator> {
  public:
   InfoganRecipe(const TrainOptions& o, Device device)
-      : adversarial_(parse_loss(o.loss), o.label_smoothing), lambda_(o.lambda_info), g_first_(o.order == "g-first"),
+      : adversarial_(parse_loss(o.loss), o.label_smoothing),
+        lambda_(o.lambda_info),
+        instance_noise_(o.instance_noise),
+        g_first_(o.order == "g-first"),
         model_{.channels = o.channels, .image_size = o.image_size} {
     // G's lr is 5x D's: the paper's 1e-3 against 2e-4.
     set_networks(std::make_shared<InfoganGenerator>(model_), std::make_shared<InfoganDiscriminator>(model_), device, 5 * o.lr, o.lr);
@@ -34,8 +38,8 @@ class InfoganRecipe : public GeneratorDiscriminatorRecipe<InfoganGenerator, Info
       const Codes c = draw_codes(n, real.device());
       const Tensor fake = (*g_)(latent(c.noise, c.category, c.continuous)).detach();
       opt_d_->zero_grad();
-      const Tensor real_out = d_->d_logits(d_->features(real));
-      const Tensor fake_features = d_->features(fake);
+      const Tensor real_out = d_->d_logits(d_->features(noisy(real)));
+      const Tensor fake_features = d_->features(noisy(fake));
       const Tensor loss = adversarial_.real(real_out) + adversarial_.fake(d_->d_logits(fake_features)) +
                           info_loss(fake_features, c) * lambda_;
       loss.backward();
@@ -47,7 +51,7 @@ class InfoganRecipe : public GeneratorDiscriminatorRecipe<InfoganGenerator, Info
       const Codes c = draw_codes(n, real.device());
       opt_g_->zero_grad();
       FrozenGuard frozen({d_.get()});
-      const Tensor features = d_->features((*g_)(latent(c.noise, c.category, c.continuous)));
+      const Tensor features = d_->features(noisy((*g_)(latent(c.noise, c.category, c.continuous))));
       const Tensor out = d_->d_logits(features);
       const Tensor info = info_loss(features, c);
       const Tensor loss = adversarial_.fooled(out) + info * lambda_;
@@ -119,6 +123,12 @@ class InfoganRecipe : public GeneratorDiscriminatorRecipe<InfoganGenerator, Info
            mse_loss(q.continuous_means, c.continuous, Reduction::Sum) * (0.5 / static_cast<double>(features.size(0)));
   }
 
+  // --instance-noise: what D and Q see of an image. Detail below the noise cannot carry a code.
+  Tensor noisy(const Tensor& images) const {
+    if (instance_noise_ == 0) return images;
+    return images + randn(images.shape(), TensorOptions{}.with_device(images.device()), nullptr, 0, instance_noise_);
+  }
+
   Tensor latent(const Tensor& noise, const Tensor& category, const Tensor& continuous) const {
     return cat({noise, one_hot(category, model_.categories).to(DType::F32), continuous}, 1);
   }
@@ -129,6 +139,7 @@ class InfoganRecipe : public GeneratorDiscriminatorRecipe<InfoganGenerator, Info
 
   Adversarial adversarial_;
   double lambda_;
+  double instance_noise_;
   bool g_first_;
   InfoganOptions model_;
   Tensor fixed_noise_;

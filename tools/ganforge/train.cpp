@@ -74,6 +74,9 @@ std::vector<Flag> model_flags() {
       {"lambda-identity", Number{0, 1e6}, "X", "cyclegan: the identity loss's weight, relative to --lambda-cycle",
        format_number(d.lambda_identity)},
       {"lambda-info", Number{0, 1e6}, "X", "infogan: the mutual information loss's weight", format_number(d.lambda_info)},
+      {"instance-noise", Number{0, 2}, "SIGMA",
+       "infogan: Gaussian noise of std SIGMA on every image D and Q see, so G cannot hide its codes in invisible detail",
+       format_number(d.instance_noise)},
       {"pool-size", Integer{0, 100000}, "N", "cyclegan: generated images kept to show the discriminators; 0: none",
        std::to_string(d.pool_size)},
       {"decay-epochs", Integer{0, kMaxEpochs}, "N",
@@ -115,6 +118,7 @@ void apply_model_flags(const Args& args, gan::TrainOptions& o) {
   o.lambda_cycle = args.number("lambda-cycle", o.lambda_cycle);
   o.lambda_identity = args.number("lambda-identity", o.lambda_identity);
   o.lambda_info = args.number("lambda-info", o.lambda_info);
+  o.instance_noise = args.number("instance-noise", o.instance_noise);
   o.pool_size = args.integer("pool-size", o.pool_size);
   o.decay_epochs = args.integer("decay-epochs", o.decay_epochs);
 }

@@ -150,6 +150,7 @@ TEST(CliFlags, AUsageErrorIsOneLineAndExitStatus2) {
       {"train dcgan --lr nan", "--lr expects a number above 0; got 'nan'"},
       {"train dcgan --batch 0", "--batch expects an integer, at least 1; got '0'"},
       {"train dcgan --label-smoothing 0.7", "--label-smoothing expects a number from 0 to 0.5; got '0.7'"},
+      {"train infogan --instance-noise 3", "--instance-noise expects a number from 0 to 2; got '3'"},
       {"train dcgan --loss hinge", "--loss expects bce or lsgan; got 'hinge'"},
       {"train dcgan --steps 3 --steps 4", "--steps is given twice"},
       {"train dcgan --batch", "--batch needs a value: an integer, at least 1"},

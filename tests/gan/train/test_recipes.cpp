@@ -98,6 +98,21 @@ INSTANTIATE_TEST_SUITE_P(EveryModel, Recipes,
                          ::testing::Values(Arch::Gan, Arch::Dcgan, Arch::Cgan, Arch::Infogan, Arch::Pix2pix, Arch::Cyclegan),
                          [](const ::testing::TestParamInfo<Arch>& info) { return std::string(arch_name(info.param)); });
 
+// Without noise a step is a function of the seed; with it, the same seed gives another step.
+TEST(Recipes, InfoganInstanceNoiseEntersTheStep) {
+  auto loss_d = [](double sigma) {
+    TrainOptions o = small(Arch::Infogan);
+    o.instance_noise = sigma;
+    manual_seed(3);
+    data::Batch batch;
+    batch.images.push_back(rand({4, 1, 28, 28}, {}, nullptr, -1, 1));
+    std::unique_ptr<Recipe> recipe = make_recipe(o, Device{}, batch);
+    return recipe->train_step(batch).front().second;
+  };
+  EXPECT_EQ(loss_d(0), loss_d(0));
+  EXPECT_NE(loss_d(0.5), loss_d(0));
+}
+
 TEST(Recipes, SheetsHaveTheDocumentedLayout) {
   // cGAN: 10 x 10, one column per class; InfoGAN: one sheet per code, 10 x 10; DCGAN 8 x 8.
   auto cells = [](const data::Image& image, int side) { return std::pair{(image.width - 2) / (side + 2), (image.height - 2) / (side + 2)}; };
@@ -163,7 +178,9 @@ TEST(Options, ReferenceDefaults) {
   deep.image_size = 64;
   deep.depth = 8;
   expect_mentions(message_of<std::invalid_argument>([&] { resolve_options(deep); }), {"--depth 8", "--depth 6"});
+  cycle.instance_noise = 0.25;
   TrainOptions round_trip = options_from_json(options_to_json(cycle));
+  EXPECT_EQ(round_trip.instance_noise, 0.25);
   EXPECT_EQ(options_to_json(round_trip), options_to_json(cycle));
   expect_mentions(message_of<std::invalid_argument>([] { options_from_json(R"({"arch": "dcgan", "bogus": 1})"); }),
                   {"unknown keys", "'bogus'"});
