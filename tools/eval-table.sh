@@ -4,8 +4,9 @@
 # docs/results.md (model, data, steps, training time, device, every metric beside real data's
 # or the baselines), and the summary table between the markers <!-- results:begin --> and
 # <!-- results:end --> of the README, and refreshes the README's pictures in docs/ (the final
-# sample sheets and loss curves it shows) from the same runs. A run folder that already holds a finished run is scored again, not
-# retrained. Usage:
+# sample sheets and loss curves it shows) from the same runs. A run folder that already holds a
+# finished run is scored again, not retrained; a model whose run is not in DIR keeps its section
+# and row from the current table and README. Usage:
 #   tools/eval-table.sh [--runs DIR] [--table FILE] [--readme FILE] [--pictures DIR] [MODEL...]
 # MODEL: any of the names below (default: all); DIR: where the runs live (default runs/);
 # --table: default docs/results.md; --readme: default README.md; --pictures: default docs/
@@ -24,7 +25,7 @@ models=(
   "dcgan-cifar10|cifar10|dcgan --data cifar10 --image-size 32 --epochs 5"
   "gan-mnist|mnist|gan --data mnist --epochs 20"
   "cgan-mnist|mnist|cgan --data mnist --epochs 15"
-  "infogan-mnist|mnist|infogan --data mnist --epochs 3"
+  "infogan-mnist|mnist|infogan --data mnist --epochs 10 --instance-noise 0.1"
   "pix2pix-facades|facades|pix2pix --data facades --image-size 64 --ngf 32 --ndf 32 --epochs 30 --decay-epochs 10"
   "cyclegan-horse2zebra|horse2zebra|cyclegan --data horse2zebra --image-size 64 --ngf 16 --ndf 32 --epochs 12 --decay-epochs 4 --limit 500"
 )
@@ -107,11 +108,26 @@ lines = ["# Results: every model, scored by `ganforge eval`", "",
          "pix2pix and CycleGAN). The number in parentheses is real data's value (real training images in place of",
          "the generated ones; for label and code accuracy, the classifier's own test accuracy) or, for pix2pix and",
          "CycleGAN, the baselines. What each metric means: the README, \"How good is a run\".", ""]
+# What the current table and README say of each model, kept for models not run in this folder.
+old_sections, old_rows = {}, {}
+if os.path.exists(table):
+    for section in open(table).read().split("\n## ")[1:]:
+        old_sections[section.split("\n", 1)[0]] = ("## " + section.rstrip("\n")).split("\n") + [""]
+begin, end = "<!-- results:begin -->", "<!-- results:end -->"
+text = open(readme).read() if os.path.exists(readme) else ""
+if begin in text and end in text:
+    for row in text.split(begin, 1)[1].split(end, 1)[0].strip().split("\n")[2:]:
+        cells = [c.strip() for c in row.split("|")]
+        old_rows[(cells[1], cells[2])] = row
+
 for entry in models:
     name, data, flags = entry.split("|", 2)
     run = os.path.join(runs, name)
     path = os.path.join(run, "eval.json")
     if not os.path.exists(path):
+        lines += old_sections.get(name, [])
+        if (flags.split()[0], data) in old_rows:
+            summary.append(old_rows[(flags.split()[0], data)])
         continue
     report = json.load(open(path))
     seconds = int(open(os.path.join(run, "train_seconds")).read())
@@ -141,8 +157,6 @@ with open(tmp, "w") as f:
     f.write("\n".join(lines))
 os.replace(tmp, table)
 print(f"eval-table: wrote {table}")
-begin, end = "<!-- results:begin -->", "<!-- results:end -->"
-text = open(readme).read() if os.path.exists(readme) else ""
 if begin in text and end in text:
     head, rest = text.split(begin, 1)
     tail = rest.split(end, 1)[1]
