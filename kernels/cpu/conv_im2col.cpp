@@ -3,7 +3,7 @@
 //   fprop: Y_g [Co, G·P] = W [Co, K] · cols_g [K, G·P]
 //   dgrad: cols_g = Wᵀ · DY_g, then col2im adds every column back onto its window
 //   wgrad: dW += DY_g · cols_gᵀ
-// G is chosen so that a group has at least kMinColumns columns: DCGAN's deep layers have
+// G is chosen so that a group has about kMinColumns columns: DCGAN's deep layers have
 // 4x4 outputs, and a per-sample GEMM with 16 columns runs far below the GEMM's peak. The
 // columns are made and consumed a block of input channels at a time (channel_block), so
 // they stay in L2 between the GEMM and im2col / col2im. Products with a 1- or 3-channel
@@ -32,7 +32,14 @@ struct Geometry {
   int64_t n, ci, h, w, co, ho, wo, kh, kw;
   int64_t k() const { return ci * kh * kw; }
   int64_t positions() const { return ho * wo; }
-  int64_t group() const { return std::clamp<int64_t>((kMinColumns + positions() - 1) / std::max<int64_t>(positions(), 1), 1, std::max<int64_t>(n, 1)); }
+  // The groups that kMinColumns columns each make, evened out: 64 samples of 3x3 outputs make
+  // two groups of 32, not 57 and 7 (which left one of two threads nearly idle).
+  int64_t group() const {
+    const int64_t samples = std::max<int64_t>(n, 1);
+    const int64_t least = std::clamp<int64_t>((kMinColumns + positions() - 1) / std::max<int64_t>(positions(), 1), 1, samples);
+    const int64_t groups = (samples + least - 1) / least;
+    return (samples + groups - 1) / groups;
+  }
 };
 
 Geometry geometry(const ConvParams& p, const TensorDesc& in, const TensorDesc& weight, const TensorDesc& out) {
