@@ -175,6 +175,8 @@ TEST(TrainCli, ResumeContinuesBitExactly) {
   // CycleGAN: schedules, image pools and dropout-free generators across an epoch boundary.
   expect_resume_is_exact("cyclegan", tiny_unpaired().string(),
                          " --batch 1 --image-size 32 --ngf 4 --ndf 4 --blocks 1 --epochs 4 --pool-size 3", 8);
+  // InfoGAN: the instance noise comes from the run's generator too.
+  expect_resume_is_exact("infogan", tiny_mnist().string(), " --batch 8 --instance-noise 0.1", 2);
 }
 
 TEST(TrainCli, ANonFiniteLossStopsTrainingAndKeepsTheLastGoodCheckpoint) {
