@@ -26,6 +26,7 @@
 #include "kernels/cpu/map.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/vector_masked.h"
+#include "kernels/cpu/vector_transpose.h"
 #include "kernels/cpu/workspace.h"
 
 namespace ganforge::kernels {
@@ -39,6 +40,8 @@ constexpr int kTileRows = 3;  // a 64-byte vector is two ymm registers: 12 of 16
 
 template <class T>
 constexpr int64_t kTileCols = 2 * cpu::kVectorLanes<T>;
+
+static_assert(kTileRows <= cpu::kVectorLanes<double>, "pack_a transposes an A panel within one square block");
 
 constexpr int64_t kShallowDepth = 16;  // fewer steps of k than this: walk C along its rows (below)
 
@@ -61,8 +64,18 @@ void pack_a(int64_t m, int64_t depth, Strided<const T> a, T* packed) {
         for (int64_t i = 0; i < kTileRows; ++i) packed[p * kTileRows + i] = *a.at(i0 + i, p);
       continue;
     }
+    int64_t p0 = 0;
+    if (a.cols == 1 && rows == kTileRows) {  // rows contiguous in A: transpose lanes x lanes blocks
+      constexpr int64_t kLanes = cpu::kVectorLanes<T>;
+      for (; p0 + kLanes <= depth; p0 += kLanes) {
+        cpu::Vector64<T> block[kLanes] = {};
+        for (int64_t i = 0; i < kTileRows; ++i) __builtin_memcpy(&block[i], a.at(i0 + i, p0), sizeof(block[i]));
+        cpu::transpose_square<T>(block);
+        for (int64_t p = 0; p < kLanes; ++p) __builtin_memcpy(packed + (p0 + p) * kTileRows, &block[p], kTileRows * sizeof(T));
+      }
+    }
     for (int64_t i = 0; i < kTileRows; ++i)  // row by row, reading each row of A in order
-      for (int64_t p = 0; p < depth; ++p) packed[p * kTileRows + i] = i < rows ? *a.at(i0 + i, p) : T(0);
+      for (int64_t p = p0; p < depth; ++p) packed[p * kTileRows + i] = i < rows ? *a.at(i0 + i, p) : T(0);
   }
 }
 
@@ -77,8 +90,19 @@ void pack_b(int64_t depth, int64_t n, Strided<const T> b, T* packed) {
       for (int64_t p = 0; p < depth; ++p) std::copy_n(b.at(p, j0), NR, packed + p * NR);
       continue;
     }
+    int64_t p0 = 0;
+    if (b.rows == 1 && cols == NR) {  // columns contiguous in B: transpose lanes x lanes blocks
+      constexpr int64_t kLanes = cpu::kVectorLanes<T>;
+      for (; p0 + kLanes <= depth; p0 += kLanes)
+        for (int64_t half = 0; half < NR; half += kLanes) {
+          cpu::Vector64<T> block[kLanes];
+          for (int64_t j = 0; j < kLanes; ++j) __builtin_memcpy(&block[j], b.at(p0, j0 + half + j), sizeof(block[j]));
+          cpu::transpose_square<T>(block);
+          for (int64_t p = 0; p < kLanes; ++p) __builtin_memcpy(packed + (p0 + p) * NR + half, &block[p], sizeof(block[p]));
+        }
+    }
     for (int64_t j = 0; j < NR; ++j)  // column by column, reading each column of B in order
-      for (int64_t p = 0; p < depth; ++p) packed[p * NR + j] = j < cols ? *b.at(p, j0 + j) : T(0);
+      for (int64_t p = p0; p < depth; ++p) packed[p * NR + j] = j < cols ? *b.at(p, j0 + j) : T(0);
   }
 }
 
