@@ -9,8 +9,11 @@
 // they stay in L2 between the GEMM and im2col / col2im. Products with a 1- or 3-channel
 // side use the register-tiled small_gemm, in place on each sample when its maps are large;
 // kernels that cover the whole input (1x1 outputs) need no columns at all.
+// The weight is packed into the GEMM's panels once per call, not once per group, and dgrad
+// gathers each group's output gradient straight into them (cpu::PackedOperand).
 // Groups run in parallel with per-thread buffers; a single group lets the GEMM use the threads.
 #include <algorithm>
+#include <numeric>
 #include <stdexcept>
 #include <vector>
 
@@ -254,7 +257,7 @@ MatrixDesc matrix(const void* data, int64_t ld, bool transposed = false) {
 }
 
 template <class T>
-void gemm(int64_t m, int64_t n, int64_t k, MatrixDesc a, MatrixDesc b, MatrixDesc c, double beta) {
+GemmDesc gemm_desc(int64_t m, int64_t n, int64_t k, MatrixDesc a, MatrixDesc b, MatrixDesc c, double beta) {
   GemmDesc d;
   d.dtype = std::is_same_v<T, float> ? DType::F32 : DType::F64;
   d.m = m;
@@ -264,7 +267,38 @@ void gemm(int64_t m, int64_t n, int64_t k, MatrixDesc a, MatrixDesc b, MatrixDes
   d.b = b;
   d.c = c;
   d.beta = beta;
-  cpu::gemm_unbatched(d);
+  return d;
+}
+
+template <class T>
+void gemm(int64_t m, int64_t n, int64_t k, MatrixDesc a, MatrixDesc b, MatrixDesc c, double beta) {
+  cpu::gemm_unbatched(gemm_desc<T>(m, n, k, a, b, c, beta));
+}
+
+int64_t round_up(int64_t size, int64_t multiple) { return (size + multiple - 1) / multiple * multiple; }
+
+// The weight as the GEMM's A panels, packed once per call for every group of samples (each
+// group repacked it: 2-5% of a convolution), in the calling thread's workspace. For fprop, W
+// [Co, K] a block of `block` input channels at a time, each block's panels contiguous: panels
+// over all of K lie kGemmTileRows·K elements apart, and a GEMM walking 64 of them 128 KiB
+// apart (DCGAN's 256 -> 512 layer) evicts them from L2's sets. Block c0's panels start at c0·taps·rows_padded.
+template <class T>
+const T* packed_weight_blocks(const Geometry& g, const T* weight, int64_t block) {
+  const int64_t k = g.k(), taps = g.kh * g.kw, rows = round_up(g.co, cpu::kGemmTileRows);
+  T* panels = cpu::thread_workspace<T>(cpu::WorkspaceSlot::kPackedWeight, rows * k);
+  for (int64_t c0 = 0; c0 < g.ci; c0 += block)
+    cpu::pack_gemm_a<T>(g.co, (std::min(g.ci, c0 + block) - c0) * taps, matrix(weight + c0 * taps, k),
+                        panels + rows * c0 * taps);
+  return panels;
+}
+
+// For dgrad, Wᵀ [K, Co], whose blocks of rows are runs of whole panels.
+template <class T>
+cpu::PackedOperand<T> packed_weight_transposed(const Geometry& g, const T* weight) {
+  const int64_t k = g.k();
+  T* panels = cpu::thread_workspace<T>(cpu::WorkspaceSlot::kPackedWeight, round_up(k, cpu::kGemmTileRows) * g.co);
+  cpu::pack_gemm_a<T>(k, g.co, matrix(weight, k, true), panels);
+  return {panels, cpu::kGemmTileRows * g.co};
 }
 
 // The products with a 1- or 3-channel side go through small_gemm, the rest through the
@@ -324,6 +358,26 @@ void gather_group(const Geometry& g, const T* out_grad, int64_t first, int64_t s
     }
 }
 
+// The same matrix as the GEMM's B panels (PackedOperand: kGemmTileCols columns each, over
+// all Co rows), with the columns past samples·P zeroed.
+template <class T>
+void gather_group_panels(const Geometry& g, const T* out_grad, int64_t first, int64_t samples, T* panels) {
+  constexpr int64_t NR = cpu::kGemmTileCols<T>;
+  const int64_t positions = g.positions(), columns = samples * positions, panel_size = NR * g.co;
+  for (int64_t s = 0; s < samples; ++s)
+    for (int64_t c = 0; c < g.co; ++c) {
+      const T* src = out_grad + ((first + s) * g.co + c) * positions;
+      for (int64_t q = 0, j = s * positions; q < positions;) {  // runs of the row that fall in one panel
+        const int64_t lane = j % NR, run = std::min(NR - lane, positions - q);
+        std::copy_n(src + q, run, panels + j / NR * panel_size + c * NR + lane);
+        q += run;
+        j += run;
+      }
+    }
+  if (const int64_t lane = columns % NR; lane != 0)
+    for (int64_t c = 0; c < g.co; ++c) std::fill_n(panels + columns / NR * panel_size + c * NR + lane, NR - lane, T(0));
+}
+
 template <class T>
 void add_bias(const TensorDesc& bias, T* out, int64_t channels, int64_t positions) {
   if (!bias.present()) return;
@@ -363,6 +417,7 @@ void fprop(const Geometry& g, const T* in, const T* weight, const TensorDesc& bi
   const int64_t block = small ? g.ci : channel_block<T>(g, columns);
   const Unfolder<T> unfolder(g);
   const int64_t buffer_size = block * taps * columns + (one ? 0 : g.co * columns) + g.h * g.w;
+  const T* weight_panels = small ? nullptr : packed_weight_blocks(g, weight, block);
   for_each_group<T>(g, group, buffer_size, [&](int64_t first, int64_t samples, T* buffer) {
     T* cols = buffer;
     T* scratch = buffer + buffer_size - g.h * g.w;
@@ -380,8 +435,11 @@ void fprop(const Geometry& g, const T* in, const T* weight, const TensorDesc& bi
       if (small)  // a single block
         cpu::small_gemm<T>(g.co, samples * positions, k, weight, k, 1, cols, columns, product, columns);
       else
-        gemm<T>(g.co, samples * positions, (c1 - c0) * taps, matrix(weight + c0 * taps, k), matrix(cols, columns),
-                matrix(product, columns), c0 == 0 ? 0 : 1);
+        cpu::gemm_prepacked<T>(gemm_desc<T>(g.co, samples * positions, (c1 - c0) * taps, {}, matrix(cols, columns),
+                                            matrix(product, columns), c0 == 0 ? 0 : 1),
+                               {weight_panels + round_up(g.co, cpu::kGemmTileRows) * c0 * taps,
+                                cpu::kGemmTileRows * (c1 - c0) * taps},
+                               {});
     }
     for (int64_t s = 0; s < samples; ++s) {
       T* dst = out + (first + s) * g.co * positions;
@@ -407,9 +465,13 @@ void dgrad(const Geometry& g, const T* out_grad, const T* weight, const TensorDe
   const bool small = small_product(g), one = in_place(g);
   const int64_t k = g.k(), taps = g.kh * g.kw, positions = g.positions(), image = g.ci * g.h * g.w;
   const int64_t group = one ? 1 : g.group(), columns = group * positions;
-  const int64_t block = small ? g.ci : channel_block<T>(g, columns);
+  // a block's rows of Wᵀ start on a panel of the packed weight: whole panels of tile rows
+  const int64_t whole_panels = cpu::kGemmTileRows / std::gcd(taps, cpu::kGemmTileRows);
+  const int64_t block = small ? g.ci : std::min(g.ci, round_up(channel_block<T>(g, columns), whole_panels));
   const Unfolder<T> unfolder(g);
-  const int64_t buffer_size = block * taps * columns + (one ? 0 : g.co * columns) + g.h * g.w;
+  const int64_t gathered_size = small ? g.co * columns : g.co * round_up(columns, cpu::kGemmTileCols<T>);
+  const int64_t buffer_size = block * taps * columns + (one ? 0 : gathered_size) + g.h * g.w;
+  const cpu::PackedOperand<T> weight_panels = small ? cpu::PackedOperand<T>{} : packed_weight_transposed(g, weight);
   for_each_group<T>(g, group, buffer_size, [&](int64_t first, int64_t samples, T* buffer) {
     T* cols = buffer;
     T* scratch = buffer + buffer_size - g.h * g.w;
@@ -419,14 +481,21 @@ void dgrad(const Geometry& g, const T* out_grad, const T* weight, const TensorDe
       unfolder.fold(cols, positions, 0, in_grad + first * image, scratch, 0, g.ci);
     } else {
       T* gathered = buffer + block * taps * columns;
-      gather_group(g, out_grad, first, samples, columns, gathered);
+      if (small)
+        gather_group(g, out_grad, first, samples, columns, gathered);
+      else
+        gather_group_panels(g, out_grad, first, samples, gathered);
+      const cpu::PackedOperand<T> gathered_panels{gathered, cpu::kGemmTileCols<T> * g.co};
       for (int64_t c0 = 0; c0 < g.ci; c0 += block) {
         const int64_t c1 = std::min(g.ci, c0 + block);
         if (small)  // a single block
           cpu::small_gemm<T>(k, samples * positions, g.co, weight, 1, k, gathered, columns, cols, columns);
         else
-          gemm<T>((c1 - c0) * taps, samples * positions, g.co, matrix(weight + c0 * taps, k, true),
-                  matrix(gathered, columns), matrix(cols, columns), 0);
+          cpu::gemm_prepacked<T>(gemm_desc<T>((c1 - c0) * taps, samples * positions, g.co, {}, {},
+                                              matrix(cols, columns), 0),
+                                 {weight_panels.data + c0 * taps / cpu::kGemmTileRows * weight_panels.stride,
+                                  weight_panels.stride},
+                                 gathered_panels);
         for (int64_t s = 0; s < samples; ++s)
           unfolder.fold(cols, columns, s * positions, in_grad + (first + s) * image, scratch, c0, c1);
       }

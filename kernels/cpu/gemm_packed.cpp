@@ -32,14 +32,10 @@
 namespace ganforge::kernels {
 namespace {
 
-#if defined(__AVX512F__)
-constexpr int kTileRows = 8;  // 16 of the 32 zmm registers hold the tile
-#else
-constexpr int kTileRows = 3;  // a 64-byte vector is two ymm registers: 12 of 16 hold the tile
-#endif
+constexpr int kTileRows = static_cast<int>(cpu::kGemmTileRows);
 
 template <class T>
-constexpr int64_t kTileCols = 2 * cpu::kVectorLanes<T>;
+constexpr int64_t kTileCols = cpu::kGemmTileCols<T>;
 
 static_assert(kTileRows <= cpu::kVectorLanes<double>, "pack_a transposes an A panel within one square block");
 
@@ -54,10 +50,11 @@ struct Strided {
 };
 
 // Packs the m x depth block of A at `a` as panels of kTileRows rows: element (i, p) of
-// panel r lands at packed[r·kTileRows·depth + p·kTileRows + i]; rows past m are 0.
+// panel r lands at packed[r·panel_stride + p·kTileRows + i] (panel_stride >= kTileRows·depth);
+// rows past m are 0.
 template <class T>
-void pack_a(int64_t m, int64_t depth, Strided<const T> a, T* packed) {
-  for (int64_t i0 = 0; i0 < m; i0 += kTileRows, packed += kTileRows * depth) {
+void pack_a(int64_t m, int64_t depth, Strided<const T> a, T* packed, int64_t panel_stride) {
+  for (int64_t i0 = 0; i0 < m; i0 += kTileRows, packed += panel_stride) {
     const int64_t rows = std::min<int64_t>(kTileRows, m - i0);
     if (a.rows == 1 && rows == kTileRows) {  // a column of the panel is contiguous in A
       for (int64_t p = 0; p < depth; ++p)
@@ -218,28 +215,31 @@ bool gemm_short_side(int64_t m, int64_t n, int64_t k, T alpha, Strided<const T> 
   return true;
 }
 
-// C (m x n) = alpha·A (m x k)·B (k x n) + beta·C on this thread.
+// C (m x n) = alpha·A (m x k)·B (k x n) + beta·C on this thread, reading A or B from
+// `a_panels` / `b_panels` where given (then the product is computed as stated, on the tiles).
 template <class T>
 void gemm_serial(int64_t m, int64_t n, int64_t k, T alpha, Strided<const T> a, Strided<const T> b, T beta,
-                 Strided<T> c) {
+                 Strided<T> c, cpu::PackedOperand<T> a_panels = {}, cpu::PackedOperand<T> b_panels = {}) {
   constexpr int64_t MR = kTileRows, NR = kTileCols<T>;
   auto padded = [](int64_t size, int64_t tile) { return (size + tile - 1) / tile * tile; };
   const int64_t straight = padded(m, MR) * padded(n, NR), turned = padded(n, MR) * padded(m, NR);
+  const bool prepacked = a_panels.data != nullptr || b_panels.data != nullptr;
   // Compute Cᵀ = Bᵀ·Aᵀ instead for a row of C (then a GEMV), when Cᵀ pads its tiles less (a
   // 64 x 16 weight gradient fills half of them, its transpose all), or for a column-major C
   // (the tiles store rows).
-  if ((m == 1 && n != 1) || (n != 1 && turned < straight) || (turned == straight && c.cols != 1 && c.rows == 1))
+  if (!prepacked &&
+      ((m == 1 && n != 1) || (n != 1 && turned < straight) || (turned == straight && c.cols != 1 && c.rows == 1)))
     transpose_product(m, n, a, b, c);
   if (k == 0) {
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j) *c.at(i, j) = beta == T(0) ? T(0) : beta * *c.at(i, j);
     return;
   }
-  if (n == 1) {
+  if (!prepacked && n == 1) {
     gemv(m, k, alpha, a, b, beta, c);
     return;
   }
-  if (gemm_short_side(m, n, k, alpha, a, b, beta, c)) return;
+  if (!prepacked && gemm_short_side(m, n, k, alpha, a, b, beta, c)) return;
   const cpu::GemmBlocking& blocks = cpu::gemm_blocking(sizeof(T));
   const int64_t block_rows = blocks.rows, depth_max = std::min(blocks.depth, k),
                 block_cols = std::min(blocks.cols, (n + NR - 1) / NR * NR);
@@ -249,13 +249,18 @@ void gemm_serial(int64_t m, int64_t n, int64_t k, T alpha, Strided<const T> a, S
     const int64_t nc = std::min(block_cols, n - jc);
     for (int64_t pc = 0; pc < k; pc += depth_max) {
       const int64_t depth = std::min(depth_max, k - pc);
-      pack_b(depth, nc, Strided<const T>{b.at(pc, jc), b.rows, b.cols}, packed_b);
+      // panel r of this block starts at b_block + r·b_stride, step p of it at + p·NR
+      const T* b_block = b_panels.data ? b_panels.data + jc / NR * b_panels.stride + pc * NR : packed_b;
+      const int64_t b_stride = b_panels.data ? b_panels.stride : NR * depth;
+      if (!b_panels.data) pack_b(depth, nc, Strided<const T>{b.at(pc, jc), b.rows, b.cols}, packed_b);
       const TileUpdate<T> update{alpha, pc == 0 ? beta : T(1), pc > 0 || beta != T(0)};
       for (int64_t ic = 0; ic < m; ic += block_rows) {
         const int64_t mc = std::min(block_rows, m - ic);
-        pack_a(mc, depth, Strided<const T>{a.at(ic, pc), a.rows, a.cols}, packed_a);
+        const T* a_block = a_panels.data ? a_panels.data + ic / MR * a_panels.stride + pc * MR : packed_a;
+        const int64_t a_stride = a_panels.data ? a_panels.stride : MR * depth;
+        if (!a_panels.data) pack_a(mc, depth, Strided<const T>{a.at(ic, pc), a.rows, a.cols}, packed_a, a_stride);
         auto tile = [&](int64_t ir, int64_t jr) {
-          micro_kernel(depth, packed_a + ir * depth, packed_b + jr * depth,
+          micro_kernel(depth, a_block + ir / MR * a_stride, b_block + jr / NR * b_stride,
                        Strided<T>{c.at(ic + ir, jc + jr), c.rows, c.cols}, std::min<int64_t>(kTileRows, mc - ir),
                        std::min(NR, nc - jr), update);
         };
@@ -307,7 +312,7 @@ void gemm_one(const GemmDesc& g, int64_t batch) {
 // One product over the threads: each takes a slice of whole tiles of C's longer side (and
 // packs its own panels), so every element is computed the same way for any thread count.
 template <class T>
-void gemm_threaded(const GemmDesc& g) {
+void gemm_threaded(const GemmDesc& g, cpu::PackedOperand<T> a_panels = {}, cpu::PackedOperand<T> b_panels = {}) {
   const Strided<const T> a = operand<const T>(g.a, 0), b = operand<const T>(g.b, 0);
   const Strided<T> c = operand<T>(g.c, 0);
   const bool by_rows = g.m >= g.n;
@@ -316,12 +321,18 @@ void gemm_threaded(const GemmDesc& g) {
   cpu::parallel_for(tiles, flops_per_tile / 64, [&](int64_t begin, int64_t end) {
     const int64_t first = begin * tile, last = std::min(end * tile, by_rows ? g.m : g.n);
     const T alpha = static_cast<T>(g.alpha), beta = static_cast<T>(g.beta);
+    auto from = [&](cpu::PackedOperand<T> panels) {  // the panels of this slice's tiles
+      return panels.data ? cpu::PackedOperand<T>{panels.data + begin * panels.stride, panels.stride} : panels;
+    };
+    auto slice = [&](Strided<const T> x, int64_t i, int64_t j) {  // a packed operand may have no matrix
+      return x.data ? Strided<const T>{x.at(i, j), x.rows, x.cols} : x;
+    };
     if (by_rows)
-      gemm_serial<T>(last - first, g.n, g.k, alpha, {a.at(first, 0), a.rows, a.cols}, b, beta,
-                     {c.at(first, 0), c.rows, c.cols});
+      gemm_serial<T>(last - first, g.n, g.k, alpha, slice(a, first, 0), b, beta, {c.at(first, 0), c.rows, c.cols},
+                     from(a_panels), b_panels);
     else
-      gemm_serial<T>(g.m, last - first, g.k, alpha, a, {b.at(0, first), b.rows, b.cols}, beta,
-                     {c.at(0, first), c.rows, c.cols});
+      gemm_serial<T>(g.m, last - first, g.k, alpha, a, slice(b, 0, first), beta, {c.at(0, first), c.rows, c.cols},
+                     a_panels, from(b_panels));
   });
 }
 
@@ -377,6 +388,26 @@ const cpu::GemmBlocking& cpu::gemm_blocking(size_t element_bytes) {
   static const GemmBlocking four = derive(4), eight = derive(8);
   return element_bytes == 4 ? four : eight;
 }
+
+template <class T>
+void cpu::pack_gemm_a(int64_t m, int64_t k, const MatrixDesc& a, T* panels) {
+  pack_a(m, k, operand<const T>(a, 0), panels, kTileRows * k);
+}
+
+template <class T>
+void cpu::gemm_prepacked(const GemmDesc& g, PackedOperand<T> a, PackedOperand<T> b) {
+  const double flops = 2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k);
+  if (flops >= kFlopsPerExtraThread && cpu::max_threads() > 1 && !cpu::in_parallel_region())
+    gemm_threaded<T>(g, a, b);
+  else
+    gemm_serial<T>(g.m, g.n, g.k, static_cast<T>(g.alpha), operand<const T>(g.a, 0), operand<const T>(g.b, 0),
+                   static_cast<T>(g.beta), operand<T>(g.c, 0), a, b);
+}
+
+template void cpu::pack_gemm_a(int64_t, int64_t, const MatrixDesc&, float*);
+template void cpu::pack_gemm_a(int64_t, int64_t, const MatrixDesc&, double*);
+template void cpu::gemm_prepacked(const GemmDesc&, PackedOperand<float>, PackedOperand<float>);
+template void cpu::gemm_prepacked(const GemmDesc&, PackedOperand<double>, PackedOperand<double>);
 
 void cpu::gemm_unbatched(const GemmDesc& g) {
   dispatch_dtype(g.dtype, [&](auto zero) { gemm_unbatched_typed<decltype(zero)>(g); });

@@ -10,7 +10,7 @@
 namespace ganforge::kernels::cpu {
 
 // One buffer per slot and thread, so a routine that needs two buffers at once uses two slots.
-enum class WorkspaceSlot { kColumns, kPartialSum, kPackedA, kPackedB, kCount };
+enum class WorkspaceSlot { kColumns, kPartialSum, kPackedA, kPackedB, kPackedWeight, kCount };
 
 // At least `bytes` bytes, 64-byte aligned, contents unspecified; valid until this thread next
 // asks for the same slot.

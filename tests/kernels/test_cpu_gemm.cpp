@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kernels/backend.h"
@@ -127,6 +128,63 @@ TEST(CpuGemm, ShortSideProductsEqualPlainLoops) {
     expect_plain_loops<float>(DType::F32, 64, 784, 300, l, 2, 0.5, 1);
   }
   expect_plain_loops<float>(DType::F32, 64, 1024, 784, {false, true, false}, 1, 0, 2);  // threaded, by columns
+}
+
+// Operands packed once for many products (a convolution's weight, its gathered output gradient):
+// A from pack_gemm_a, B written into its panels by hand as the convolutions do, either or both
+// given packed, ragged against the tiles and across the cache blocks, on one and two threads.
+template <class T>
+void expect_prepacked_equals_plain_loops(DType dtype, int64_t m, int64_t k, int64_t n, bool pack_a, bool pack_b,
+                                         double beta, int threads) {
+  constexpr int64_t MR = kernels::cpu::kGemmTileRows, NR = kernels::cpu::kGemmTileCols<T>;
+  std::vector<T> a(static_cast<size_t>(m * k)), b(static_cast<size_t>(k * n)), c(static_cast<size_t>(m * n));
+  for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<T>(static_cast<int64_t>(i * 7 % 11) - 5);
+  for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<T>(static_cast<int64_t>(i * 5 % 7) - 3);
+  for (size_t i = 0; i < c.size(); ++i) c[i] = static_cast<T>(static_cast<int64_t>(i % 5) - 2);
+  std::vector<T> expected(c.size());
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      T sum = 0;
+      for (int64_t p = 0; p < k; ++p) sum += a[static_cast<size_t>(i * k + p)] * b[static_cast<size_t>(p * n + j)];
+      expected[static_cast<size_t>(i * n + j)] = sum + static_cast<T>(beta) * c[static_cast<size_t>(i * n + j)];
+    }
+  std::vector<T> a_panels(static_cast<size_t>((m + MR - 1) / MR * MR * k), T(-999));
+  std::vector<T> b_panels(static_cast<size_t>((n + NR - 1) / NR * NR * k), T(0));
+  kernels::cpu::pack_gemm_a<T>(m, k, matrix(a.data(), m, k, false), a_panels.data());
+  for (int64_t p = 0; p < k; ++p)
+    for (int64_t j = 0; j < n; ++j)
+      b_panels[static_cast<size_t>(j / NR * NR * k + p * NR + j % NR)] = b[static_cast<size_t>(p * n + j)];
+  kernels::GemmDesc g;
+  g.dtype = dtype;
+  g.m = m;
+  g.k = k;
+  g.n = n;
+  if (!pack_a) g.a = matrix(a.data(), m, k, false);  // a packed operand has no matrix
+  if (!pack_b) g.b = matrix(b.data(), k, n, false);
+  g.c = matrix(c.data(), m, n, false);
+  g.beta = beta;
+  const int before = kernels::cpu::max_threads();
+  kernels::cpu::set_max_threads(threads);
+  kernels::cpu::gemm_prepacked<T>(g, pack_a ? kernels::cpu::PackedOperand<T>{a_panels.data(), MR * k} : kernels::cpu::PackedOperand<T>{},
+                                  pack_b ? kernels::cpu::PackedOperand<T>{b_panels.data(), NR * k} : kernels::cpu::PackedOperand<T>{});
+  kernels::cpu::set_max_threads(before);
+  int64_t wrong = 0;
+  for (size_t e = 0; e < c.size(); ++e) wrong += c[e] != expected[e];
+  EXPECT_EQ(wrong, 0) << dtype_name(dtype) << " " << m << "x" << k << "x" << n << (pack_a ? " packed A" : "")
+                      << (pack_b ? " packed B" : "") << " beta " << beta << " on " << threads << " threads";
+}
+
+TEST(CpuGemm, PrepackedOperandsEqualPlainLoops) {
+  const kernels::cpu::GemmBlocking& f32 = kernels::cpu::gemm_blocking(4);
+  for (int threads : {1, 2})
+    for (auto [pack_a, pack_b] : {std::pair{true, false}, std::pair{false, true}, std::pair{true, true}}) {
+      expect_prepacked_equals_plain_loops<float>(DType::F32, f32.rows + 3, f32.depth + 3, f32.cols + 5, pack_a, pack_b,
+                                                 0, threads);
+      expect_prepacked_equals_plain_loops<float>(DType::F32, 1029, 100, 515, pack_a, pack_b, 1, threads);  // by rows
+      expect_prepacked_equals_plain_loops<float>(DType::F32, 61, 100, 70, pack_a, pack_b, 1, threads);
+      expect_prepacked_equals_plain_loops<double>(DType::F64, 37, 131, 1, pack_a, pack_b, 0.5, threads);  // one column
+      expect_prepacked_equals_plain_loops<double>(DType::F64, 1, 20, 517, pack_a, pack_b, 0, threads);    // one row
+    }
 }
 
 // A product of >= 1e8 flops splits its longer side of C over the threads, by whole tiles.
