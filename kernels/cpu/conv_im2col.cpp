@@ -110,19 +110,28 @@ class Unfolder {
   // several of the 4- and 8-wide output rows of DCGAN's deep layers.
   void unfold(const T* in, T* cols, int64_t ld, int64_t column, T* scratch, int64_t c_begin, int64_t c_end) const {
     const int64_t taps = g_.kh * g_.kw;
-    for (int64_t c = c_begin; c < c_end; ++c) {
-      const T* plane = in + c * g_.h * g_.w;
-      if (strided_) convert_phases<false>(plane, scratch);
-      const T* phases = strided_ ? scratch : plane;
-      T* channel = cols + (c - c_begin) * taps * ld + column;
-      const Term* term = unfold_terms_.data();
-      for (const Piece& piece : unfold_pieces_) {
-        cpu::Vector64<T> v = {};
-        for (const Term* end = term + piece.terms; term != end; ++term)
-          cpu::add_lanes(v, phases + term->source, term->lo, term->hi);
-        cpu::store_first(channel + piece.tap * ld + piece.offset, v, piece.count);
+    unfold_pieces(in, scratch, c_begin, c_end, [&](int64_t c, const Piece& piece, const cpu::Vector64<T>& v) {
+      cpu::store_first(cols + ((c - c_begin) * taps + piece.tap) * ld + column + piece.offset, v, piece.count);
+    });
+  }
+
+  // The same columns written as the GEMM's B panels (cpu::PackedOperand: kGemmTileCols columns
+  // each, `rows` rows, row 0 the first tap of channel c_begin), so the GEMM packs nothing:
+  // the implicit im2col of a direct convolution, one copy of the columns instead of two.
+  void unfold_panels(const T* in, T* panels, int64_t rows, int64_t column, T* scratch, int64_t c_begin,
+                     int64_t c_end) const {
+    constexpr int64_t NR = cpu::kGemmTileCols<T>;
+    const int64_t taps = g_.kh * g_.kw;
+    unfold_pieces(in, scratch, c_begin, c_end, [&](int64_t c, const Piece& piece, const cpu::Vector64<T>& v) {
+      const int64_t row = (c - c_begin) * taps + piece.tap, col = column + piece.offset, lane = col % NR;
+      T* dst = panels + col / NR * NR * rows + row * NR + lane;
+      if (lane + piece.count <= NR) {
+        cpu::store_first(dst, v, piece.count);
+      } else {  // the piece runs on into the next panel's row
+        cpu::store_first(dst, v, NR - lane);
+        cpu::store_lanes(dst + NR * rows - NR, v, NR - lane, piece.count);
       }
-    }
+    });
   }
 
   // The adjoint of unfold: sums columns [column, column + P) onto their windows and writes
@@ -149,6 +158,23 @@ class Unfolder {
   }
 
  private:
+  // Gathers every piece of channels [c_begin, c_end) of `in` and hands it to store(c, piece, v).
+  template <class Store>
+  void unfold_pieces(const T* in, T* scratch, int64_t c_begin, int64_t c_end, Store&& store) const {
+    for (int64_t c = c_begin; c < c_end; ++c) {
+      const T* plane = in + c * g_.h * g_.w;
+      if (strided_) convert_phases<false>(plane, scratch);
+      const T* phases = strided_ ? scratch : plane;
+      const Term* term = unfold_terms_.data();
+      for (const Piece& piece : unfold_pieces_) {
+        cpu::Vector64<T> v = {};
+        for (const Term* end = term + piece.terms; term != end; ++term)
+          cpu::add_lanes(v, phases + term->source, term->lo, term->hi);
+        store(c, piece, v);
+      }
+    }
+  }
+
   // Splits one H x W plane into its phase planes at `phases` (kMerge: the reverse).
   template <bool kMerge, class Image>
   void convert_phases(Image* plane, T* phases) const {
@@ -358,12 +384,20 @@ void gather_group(const Geometry& g, const T* out_grad, int64_t first, int64_t s
     }
 }
 
+// Zeroes the columns past `columns` of the last of the GEMM's B panels (`rows` rows each).
+template <class T>
+void zero_panel_padding(T* panels, int64_t rows, int64_t columns) {
+  constexpr int64_t NR = cpu::kGemmTileCols<T>;
+  if (const int64_t lane = columns % NR; lane != 0)
+    for (int64_t r = 0; r < rows; ++r) std::fill_n(panels + columns / NR * NR * rows + r * NR + lane, NR - lane, T(0));
+}
+
 // The same matrix as the GEMM's B panels (PackedOperand: kGemmTileCols columns each, over
 // all Co rows), with the columns past samples·P zeroed.
 template <class T>
 void gather_group_panels(const Geometry& g, const T* out_grad, int64_t first, int64_t samples, T* panels) {
   constexpr int64_t NR = cpu::kGemmTileCols<T>;
-  const int64_t positions = g.positions(), columns = samples * positions, panel_size = NR * g.co;
+  const int64_t positions = g.positions(), panel_size = NR * g.co;
   for (int64_t s = 0; s < samples; ++s)
     for (int64_t c = 0; c < g.co; ++c) {
       const T* src = out_grad + ((first + s) * g.co + c) * positions;
@@ -374,8 +408,7 @@ void gather_group_panels(const Geometry& g, const T* out_grad, int64_t first, in
         j += run;
       }
     }
-  if (const int64_t lane = columns % NR; lane != 0)
-    for (int64_t c = 0; c < g.co; ++c) std::fill_n(panels + columns / NR * panel_size + c * NR + lane, NR - lane, T(0));
+  zero_panel_padding(panels, g.co, samples * positions);
 }
 
 template <class T>
@@ -416,7 +449,9 @@ void fprop(const Geometry& g, const T* in, const T* weight, const TensorDesc& bi
   const int64_t group = one ? 1 : g.group(), columns = group * positions;
   const int64_t block = small ? g.ci : channel_block<T>(g, columns);
   const Unfolder<T> unfolder(g);
-  const int64_t buffer_size = block * taps * columns + (one ? 0 : g.co * columns) + g.h * g.w;
+  // the packed GEMM's columns are its B panels, padded to whole panels
+  const int64_t padded_columns = small ? columns : round_up(columns, cpu::kGemmTileCols<T>);
+  const int64_t buffer_size = block * taps * padded_columns + (one ? 0 : g.co * columns) + g.h * g.w;
   const T* weight_panels = small ? nullptr : packed_weight_blocks(g, weight, block);
   for_each_group<T>(g, group, buffer_size, [&](int64_t first, int64_t samples, T* buffer) {
     T* cols = buffer;
@@ -427,19 +462,22 @@ void fprop(const Geometry& g, const T* in, const T* weight, const TensorDesc& bi
       add_bias(bias, out + first * g.co * positions, g.co, positions);
       return;
     }
-    T* product = buffer + block * taps * columns;
+    T* product = buffer + block * taps * padded_columns;
     for (int64_t c0 = 0; c0 < g.ci; c0 += block) {
-      const int64_t c1 = std::min(g.ci, c0 + block);
-      for (int64_t s = 0; s < samples; ++s)
-        unfolder.unfold(in + (first + s) * image, cols, columns, s * positions, scratch, c0, c1);
-      if (small)  // a single block
+      const int64_t c1 = std::min(g.ci, c0 + block), rows = (c1 - c0) * taps;
+      if (small) {  // a single block
+        for (int64_t s = 0; s < samples; ++s)
+          unfolder.unfold(in + (first + s) * image, cols, columns, s * positions, scratch, c0, c1);
         cpu::small_gemm<T>(g.co, samples * positions, k, weight, k, 1, cols, columns, product, columns);
-      else
-        cpu::gemm_prepacked<T>(gemm_desc<T>(g.co, samples * positions, (c1 - c0) * taps, {}, matrix(cols, columns),
-                                            matrix(product, columns), c0 == 0 ? 0 : 1),
-                               {weight_panels + round_up(g.co, cpu::kGemmTileRows) * c0 * taps,
-                                cpu::kGemmTileRows * (c1 - c0) * taps},
-                               {});
+        continue;
+      }
+      for (int64_t s = 0; s < samples; ++s)
+        unfolder.unfold_panels(in + (first + s) * image, cols, rows, s * positions, scratch, c0, c1);
+      zero_panel_padding(cols, rows, samples * positions);
+      cpu::gemm_prepacked<T>(gemm_desc<T>(g.co, samples * positions, rows, {}, {}, matrix(product, columns),
+                                          c0 == 0 ? 0 : 1),
+                             {weight_panels + round_up(g.co, cpu::kGemmTileRows) * c0 * taps, cpu::kGemmTileRows * rows},
+                             {cols, cpu::kGemmTileCols<T> * rows});
     }
     for (int64_t s = 0; s < samples; ++s) {
       T* dst = out + (first + s) * g.co * positions;

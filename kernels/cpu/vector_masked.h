@@ -85,4 +85,18 @@ inline void store_first(T* p, const Vector64<T>& v, int64_t count) {
 #endif
 }
 
+// Stores lanes [lo, hi) (0 <= lo <= hi <= lanes) of v at p + lo, .., p + hi - 1.
+template <class T>
+inline void store_lanes(T* p, const Vector64<T>& v, int64_t lo, int64_t hi) {
+#if defined(__AVX512F__)
+  const unsigned mask = ((1u << hi) - 1) & ~((1u << lo) - 1);
+  if constexpr (std::is_same_v<T, float>)
+    _mm512_mask_storeu_ps(p, static_cast<__mmask16>(mask), (__m512)v);
+  else
+    _mm512_mask_storeu_pd(p, static_cast<__mmask8>(mask), (__m512d)v);
+#else
+  std::memcpy(p + lo, reinterpret_cast<const T*>(&v) + lo, static_cast<size_t>(hi - lo) * sizeof(T));
+#endif
+}
+
 }  // namespace ganforge::kernels::cpu
