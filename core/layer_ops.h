@@ -51,6 +51,14 @@ Tensor embedding(const Tensor& indices, const Tensor& weight);
 // Training on one value per channel is an error, as in PyTorch.
 Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
                   const Tensor& running_var, bool training, double momentum = 0.1, double eps = 1e-5);
+// relu(batch_norm(...)) and leaky_relu(batch_norm(...), negative_slope >= 0): the same values,
+// but in training one primitive each way (batch_norm_act_*), one pass over memory fewer
+// forward and back, and the normalised values are not kept for the backward.
+Tensor batch_norm_relu(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
+                       const Tensor& running_var, bool training, double momentum = 0.1, double eps = 1e-5);
+Tensor batch_norm_leaky_relu(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
+                             const Tensor& running_var, bool training, double momentum, double eps,
+                             double negative_slope);
 // Per-sample, per-channel normalisation of [N, C, H, W] (batch norm over N·C channels);
 // no running statistics; gamma / beta [C] optional.
 Tensor instance_norm(const Tensor& x, const Tensor& gamma = Tensor(), const Tensor& beta = Tensor(),

@@ -26,6 +26,7 @@ const Names& names() {
 #define GANFORGE_ADD_NAMES(primitive, ops, ...) add<ops>(n, #primitive);
     GANFORGE_PRIMITIVES(GANFORGE_ADD_NAMES)
     GANFORGE_COMPOSED_PRIMITIVES(GANFORGE_ADD_NAMES)
+    GANFORGE_FUSED_PRIMITIVES(GANFORGE_ADD_NAMES)
 #undef GANFORGE_ADD_NAMES
     return n;
   }();

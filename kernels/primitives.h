@@ -266,6 +266,26 @@ struct NoOps {};
   X(sgd_step_multi, NoOps, (const SgdParams& p, std::span<const SgdTensors> tensors),         \
     (p, tensors))
 
+// A layer fused with the activation that follows it, one pass over memory instead of two (the
+// activation's op and parameter come first, as in activation_forward). The default body runs
+// the two primitives through a buffer; the cpu backend fuses them (kernels/cpu/norm.cpp).
+// The backward reads y = act(bn(x)), not bn(x): it holds for ReLU, LeakyReLU with a slope
+// >= 0 (y > 0 exactly when its input is), ELU, Tanh and Sigmoid, whose derivatives are written
+// in y or in the sign of y.
+#define GANFORGE_FUSED_PRIMITIVES(X)                                                                                  \
+  /* y = act(batch_norm_forward_train(x)), with the same statistics written. */                                       \
+  X(batch_norm_act_forward_train, NoOps,                                                                              \
+    (ActivationOp op, double alpha, const TensorDesc& x, const TensorDesc& gamma, const TensorDesc& beta,             \
+     const TensorDesc& running_mean, const TensorDesc& running_var, double momentum, double eps, const TensorDesc& y, \
+     const TensorDesc& save_mean, const TensorDesc& save_invstd),                                                     \
+    (op, alpha, x, gamma, beta, running_mean, running_var, momentum, eps, y, save_mean, save_invstd))                 \
+  /* batch_norm_backward of dy·act' from dy and that y. */                                                            \
+  X(batch_norm_act_backward, NoOps,                                                                                   \
+    (ActivationOp op, double alpha, const TensorDesc& dy, const TensorDesc& y, const TensorDesc& x,                   \
+     const TensorDesc& gamma, const TensorDesc& save_mean, const TensorDesc& save_invstd, const TensorDesc& dx,       \
+     const TensorDesc& dgamma, const TensorDesc& dbeta),                                                              \
+    (op, alpha, dy, y, x, gamma, save_mean, save_invstd, dx, dgamma, dbeta))
+
 // Inside a backend class: `GANFORGE_PRIMITIVES(GANFORGE_DECLARE_OVERRIDE)` declares them all,
 // so a backend that lacks a definition does not link.
 #define GANFORGE_DECLARE_OVERRIDE(primitive, ops, parameters, arguments) void primitive parameters override;

@@ -118,6 +118,7 @@ void count_primitives_on_this_thread(PrimitiveCounts* counts) { t_counts = count
   }
 GANFORGE_PRIMITIVES(GANFORGE_COUNTED)
 GANFORGE_COMPOSED_PRIMITIVES(GANFORGE_COUNTED)
+GANFORGE_FUSED_PRIMITIVES(GANFORGE_COUNTED)
 #undef GANFORGE_COUNTED
 
 ProfilingBackend& profiling_backend(Backend& inner) {

@@ -43,6 +43,8 @@ Tensor Module::forward(const Tensor&) {
   throw std::logic_error(type_name() + " is not called with one tensor; use its own call operator");
 }
 
+bool Module::recording_summary() { return recorder != nullptr; }
+
 Tensor Module::operator()(const Tensor& input) {
   if (!recorder) return forward(input);
   auto it = recorder->names.find(this);

@@ -34,6 +34,8 @@ class Module : public std::enable_shared_from_this<Module> {
   virtual Tensor forward(const Tensor& input);
   // Runs forward(); while a summary is being recorded it also notes this module's output.
   Tensor operator()(const Tensor& input);
+  // Whether summary() is recording on this thread (containers then call each module on its own).
+  static bool recording_summary();
 
   // "Conv2d", "Sequential", ...
   virtual std::string type_name() const = 0;

@@ -35,19 +35,39 @@ BatchNorm::BatchNorm(int64_t c, BatchNormOptions o, const TensorOptions& t) : nu
   }
 }
 
-Tensor BatchNorm::forward(const Tensor& x) {
+template <class Normalise>
+Tensor BatchNorm::forward_with(const Tensor& x, Normalise&& normalise) {
   check_input(x);
   const bool use_batch_stats = is_training() || !options.track_running_stats;
   const bool update = is_training() && options.track_running_stats;
   double momentum = options.momentum.value_or(0);
   if (update && !options.momentum) momentum = 1.0 / static_cast<double>(num_batches_tracked.item<int64_t>() + 1);
   // Running statistics exist only when tracked: updated in training, used in eval.
-  Tensor y = batch_norm(x, weight, bias, running_mean, running_var, use_batch_stats, momentum, options.eps);
+  Tensor y = normalise(use_batch_stats, momentum);
   if (update) {  // counted only once the batch was accepted
     NoGradGuard no_grad;
     num_batches_tracked.add_(ones_like(num_batches_tracked));
   }
   return y;
+}
+
+Tensor BatchNorm::forward(const Tensor& x) {
+  return forward_with(x, [&](bool batch_stats, double momentum) {
+    return batch_norm(x, weight, bias, running_mean, running_var, batch_stats, momentum, options.eps);
+  });
+}
+
+Tensor BatchNorm::forward_relu(const Tensor& x) {
+  return forward_with(x, [&](bool batch_stats, double momentum) {
+    return batch_norm_relu(x, weight, bias, running_mean, running_var, batch_stats, momentum, options.eps);
+  });
+}
+
+Tensor BatchNorm::forward_leaky_relu(const Tensor& x, double negative_slope) {
+  return forward_with(x, [&](bool batch_stats, double momentum) {
+    return batch_norm_leaky_relu(x, weight, bias, running_mean, running_var, batch_stats, momentum, options.eps,
+                                 negative_slope);
+  });
 }
 
 std::string BatchNorm::extra_repr() const {

@@ -21,6 +21,11 @@ struct BatchNormOptions {
 class BatchNorm : public Module {
  public:
   Tensor forward(const Tensor& x) override;
+  // forward, then ReLU or LeakyReLU (negative_slope >= 0), fused in training into one primitive
+  // each way (core's batch_norm_relu / batch_norm_leaky_relu); Sequential calls these for a
+  // batch norm followed by such an activation.
+  Tensor forward_relu(const Tensor& x);
+  Tensor forward_leaky_relu(const Tensor& x, double negative_slope);
   std::string extra_repr() const override;
 
   const int64_t num_features;
@@ -30,6 +35,9 @@ class BatchNorm : public Module {
 
  protected:
   BatchNorm(int64_t num_features, BatchNormOptions options, const TensorOptions& tensor_options);
+  // Checks x, runs normalise(use_batch_stats, momentum) and counts the batch.
+  template <class Normalise>
+  Tensor forward_with(const Tensor& x, Normalise&& normalise);
   // Throws unless x has one of the shapes this layer accepts.
   virtual void check_input(const Tensor& x) const = 0;
 };

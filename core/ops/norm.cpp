@@ -11,6 +11,9 @@
 #include "core/ops.h"
 
 namespace ganforge {
+
+using kernels::ActivationOp;
+
 namespace {
 
 
@@ -43,6 +46,12 @@ void check_channel_vector(const char* op, const char* what, const Tensor& t, con
 // Per-channel factor [C] seen as [1, C, 1] against x [N, C, S].
 Tensor per_channel(const Tensor& v) { return v.reshape({1, v.size(0), 1}); }
 
+// The activation fused after a batch norm: its op and parameter.
+struct FusedActivation {
+  ActivationOp op;
+  double alpha;
+};
+
 // Training-mode normalisation of x3 [N, C, S] with the batch statistics.
 Tensor normalise_with_batch_stats(const char* op, const Tensor& x3, const Tensor& gamma, const Tensor& beta,
                                   const Tensor& running_mean, const Tensor& running_var, double momentum, double eps) {
@@ -66,6 +75,36 @@ Tensor normalise_with_batch_stats(const char* op, const Tensor& x3, const Tensor
                                                 describe(ctx[3]), describe_optional(dx), describe_optional(dgamma), describe_optional(dbeta));
     return {dx, dgamma, dbeta};
   });
+  return y;
+}
+
+// The same followed by an activation, as one primitive each way: y = act(x̂·γ + β), and the
+// backward is batch norm's of dy·act', with act' read from y (kernels/primitives.h).
+Tensor normalise_activate_with_batch_stats(const Tensor& x3, const Tensor& gamma, const Tensor& beta,
+                                           const Tensor& running_mean, const Tensor& running_var, double momentum,
+                                           double eps, FusedActivation act) {
+  const int64_t channels = x3.size(1);
+  Tensor y = empty(x3.shape(), like(x3));
+  Tensor mean = empty({channels}, like(x3)), invstd = empty({channels}, like(x3));
+  backend_for(x3.device()).batch_norm_act_forward_train(act.op, act.alpha, describe(x3), describe_optional(gamma),
+                                                        describe_optional(beta), describe_optional(running_mean),
+                                                        describe_optional(running_var), momentum, eps, describe(y),
+                                                        describe(mean), describe(invstd));
+  for (const Tensor& r : {running_mean, running_var})
+    if (r.defined()) r.storage()->bump_version();
+  record("batch_norm_activation", {x3, gamma, beta}, y, {x3, gamma, mean, invstd, y.detach()},
+         [act](const Tensor& g, const BackwardContext& ctx) -> std::vector<Tensor> {
+           const Tensor& x = ctx[0];
+           Tensor dy = g.contiguous();
+           Tensor dx = ctx.needs(0) ? empty(x.shape(), like(x)) : Tensor();
+           Tensor dgamma = ctx.needs(1) ? empty({x.size(1)}, like(x)) : Tensor();
+           Tensor dbeta = ctx.needs(2) ? empty({x.size(1)}, like(x)) : Tensor();
+           backend_for(x.device()).batch_norm_act_backward(act.op, act.alpha, describe(dy), describe(ctx[4]), describe(x),
+                                                           describe_optional(ctx[1]), describe(ctx[2]), describe(ctx[3]),
+                                                           describe_optional(dx), describe_optional(dgamma),
+                                                           describe_optional(dbeta));
+           return {dx, dgamma, dbeta};
+         });
   return y;
 }
 
@@ -96,8 +135,12 @@ Tensor normalise_with_running_stats(const Tensor& x3, const Tensor& gamma, const
 
 }  // namespace
 
-Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
-                  const Tensor& running_var, bool training, double momentum, double eps) {
+namespace {
+
+// batch_norm, followed in training mode by `act` in the same primitives when it is given.
+Tensor batch_norm_then(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
+                       const Tensor& running_var, bool training, double momentum, double eps,
+                       const FusedActivation* act) {
   const char* op = "batch_norm";
   check_input(op, x, 2, "[N, C], [N, C, L] or [N, C, H, W]");
   const int64_t channels = x.size(1);
@@ -116,13 +159,38 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
     if (values <= 1)
       throw std::invalid_argument("batch_norm: Expected more than 1 value per channel when training, got input of shape " +
                                   shape_str(x.shape()));
-    y = normalise_with_batch_stats(op, x3, g, b, running_mean, running_var, momentum, eps);
+    y = act ? normalise_activate_with_batch_stats(x3, g, b, running_mean, running_var, momentum, eps, *act)
+            : normalise_with_batch_stats(op, x3, g, b, running_mean, running_var, momentum, eps);
   } else {
     if (!running_mean.defined())
       throw std::invalid_argument("batch_norm: eval mode (training = false) needs running_mean and running_var");
     y = normalise_with_running_stats(x3, g, b, running_mean, running_var, eps);
+    if (act) y = act->op == ActivationOp::Relu ? relu(y) : leaky_relu(y, act->alpha);
   }
   return y.reshape(x.shape());
+}
+
+}  // namespace
+
+Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
+                  const Tensor& running_var, bool training, double momentum, double eps) {
+  return batch_norm_then(x, gamma, beta, running_mean, running_var, training, momentum, eps, nullptr);
+}
+
+Tensor batch_norm_relu(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
+                       const Tensor& running_var, bool training, double momentum, double eps) {
+  const FusedActivation act{ActivationOp::Relu, 0};
+  return batch_norm_then(x, gamma, beta, running_mean, running_var, training, momentum, eps, &act);
+}
+
+Tensor batch_norm_leaky_relu(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
+                             const Tensor& running_var, bool training, double momentum, double eps,
+                             double negative_slope) {
+  if (!(negative_slope >= 0))
+    throw std::invalid_argument("batch_norm_leaky_relu: negative_slope must be >= 0 (the backward reads the sign of "
+                                "the output); got " + std::to_string(negative_slope));
+  const FusedActivation act{ActivationOp::LeakyRelu, negative_slope};
+  return batch_norm_then(x, gamma, beta, running_mean, running_var, training, momentum, eps, &act);
 }
 
 Tensor instance_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps) {

@@ -12,6 +12,7 @@ class CpuBackend : public HostBackend {  // onednn derives from it
  public:
   const char* name() const override { return "cpu"; }
   GANFORGE_PRIMITIVES(GANFORGE_DECLARE_OVERRIDE)
+  GANFORGE_FUSED_PRIMITIVES(GANFORGE_DECLARE_OVERRIDE)
 };
 
 }  // namespace ganforge::kernels

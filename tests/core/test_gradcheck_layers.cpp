@@ -61,6 +61,25 @@ TEST_P(GradcheckLayers, BatchNormEval) {
   EXPECT_GRADCHECK(f, {normal({1, 3}, gen), uniform({3}, gen, 0.5, 1.5), normal({3}, gen)});  // eval allows batch 1
 }
 
+// Batch norm fused with the activation after it (one primitive each way in training).
+TEST_P(GradcheckLayers, BatchNormFusedWithReluAndLeakyRelu) {
+  KernelsGuard guard(GetParam());
+  Generator gen(11);
+  Tensor running_mean = zeros({5}, kF64), running_var = ones({5}, kF64);
+  auto relu_affine = [](const Inputs& in) { return batch_norm_relu(in[0], in[1], in[2], Tensor(), Tensor(), true); };
+  EXPECT_GRADCHECK(relu_affine, {normal({3, 4, 2, 3}, gen), uniform({4}, gen, 0.5, 1.5), normal({4}, gen)});
+  auto relu_plain = [](const Inputs& in) { return batch_norm_relu(in[0], Tensor(), Tensor(), Tensor(), Tensor(), true); };
+  EXPECT_GRADCHECK(relu_plain, {normal({4, 3, 2, 2}, gen)});
+  auto leaky = [&](const Inputs& in) {
+    return batch_norm_leaky_relu(in[0], in[1], in[2], running_mean, running_var, true, 0.1, 0.8, 0.2);
+  };
+  EXPECT_GRADCHECK(leaky, {normal({7, 5}, gen), uniform({5}, gen, 0.5, 1.5), normal({5}, gen)});  // [N, C]: along rows
+  auto leaky_eval = [&](const Inputs& in) {
+    return batch_norm_leaky_relu(in[0], in[1], in[2], running_mean, running_var, false, 0.1, 1e-5, 0.2);
+  };
+  EXPECT_GRADCHECK(leaky_eval, {normal({2, 5, 2, 2}, gen), uniform({5}, gen, 0.5, 1.5), normal({5}, gen)});
+}
+
 TEST_P(GradcheckLayers, InstanceNorm) {
   KernelsGuard guard(GetParam());
   Generator gen(5);

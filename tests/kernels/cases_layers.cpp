@@ -154,6 +154,61 @@ std::vector<Case> batch_norm_cases() {
   return cases;
 }
 
+// Batch norm fused with ReLU or LeakyReLU (batch_norm_act_*): the same operands as batch norm's
+// (the backward also reads y = act(bn(x)), second). ReLU and LeakyReLU with slope 0.25 (exact in
+// f32) are 1-Lipschitz, so batch norm's magnitudes bound the forward; the backward is batch
+// norm's of dy·act'(y), whose magnitudes follow from |dy·act'(y)|.
+std::vector<Case> batch_norm_activation_cases() {
+  const std::vector<Shape> shapes = {{1, 3, 5, 7}, {64, 33}, {3, 2, 19, 23}, {16, 64, 16, 16}, {64, 1024}};
+  struct Act {
+    ActivationOp op;
+    double alpha;
+    const char* label;
+  };
+  std::vector<Case> cases;
+  for (const Shape& x : shapes)
+    for (Act act : {Act{ActivationOp::Relu, 0, " relu"}, Act{ActivationOp::LeakyRelu, 0.25, " leaky_relu 0.25"}}) {
+      const Shape c = {x[1]};
+      const int64_t m = per_channel(x);
+      for (bool affine_running : {true, false}) {
+        Case f;
+        f.primitive = "batch_norm_act_forward_train";
+        f.label = describe_shape(x, DType::F32, Layout::Contiguous) + act.label + (affine_running ? " affine running" : "");
+        f.operands = {in(x, DType::F32),    in(c, DType::F32), in(c, DType::F32), inout(c, DType::F32),
+                      inout(c, DType::F32, Fill::Positive), out(x, DType::F32), out(c, DType::F32), out(c, DType::F32)};
+        f.reduction_length = m;
+        f.terms_magnitude = [x, affine_running](const auto& v) { return bn_train_magnitude(x, affine_running, affine_running, v); };
+        f.run = [act, affine_running](kernels::Backend& b, const Descs& d) {
+          b.batch_norm_act_forward_train(act.op, act.alpha, d[0], affine_running ? d[1] : absent,
+                                         affine_running ? d[2] : absent, affine_running ? d[3] : absent,
+                                         affine_running ? d[4] : absent, 0.1, 1e-5, d[5], d[6], d[7]);
+        };
+        cases.push_back(f);
+      }
+      for (bool all : {true, false}) {
+        Case g;
+        g.primitive = "batch_norm_act_backward";
+        g.label = describe_shape(x, DType::F32, Layout::Contiguous) + act.label + (all ? "" : " dx only");
+        g.operands = {in(x, DType::F32), in(x, DType::F32), in(x, DType::F32), in(c, DType::F32), in(c, DType::F32),
+                      in(c, DType::F32, Fill::Positive), out(x, DType::F32), out(c, DType::F32), out(c, DType::F32)};
+        g.reduction_length = m;
+        g.terms_magnitude = [x, act](const auto& v) {
+          std::vector<std::vector<double>> plain = {v[0], v[2], v[3], v[4], v[5], v[6], v[7], v[8]};
+          for (size_t i = 0; i < plain[0].size(); ++i) plain[0][i] *= v[1][i] > 0 ? 1.0 : act.alpha;
+          std::vector<std::vector<double>> m = bn_backward_magnitude(x, true, plain);
+          m.insert(m.begin() + 1, std::vector<double>{});  // y
+          return m;
+        };
+        g.run = [act, all](kernels::Backend& b, const Descs& d) {
+          b.batch_norm_act_backward(act.op, act.alpha, d[0], d[1], d[2], d[3], d[4], d[5], d[6], all ? d[7] : absent,
+                                    all ? d[8] : absent);
+        };
+        cases.push_back(g);
+      }
+    }
+  return cases;
+}
+
 // ---------------------------------------------------------------------------- activations
 
 struct Variant {
@@ -515,7 +570,7 @@ std::vector<Case> multi_tensor_optimizer_cases() {
 
 std::vector<Case> layer_cases() {
   std::vector<Case> cases;
-  for (auto&& group : {batch_norm_cases(), activation_cases(), softmax_cases(), resample_cases(), loss_cases(), optimizer_cases(),
+  for (auto&& group : {batch_norm_cases(), batch_norm_activation_cases(), activation_cases(), softmax_cases(), resample_cases(), loss_cases(), optimizer_cases(),
                         multi_tensor_optimizer_cases()})
     cases.insert(cases.end(), group.begin(), group.end());
   return cases;

@@ -253,6 +253,50 @@ TEST(Init, FansGainsAndDistributions) {
   EXPECT_TRUE(net->parameters()[0].requires_grad());
 }
 
+// Sequential runs a batch norm and the ReLU / LeakyReLU after it as one fused layer: the same
+// outputs, gradients and running statistics, bit for bit, as running each module on its own.
+TEST(Sequential, FusesBatchNormWithTheActivationAfterItBitForBit) {
+  auto build = [] {
+    manual_seed(7);
+    return make<Sequential>(std::initializer_list<std::shared_ptr<Module>>{
+        make<Conv2d>(3, 8, 3), make<BatchNorm2d>(8), make<LeakyReLU>(0.2), make<Conv2d>(8, 4, 3), make<BatchNorm2d>(4),
+        make<ReLU>(), make<Flatten>(), make<Linear>(4 * 4 * 4, 6), make<BatchNorm1d>(6), make<LeakyReLU>(0.2)});
+  };
+  auto fused = build(), separate = build();
+  Generator gen(3);
+  const Tensor x = randn({5, 3, 8, 8}, {}, &gen);
+  for (int step = 0; step < 2; ++step) {  // the second step normalises with updated running statistics in eval
+    if (step == 1) {
+      fused->eval();
+      separate->eval();
+    }
+    Profiler profiler;
+    profiler.start();
+    Tensor a = (*fused)(x);
+    profiler.stop();
+    int64_t fused_calls = 0;
+    for (const ProfileRow& row : profiler.table().rows)
+      if (row.name == "batch_norm_act_forward_train") fused_calls = row.calls;
+    EXPECT_EQ(fused_calls, step == 0 ? 3 : 0) << "training fuses the three pairs; eval composes";
+    Tensor b = x;
+    for (size_t i = 0; i < separate->size(); ++i) b = (*separate)[i](b);
+    EXPECT_EQ(a.to_vector<float>(), b.to_vector<float>()) << "step " << step;
+    if (step == 0) {
+      (a * a).sum().backward();
+      (b * b).sum().backward();
+    }
+  }
+  const auto pa = fused->named_parameters(), pb = separate->named_parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  for (size_t i = 0; i < pa.size(); ++i)
+    EXPECT_EQ(pa[i].second.grad().to_vector<float>(), pb[i].second.grad().to_vector<float>()) << pa[i].first;
+  const auto ba = fused->named_buffers(), bb = separate->named_buffers();
+  for (size_t i = 0; i < ba.size(); ++i) {
+    if (ba[i].second.dtype() != DType::F32) continue;  // num_batches_tracked
+    EXPECT_EQ(ba[i].second.to_vector<float>(), bb[i].second.to_vector<float>()) << ba[i].first;
+  }
+}
+
 TEST(Init, SameSeedSameWeights) {
   manual_seed(42);
   Conv2d a(3, 5, 3);

@@ -203,7 +203,7 @@ TEST(TrainCli, ProfilePrintsAndKeepsAPrimitiveTable) {
   const std::string text = read_text(run / "profile.txt");
   EXPECT_EQ(text.rfind(title + "primitive ", 0), 0u) << text;
   EXPECT_NE(o.output.find(text), std::string::npos) << "the table printed is the one kept\n" << o.output;
-  for (const char* row : {"\nconv2d_fprop ", "\nconv2d_dgrad ", "\nconv2d_wgrad ", "\nbatch_norm_backward ",
+  for (const char* row : {"\nconv2d_fprop ", "\nconv2d_dgrad ", "\nconv2d_wgrad ", "\nbatch_norm_act_backward ",
                           "\nactivation_forward.leaky_relu ", "\nloss_forward.bce_with_logits ", "\nadam_step_multi ",
                           "\nall primitives ", "\noutside primitives ", "\nprofiled "})
     EXPECT_NE(text.find(row), std::string::npos) << row << " missing from\n" << text;
