@@ -2,17 +2,18 @@
 // enough values (parallel.h). A channel is N contiguous runs of S values; it is walked
 // once for the sum, once for the squared deviations (two passes: no cancellation) and once
 // for the output, but after the first walk its slice sits in cache, so memory sees one read
-// of x and one write of y. Statistics accumulate in double over eight lanes (vectorised, no
-// add latency chain), and the per-element affine map also runs in double: the loops are
-// memory bound, and an f32 result is then the exact formula rounded once.
+// of x and one write of y. Statistics accumulate in double over eight lanes (no add latency
+// chain; the backward's written as vector types, see Doubles), and the per-element affine map
+// also runs in double: the loops are memory bound, and an f32 result is then the exact formula
+// rounded once.
 // batch_norm_act_* fuse ReLU / LeakyReLU into the same walks: the forward writes act(y), the
 // backward reads dy·act' from the activation's output, so memory sees two passes fewer each way.
 #include <array>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
-#include <cmath>
 #include <vector>
 
 #include "kernels/common/layer_geometry.h"
@@ -70,8 +71,8 @@ struct Identity {
   template <class T>
   T operator()(T v) const { return v; }
 };
-// Both sides of the select are computed first: a product under the condition is one g++ may
-// not evaluate speculatively (it could trap), which kept these loops scalar, 5x slower.
+// Both sides of the select are computed first, so that g++ may make it a blend: a product
+// under the condition is one it will not evaluate speculatively (it could trap).
 template <ActivationOp kOp>
 struct Activated {
   double alpha;
