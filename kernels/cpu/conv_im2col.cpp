@@ -307,7 +307,8 @@ int64_t round_up(int64_t size, int64_t multiple) { return (size + multiple - 1) 
 // group repacked it: 2-5% of a convolution), in the calling thread's workspace. For fprop, W
 // [Co, K] a block of `block` input channels at a time, each block's panels contiguous: panels
 // over all of K lie kGemmTileRows·K elements apart, and a GEMM walking 64 of them 128 KiB
-// apart (DCGAN's 256 -> 512 layer) evicts them from L2's sets. Block c0's panels start at c0·taps·rows_padded.
+// apart (DCGAN's 256 -> 512 layer) evicts them from L2's sets. Block c0's panels start at
+// c0·taps·rows_padded.
 template <class T>
 const T* packed_weight_blocks(const Geometry& g, const T* weight, int64_t block) {
   const int64_t k = g.k(), taps = g.kh * g.kw, rows = round_up(g.co, cpu::kGemmTileRows);

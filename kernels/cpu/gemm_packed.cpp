@@ -68,7 +68,8 @@ void pack_a(int64_t m, int64_t depth, Strided<const T> a, T* packed, int64_t pan
         cpu::Vector64<T> block[kLanes] = {};
         for (int64_t i = 0; i < kTileRows; ++i) __builtin_memcpy(&block[i], a.at(i0 + i, p0), sizeof(block[i]));
         cpu::transpose_square<T>(block);
-        for (int64_t p = 0; p < kLanes; ++p) __builtin_memcpy(packed + (p0 + p) * kTileRows, &block[p], kTileRows * sizeof(T));
+        for (int64_t p = 0; p < kLanes; ++p)
+          __builtin_memcpy(packed + (p0 + p) * kTileRows, &block[p], kTileRows * sizeof(T));
       }
     }
     for (int64_t i = 0; i < kTileRows; ++i)  // row by row, reading each row of A in order
@@ -95,7 +96,8 @@ void pack_b(int64_t depth, int64_t n, Strided<const T> b, T* packed) {
           cpu::Vector64<T> block[kLanes];
           for (int64_t j = 0; j < kLanes; ++j) __builtin_memcpy(&block[j], b.at(p0, j0 + half + j), sizeof(block[j]));
           cpu::transpose_square<T>(block);
-          for (int64_t p = 0; p < kLanes; ++p) __builtin_memcpy(packed + (p0 + p) * NR + half, &block[p], sizeof(block[p]));
+          for (int64_t p = 0; p < kLanes; ++p)
+            __builtin_memcpy(packed + (p0 + p) * NR + half, &block[p], sizeof(block[p]));
         }
     }
     for (int64_t j = 0; j < NR; ++j)  // column by column, reading each column of B in order
@@ -221,25 +223,25 @@ template <class T>
 void gemm_serial(int64_t m, int64_t n, int64_t k, T alpha, Strided<const T> a, Strided<const T> b, T beta,
                  Strided<T> c, cpu::PackedOperand<T> a_panels = {}, cpu::PackedOperand<T> b_panels = {}) {
   constexpr int64_t MR = kTileRows, NR = kTileCols<T>;
-  auto padded = [](int64_t size, int64_t tile) { return (size + tile - 1) / tile * tile; };
-  const int64_t straight = padded(m, MR) * padded(n, NR), turned = padded(n, MR) * padded(m, NR);
-  const bool prepacked = a_panels.data != nullptr || b_panels.data != nullptr;
-  // Compute Cᵀ = Bᵀ·Aᵀ instead for a row of C (then a GEMV), when Cᵀ pads its tiles less (a
-  // 64 x 16 weight gradient fills half of them, its transpose all), or for a column-major C
-  // (the tiles store rows).
-  if (!prepacked &&
-      ((m == 1 && n != 1) || (n != 1 && turned < straight) || (turned == straight && c.cols != 1 && c.rows == 1)))
-    transpose_product(m, n, a, b, c);
   if (k == 0) {
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j) *c.at(i, j) = beta == T(0) ? T(0) : beta * *c.at(i, j);
     return;
   }
-  if (!prepacked && n == 1) {
-    gemv(m, k, alpha, a, b, beta, c);
-    return;
+  // A packed operand fixes the orientation and the tiles; otherwise compute Cᵀ = Bᵀ·Aᵀ instead
+  // for a row of C (then a GEMV), when Cᵀ pads its tiles less (a 64 x 16 weight gradient fills
+  // half of them, its transpose all), or for a column-major C (the tiles store rows).
+  if (a_panels.data == nullptr && b_panels.data == nullptr) {
+    auto padded = [](int64_t size, int64_t tile) { return (size + tile - 1) / tile * tile; };
+    const int64_t straight = padded(m, MR) * padded(n, NR), turned = padded(n, MR) * padded(m, NR);
+    if ((m == 1 && n != 1) || (n != 1 && turned < straight) || (turned == straight && c.cols != 1 && c.rows == 1))
+      transpose_product(m, n, a, b, c);
+    if (n == 1) {
+      gemv(m, k, alpha, a, b, beta, c);
+      return;
+    }
+    if (gemm_short_side(m, n, k, alpha, a, b, beta, c)) return;
   }
-  if (!prepacked && gemm_short_side(m, n, k, alpha, a, b, beta, c)) return;
   const cpu::GemmBlocking& blocks = cpu::gemm_blocking(sizeof(T));
   const int64_t block_rows = blocks.rows, depth_max = std::min(blocks.depth, k),
                 block_cols = std::min(blocks.cols, (n + NR - 1) / NR * NR);
@@ -342,10 +344,15 @@ void gemm_threaded(const GemmDesc& g, cpu::PackedOperand<T> a_panels = {}, cpu::
 // process keeps busy, every split waits for it, and one thread is faster.
 constexpr double kFlopsPerExtraThread = 1.0e7;
 
+// Whether one product is split over the threads.
+bool worth_threads(const GemmDesc& g) {
+  const double flops = 2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k);
+  return flops >= kFlopsPerExtraThread && cpu::max_threads() > 1 && !cpu::in_parallel_region();
+}
+
 template <class T>
 void gemm_unbatched_typed(const GemmDesc& g) {
-  const double flops = 2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k);
-  if (flops >= kFlopsPerExtraThread && cpu::max_threads() > 1 && !cpu::in_parallel_region() && !fits_dot_tiles<T>(g))
+  if (worth_threads(g) && !fits_dot_tiles<T>(g))
     gemm_threaded<T>(g);
   else
     gemm_one<T>(g, 0);
@@ -396,8 +403,7 @@ void cpu::pack_gemm_a(int64_t m, int64_t k, const MatrixDesc& a, T* panels) {
 
 template <class T>
 void cpu::gemm_prepacked(const GemmDesc& g, PackedOperand<T> a, PackedOperand<T> b) {
-  const double flops = 2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k);
-  if (flops >= kFlopsPerExtraThread && cpu::max_threads() > 1 && !cpu::in_parallel_region())
+  if (worth_threads(g))
     gemm_threaded<T>(g, a, b);
   else
     gemm_serial<T>(g.m, g.n, g.k, static_cast<T>(g.alpha), operand<const T>(g.a, 0), operand<const T>(g.b, 0),

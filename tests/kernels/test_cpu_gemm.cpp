@@ -165,8 +165,9 @@ void expect_prepacked_equals_plain_loops(DType dtype, int64_t m, int64_t k, int6
   g.beta = beta;
   const int before = kernels::cpu::max_threads();
   kernels::cpu::set_max_threads(threads);
-  kernels::cpu::gemm_prepacked<T>(g, pack_a ? kernels::cpu::PackedOperand<T>{a_panels.data(), MR * k} : kernels::cpu::PackedOperand<T>{},
-                                  pack_b ? kernels::cpu::PackedOperand<T>{b_panels.data(), NR * k} : kernels::cpu::PackedOperand<T>{});
+  using Packed = kernels::cpu::PackedOperand<T>;
+  kernels::cpu::gemm_prepacked<T>(g, pack_a ? Packed{a_panels.data(), MR * k} : Packed{},
+                                  pack_b ? Packed{b_panels.data(), NR * k} : Packed{});
   kernels::cpu::set_max_threads(before);
   int64_t wrong = 0;
   for (size_t e = 0; e < c.size(); ++e) wrong += c[e] != expected[e];
