@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "core/dispatch.h"
+#include "kernels/emulator_counters.h"
 
 namespace ganforge {
 namespace {
@@ -38,6 +39,10 @@ double ProfileTable::primitive_seconds() const {
   return total;
 }
 
+Profiler::Profiler(bool count_emulator) : count_emulator_(count_emulator && kernels::emulator_counters_available()) {
+  if (count_emulator_) kernels::clear_emulator_counters();
+}
+
 Profiler::~Profiler() {
   if (running_) stop();
 }
@@ -50,6 +55,7 @@ void Profiler::start() {
   kernels::count_primitives_on_this_thread(&counts_);
   t_running = this;
   running_ = true;
+  if (count_emulator_) kernels::start_emulator_counters();
   started_ = Clock::now();
 }
 
@@ -57,6 +63,7 @@ void Profiler::stop() {
   if (!running_) return;
   if (t_running != this) throw std::logic_error("Profiler::stop: stop a profiler on the thread that started it");
   seconds_ += std::chrono::duration<double>(Clock::now() - started_).count();
+  if (count_emulator_) kernels::stop_emulator_counters();
   kernels::count_primitives_on_this_thread(nullptr);
   route_through_profiler(false);
   t_running = nullptr;

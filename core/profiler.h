@@ -33,10 +33,12 @@ struct ProfileTable {
 };
 
 // Counts this thread's primitive calls from start() to stop(), as often as they are called;
-// table() sums them all. One profiler runs on a thread at a time.
+// table() sums them all. One profiler runs on a thread at a time. With count_emulator, and where
+// the build's cuda-sim kernels are instrumented, the SIMT emulator also counts the memory traffic
+// of the kernels run meanwhile (the rows' launches, l2_bytes and dram_bytes; core/gpu_estimate.h).
 class Profiler {
  public:
-  Profiler() = default;
+  explicit Profiler(bool count_emulator = false);
   ~Profiler();
   Profiler(const Profiler&) = delete;
   Profiler& operator=(const Profiler&) = delete;
@@ -44,9 +46,11 @@ class Profiler {
   void start();
   void stop();
   bool running() const { return running_; }
+  bool counts_emulator() const { return count_emulator_; }
   ProfileTable table() const;
 
  private:
+  bool count_emulator_;
   kernels::PrimitiveCounts counts_;
   double seconds_ = 0;
   bool running_ = false;

@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "kernels/flops.h"
+#include "kernels/emulator_counters.h"
 #include "kernels/primitive_names.h"
 
 namespace ganforge::kernels {
@@ -81,14 +82,17 @@ void count(Backend& inner, Call&& call, const std::tuple<Args...>& args) {
   if (counts == nullptr) return call();
   const bool device = inner.device_type() != DeviceType::CPU;
   if (device) inner.synchronize();
+  const EmulatorCounters before = emulator_counters();
   const auto start = std::chrono::steady_clock::now();
   call();
   if (device) inner.synchronize();
   const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
+  const EmulatorCounters after = emulator_counters();
   const double bytes = std::apply([](const auto&... a) { return (0.0 + ... + operand_bytes(a)); }, args);
   const double work = std::apply([](const auto&... a) { return flops(Tag<P>{}, a...); }, args);
   const size_t op = std::apply([](const auto&... a) { return op_number<Ops>(a...); }, args);
-  counts->add(primitive_op_index(P, op), {1, seconds.count(), bytes, work});
+  counts->add(primitive_op_index(P, op), {1, seconds.count(), bytes, work, after.launches - before.launches,
+                                          after.l2_bytes - before.l2_bytes, after.dram_bytes - before.dram_bytes});
 }
 
 }  // namespace
@@ -101,6 +105,9 @@ void PrimitiveCounts::add(size_t slot, const PrimitiveTotals& call) {
   s.seconds += call.seconds;
   s.bytes += call.bytes;
   s.flops += call.flops;
+  s.launches += call.launches;
+  s.l2_bytes += call.l2_bytes;
+  s.dram_bytes += call.dram_bytes;
 }
 
 std::vector<std::pair<std::string, PrimitiveTotals>> PrimitiveCounts::called() const {

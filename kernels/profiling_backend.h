@@ -22,6 +22,9 @@ struct PrimitiveTotals {
   double seconds = 0;
   double bytes = 0;  // each operand's distinct elements (a broadcast one counts once), read or written
   double flops = 0;  // where the arithmetic is well defined (gemm, the conv2d passes; kernels/flops.h), else 0
+  // What the SIMT emulator's memory profiler counted (kernels/simt/profile.h): on cuda-sim while
+  // it runs, else 0. Kernel launches, 32-byte sectors moved between SMs and L2, distinct sectors.
+  double launches = 0, l2_bytes = 0, dram_bytes = 0;
 };
 
 // What one thread's calls added up to, with one slot per primitive and op.

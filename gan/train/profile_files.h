@@ -1,8 +1,11 @@
 // What `ganforge train --profile` leaves in the run folder: profile.txt, the table as printed
 // (core/profiler.h's format_profile under a title line), and profile.json, its numbers for
-// scripts. Both are written atomically; a failed write throws naming the file.
+// scripts; on cuda-sim also gpu_estimate.txt (core/gpu_estimate.h's table) and
+// emulator_kernels.txt (each kernel's memory counters). All are written atomically; a failed
+// write throws naming the file.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -13,5 +16,9 @@ namespace ganforge::gan {
 // The title line, then the table.
 std::string profile_text(const std::string& title, const ProfileTable& table);
 void write_profile_files(const std::filesystem::path& run, const std::string& title, const ProfileTable& table);
+// Writes gpu_estimate.txt and emulator_kernels.txt for `steps` profiled steps; returns the
+// estimate as written (the title line, then the table).
+std::string write_gpu_estimate_files(const std::filesystem::path& run, const std::string& title,
+                                     const ProfileTable& table, int64_t steps);
 
 }  // namespace ganforge::gan

@@ -322,7 +322,7 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
   };
   const std::chrono::duration<double, std::ratio<60>> checkpoint_interval(options.checkpoint_minutes);
   const int64_t first_step = step;  // the warm-up step, never profiled, is the next one
-  Profiler profiler;
+  Profiler profiler(/*count_emulator=*/device.type == DeviceType::CUDASim);  // for a GPU estimate
   const StopSignals signals;  // from here on, Ctrl-C or SIGTERM stops after the current step
   bool stopping = false;
   try {
@@ -388,6 +388,7 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
       const ProfileTable table = profiler.table();
       write_profile_files(run, what, table);
       std::string text = profile_text(what, table);
+      if (profiler.counts_emulator()) text += "\n" + write_gpu_estimate_files(run, what, table, profiled_steps);
       text.pop_back();  // note() ends the line
       progress.note(text);
     }

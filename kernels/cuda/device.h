@@ -102,7 +102,7 @@ void launch(void (*kernel)(Params...), dim3 grid, dim3 block, size_t shared_byte
     Bound* b = static_cast<Bound*>(context);
     std::apply(b->kernel, b->params);  // every thread gets its own copy of the parameters
   };
-  simt::run_grid(grid, block, shared_bytes, thunk, &bound, stream.site);
+  simt::run_grid(reinterpret_cast<const void*>(kernel), grid, block, shared_bytes, thunk, &bound, stream.site);
 #endif
   const cudaError_t status = cudaGetLastError();
   if (status != cudaSuccess) {

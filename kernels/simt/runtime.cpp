@@ -7,6 +7,7 @@
 // either every thread waits at the same barrier (all are released), or all have finished
 // (next block), or the block is stuck, which is reported with the threads involved.
 #include "kernels/simt/simt.h"
+#include "kernels/simt/profile.h"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -225,6 +226,7 @@ class Executor {
     current_worker = workers_[worker].get();
     threadIdx = t.idx;
     watchdog().resumed(blockIdx, t.idx);
+    profile_thread_resumed(t.linear);
     resume(*current_worker);
   }
 
@@ -440,11 +442,15 @@ void run_block(Executor& ex, Block& b) {
         done += t.status == Status::Done;
         at_barrier += t.status == Status::AtBarrier;
       }
-      if (done == n) return;
+      if (done == n) {
+        profile_block_end();
+        return;
+      }
       const Site first = b.threads[0].site;
       bool together = at_barrier == n;
       for (size_t i = 0; together && i < n; ++i) together = same_site(b.threads[i].site, first);
       if (together) {
+        profile_barrier();
         for (Thread& t : b.threads) t.status = Status::Runnable;
         continue;
       }
@@ -538,7 +544,7 @@ void* dynamic_shared_memory() { return executor().block->shared.get(); }
                                  "SIMT twin that the emulator takes instead");
 }
 
-void run_grid(dim3 grid, dim3 block, size_t shared_bytes, void (*thunk)(void*), void* context,
+void run_grid(const void* kernel, dim3 grid, dim3 block, size_t shared_bytes, void (*thunk)(void*), void* context,
               const std::source_location& where) {
   const uint64_t threads = uint64_t{block.x} * block.y * block.z;
   if (threads == 0 || threads > kMaxThreadsPerBlock || block.z > 64 || grid.y > 65535 || grid.z > 65535) {
@@ -563,10 +569,13 @@ void run_grid(dim3 grid, dim3 block, size_t shared_bytes, void (*thunk)(void*), 
   blockDim = block;
   Watchdog& dog = watchdog();
   dog.enter(where);
+  profile_launch_begin(kernel, where.file_name(), static_cast<int>(where.line()), {grid.x, grid.y, grid.z},
+                       {block.x, block.y, block.z}, b.shared.get(), shared_bytes);
   struct Leave {
     Executor& ex;
     Watchdog& dog;
     ~Leave() {
+      profile_launch_end();
       ex.in_launch = false;
       ex.block = nullptr;
       dog.leave();
@@ -587,6 +596,7 @@ void run_grid(dim3 grid, dim3 block, size_t shared_bytes, void (*thunk)(void*), 
             }
         // All-ones bytes: unwritten shared memory reads as NaN in f32 and f64 (and -1 as an integer).
         if (shared_bytes > 0) std::memset(b.shared.get(), 0xff, shared_bytes);
+        profile_block_begin();
         run_block(ex, b);
       }
 }
@@ -594,6 +604,12 @@ void run_grid(dim3 grid, dim3 block, size_t shared_bytes, void (*thunk)(void*), 
 void set_watchdog_seconds(int seconds) { watchdog().set_seconds(seconds); }
 
 void set_last_error(cudaError_t error) { last_error = error; }
+
+std::vector<std::pair<uintptr_t, size_t>> device_allocations() {
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  return {r.allocations.begin(), r.allocations.end()};
+}
 
 void check_device_range(const void* ptr, size_t bytes, const char* what) {
   if (bytes == 0) return;

@@ -13,6 +13,8 @@
 //    dynamic shared memory is one buffer per block, filled with NaN at each block start;
 //  - device memory is host memory with a registry of allocations; cudaMemcpy/Memset outside an
 //    allocation is an error, and an AddressSanitizer build catches kernel accesses past one.
+//  - with the memory profiler on (kernels/simt/profile.h), each global and shared access of an
+//    instrumented kernel is counted per warp-level request: sectors, bank conflicts, lanes.
 // Not emulated: inline PTX, wmma/mma, TMA (GANFORGE_NOT_EMULATED reports reaching such code).
 #pragma once
 
@@ -87,8 +89,9 @@ uint64_t warp_exchange(WarpOp op, unsigned mask, uint64_t value, int arg, int wi
 void* dynamic_shared_memory();
 [[noreturn]] void not_emulated(const char* what, Site site);
 
-// Runs grid x block threads of thunk(context), the kernel call with its arguments bound.
-void run_grid(dim3 grid, dim3 block, size_t shared_bytes, void (*thunk)(void*), void* context,
+// Runs grid x block threads of thunk(context), the kernel call with its arguments bound; `kernel`
+// names it (for the profiler, kernels/simt/profile.h).
+void run_grid(const void* kernel, dim3 grid, dim3 block, size_t shared_bytes, void (*thunk)(void*), void* context,
               const std::source_location& where);
 
 // Seconds a thread may run without reaching a barrier, warp operation or its end before the

@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "core/ganforge.h"
+#include "core/gpu_estimate.h"
+#include "kernels/emulator_counters.h"
 #include "kernels/registry.h"
 
 using namespace ganforge;
@@ -164,6 +166,51 @@ TEST(Profiler, OneRunsOnAThreadAtATime) {
   ProfileScope scope(first);
   EXPECT_THROW(second.start(), std::logic_error);
   EXPECT_THROW(first.start(), std::logic_error);
+}
+
+// The GPU estimate's bound for each row is the largest of compute, DRAM and launches: rows built
+// so that each one takes exactly 1000 us on an H100 by a different limit.
+TEST(GpuEstimate, EachRowIsBoundByComputeMemoryOrLaunches) {
+  const GpuSpec& h100 = datacenter_gpus().at(0);
+  ASSERT_EQ(h100.name, "H100");
+  ProfileTable table;
+  auto row = [](const char* name, double flops, double dram_bytes, double launches) {
+    ProfileRow r;
+    r.name = name;
+    r.calls = 1;
+    r.flops = flops;
+    r.bytes = r.l2_bytes = r.dram_bytes = dram_bytes;
+    r.launches = launches;
+    return r;
+  };
+  table.rows = {row("compute_bound", 1e-3 * h100.fp32_flops_per_second, 1, 1),
+                row("memory_bound", 0, 1e-3 * h100.dram_bytes_per_second, 1), row("launch_bound", 0, 1, 1e-3 / kLaunchSeconds),
+                row("not_on_cuda_sim", 1e12, 1e9, 0)};
+  const std::string text = format_gpu_estimate(table, 1);
+  for (const char* expected : {"\ncompute_bound ", "\nmemory_bound ", "\nlaunch_bound "}) {
+    const size_t at = text.find(expected);
+    ASSERT_NE(at, std::string::npos) << expected << " in\n" << text;
+    const std::string line = text.substr(at + 1, text.find('\n', at + 1) - at - 1);
+    const char limit = expected[1] == 'c' ? 'c' : expected[1] == 'm' ? 'm' : 'l';
+    EXPECT_NE(line.find("1000.0 " + std::string(1, limit)), std::string::npos) << line;
+  }
+  EXPECT_EQ(text.find("not_on_cuda_sim"), std::string::npos) << "rows without launches are not GPU work\n" << text;
+  // Two steps profiled: every figure per step is halved.
+  EXPECT_NE(format_gpu_estimate(table, 2).find("500.0 c"), std::string::npos);
+}
+
+// A cpu profile never counts the emulator, whatever the constructor asked.
+TEST(GpuEstimate, OnlyCudaSimKernelsAreCounted) {
+  Tensor a = randn({8, 8});
+  Profiler profiler(/*count_emulator=*/true);
+  EXPECT_EQ(profiler.counts_emulator(), kernels::emulator_counters_available());
+  {
+    ProfileScope scope(profiler);
+    relu(a);
+  }
+  const ProfileRow& row = profiler.table().rows.at(0);
+  EXPECT_EQ(row.launches, 0);
+  EXPECT_EQ(row.dram_bytes, 0);
 }
 
 }  // namespace

@@ -7,28 +7,12 @@
 #include <vector>
 
 #include "kernels/cuda/device.h"
+#include "tests/simt/device_buffer.h"
 
 namespace {
 
 using ganforge::kernels::cuda_simt::launch;
 using ganforge::simt::KernelError;
-
-// Device buffer of n T's, freed on scope exit.
-template <class T>
-struct DeviceBuffer {
-  explicit DeviceBuffer(size_t n, int byte = 0) : count(n) {
-    EXPECT_EQ(cudaMalloc(&data, n * sizeof(T)), cudaSuccess);
-    cudaMemset(data, byte, n * sizeof(T));
-  }
-  ~DeviceBuffer() { cudaFree(data); }
-  std::vector<T> to_host() const {
-    std::vector<T> host(count);
-    cudaMemcpy(host.data(), data, count * sizeof(T), cudaMemcpyDeviceToHost);
-    return host;
-  }
-  T* data = nullptr;
-  size_t count;
-};
 
 // ---- kernels ----
 

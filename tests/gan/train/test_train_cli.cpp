@@ -15,6 +15,7 @@
 
 #include "core/ganforge.h"
 #include "gan/data/image.h"
+#include "kernels/emulator_counters.h"
 #include "nn/safetensors.h"
 #include "tests/gan/train/run_folders.h"
 
@@ -224,6 +225,33 @@ TEST(TrainCli, ProfilePrintsAndKeepsAPrimitiveTable) {
   EXPECT_EQ(read_text(run / "profile.txt").rfind("profile of steps 5 to 5 (after one warm-up step)", 0), 0u)
       << read_text(run / "profile.txt");
   expect_valid_run(run, 5);
+}
+
+// On cuda-sim, --profile also counts the kernels' memory traffic in the emulator: a GPU
+// estimate per primitive and a per-kernel report, both kept in the run folder.
+TEST(TrainCli, ProfileOnCudaSimEstimatesTheStepOnGpus) {
+  if (!kernels::emulator_counters_available()) GTEST_SKIP() << "no instrumented cuda-sim backend in this build";
+  const fs::path run = scratch_folder("profiled-cuda-sim");
+  const Outcome o = run_ganforge("train dcgan --data " + tiny_mnist().string() +
+                                 " --device cuda-sim --batch 2 --ngf 4 --ndf 4 --workers 0 --profile=1 --out " +
+                                 run.string());
+  ASSERT_EQ(o.status, 0) << o.output;
+  const std::string estimate = read_text(run / "gpu_estimate.txt");
+  EXPECT_NE(o.output.find(estimate), std::string::npos) << "the estimate printed is the one kept\n" << o.output;
+  for (const char* part : {"GPU estimate per step", "H100 us", "H200 us", "\nconv2d_fprop ", "\nadam_step_multi ",
+                           "\nall primitives ", "\nall primitives (lower bound) "})
+    EXPECT_NE(estimate.find(part), std::string::npos) << part << " missing from\n" << estimate;
+  const std::string kernels = read_text(run / "emulator_kernels.txt");
+  EXPECT_NE(kernels.find("conv2d_fprop_implicit_gemm"), std::string::npos) << kernels;
+  EXPECT_NE(kernels.find("kernels/cuda/conv.cu:"), std::string::npos) << kernels;
+  const nlohmann::json json = nlohmann::json::parse(read_text(run / "profile.json"));
+  for (const nlohmann::json& row : json["rows"])
+    if (row["name"] == "conv2d_fprop") {
+      EXPECT_GT(row["launches"].get<double>(), 0);
+      EXPECT_GT(row["dram_bytes"].get<double>(), 0);
+      EXPECT_GE(row["l2_bytes"].get<double>(), row["dram_bytes"].get<double>());
+    }
+  expect_valid_run(run, 2);
 }
 
 TEST(TrainCli, BadInputIsOneClearError) {

@@ -1,0 +1,111 @@
+#include "core/gpu_estimate.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "kernels/emulator_counters.h"
+
+
+namespace ganforge {
+namespace {
+
+struct Bound {
+  double seconds;
+  const char* limit;  // "compute", "memory" or "launch"
+};
+
+Bound bound(double flops, double bytes, double launches, const GpuSpec& gpu) {
+  const double compute = flops / gpu.fp32_flops_per_second, memory = bytes / gpu.dram_bytes_per_second,
+               launch = launches * kLaunchSeconds;
+  if (launch >= compute && launch >= memory) return {launch, "launch"};
+  return compute >= memory ? Bound{compute, "compute"} : Bound{memory, "memory"};
+}
+
+// "   123.4 m": microseconds and the first letter of what sets them.
+std::string gpu_cell(double seconds, const char* limit) {
+  char text[32];
+  std::snprintf(text, sizeof text, " %10.1f %c", seconds * 1e6, limit[0]);
+  return text;
+}
+
+std::string number(double value, const char* format) {
+  char text[32];
+  std::snprintf(text, sizeof text, format, value);
+  return text;
+}
+
+}  // namespace
+
+const std::vector<GpuSpec>& datacenter_gpus() {
+  static const std::vector<GpuSpec> gpus = {{"H100", 67e12, 3.35e12}, {"H200", 67e12, 4.8e12}};
+  return gpus;
+}
+
+std::string emulator_kernel_report() { return kernels::emulator_kernel_report(); }
+
+std::string format_gpu_estimate(const ProfileTable& table, int64_t steps) {
+  const double per_step = 1.0 / static_cast<double>(std::max<int64_t>(1, steps));
+  std::vector<const ProfileRow*> rows;
+  for (const ProfileRow& row : table.rows)
+    if (row.launches > 0) rows.push_back(&row);
+  const auto& gpus = datacenter_gpus();
+  std::sort(rows.begin(), rows.end(), [&](const ProfileRow* a, const ProfileRow* b) {
+    return bound(a->flops, a->dram_bytes, a->launches, gpus[0]).seconds >
+           bound(b->flops, b->dram_bytes, b->launches, gpus[0]).seconds;
+  });
+  size_t width = std::string("all primitives (lower bound)").size();
+  for (const ProfileRow* row : rows) width = std::max(width, row->name.size());
+  const int w = static_cast<int>(width);
+  std::string text = "GPU estimate per step, from the emulator's counts: FP32 peak, DRAM = distinct bytes, " +
+                     number(kLaunchSeconds * 1e6, "%.0f") + " us a launch";
+  for (const GpuSpec& gpu : gpus)
+    text += "; " + gpu.name + " " + number(gpu.fp32_flops_per_second * 1e-12, "%.0f") + " TFLOP/s " +
+            number(gpu.dram_bytes_per_second * 1e-12, "%.2f") + " TB/s";
+  text += "\n";
+  char line[512];
+  std::snprintf(line, sizeof line, "%-*s %8s %9s %9s %9s %9s %7s", w, "primitive", "launches", "GFLOP", "min MB",
+                "L2 MB", "DRAM MB", "FLOP/B");
+  text += line;
+  for (const GpuSpec& gpu : gpus) {
+    std::snprintf(line, sizeof line, " %10s  ", (gpu.name + " us").c_str());
+    text += line;
+  }
+  text.erase(text.find_last_not_of(' ') + 1);
+  text += "\n";
+  double launches = 0, flops = 0, min_bytes = 0, l2 = 0, dram = 0;
+  std::vector<double> estimate(gpus.size()), lower(gpus.size());
+  for (const ProfileRow* row : rows) {
+    const double f = row->flops * per_step, b = row->bytes * per_step, d = row->dram_bytes * per_step,
+                 n = row->launches * per_step;
+    std::snprintf(line, sizeof line, "%-*s %8.0f %9.3f %9.2f %9.2f %9.2f %7s", w, row->name.c_str(), n, f * 1e-9,
+                  b * 1e-6, row->l2_bytes * per_step * 1e-6, d * 1e-6, d > 0 && f > 0 ? number(f / d, "%.1f").c_str() : "-");
+    text += line;
+    for (size_t g = 0; g < gpus.size(); ++g) {
+      const Bound e = bound(f, d, n, gpus[g]);
+      estimate[g] += e.seconds;
+      lower[g] += bound(f, b, 0, gpus[g]).seconds;
+      text += gpu_cell(e.seconds, e.limit);
+    }
+    text += "\n";
+    launches += n;
+    flops += f;
+    min_bytes += b;
+    l2 += row->l2_bytes * per_step;
+    dram += d;
+  }
+  std::snprintf(line, sizeof line, "%-*s %8.0f %9.3f %9.2f %9.2f %9.2f %7s", w, "all primitives", launches, flops * 1e-9,
+                min_bytes * 1e-6, l2 * 1e-6, dram * 1e-6, dram > 0 ? number(flops / dram, "%.1f").c_str() : "-");
+  text += line;
+  for (double s : estimate) text += gpu_cell(s, " ");
+  text.erase(text.find_last_not_of(' ') + 1);
+  text += "\n";
+  std::snprintf(line, sizeof line, "%-*s %8s %9s %9s %9s %9s %7s", w, "all primitives (lower bound)", "", "", "", "", "", "");
+  text += line;
+  for (double s : lower) text += gpu_cell(s, " ");
+  text.erase(text.find_last_not_of(' ') + 1);
+  text += "\n(us: the bound, then what sets it: c compute, m memory, l launches; the lower bound moves each operand "
+          "once and pays no launches)\n";
+  return text;
+}
+
+}  // namespace ganforge

@@ -1,0 +1,43 @@
+// What a profiled piece of work (a training step) would cost on a datacenter GPU, from what the
+// SIMT emulator counted while cuda-sim ran it (kernels/simt/profile.h): per primitive, its kernel
+// launches, FLOPs, the bytes it must move (each operand once), the bytes its kernels moved
+// between SMs and L2 and the distinct ones (what DRAM moves if the working set stays in L2), and
+// the resulting time bound on each GPU: max(FLOPs / FP32 peak, DRAM bytes / bandwidth,
+// launches x launch cost). The counts are exact and the same on every machine; the GPU figures
+// are the published peaks, so the times are lower bounds a real kernel approaches, not
+// predictions of it.
+//
+//   Profiler profiler(/*count_emulator=*/true);
+//   for (...) { ProfileScope scope(profiler); train_step_on_cuda_sim(); }
+//   std::cout << format_gpu_estimate(profiler.table(), steps) << emulator_kernel_report();
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/profiler.h"
+
+namespace ganforge {
+
+struct GpuSpec {
+  std::string name;
+  double fp32_flops_per_second;  // CUDA cores, no tensor cores
+  double dram_bytes_per_second;
+};
+
+// H100 SXM5 and H200 SXM, from NVIDIA's datasheets: FP32 67 TFLOP/s each, HBM 3.35 and 4.8 TB/s.
+const std::vector<GpuSpec>& datacenter_gpus();
+
+// Back-to-back launches without CUDA graphs cost about this much each: an assumption, stated in
+// the table, not a measurement.
+constexpr double kLaunchSeconds = 2e-6;
+
+// Per kernel and per access site: sectors per request, bank conflicts, divergence, barriers
+// (kernels/emulator_counters.h).
+std::string emulator_kernel_report();
+
+// The table for `steps` profiled steps of `table` (from its rows' emulator counters), per step.
+std::string format_gpu_estimate(const ProfileTable& table, int64_t steps);
+
+}  // namespace ganforge
