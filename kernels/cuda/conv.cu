@@ -284,7 +284,7 @@ using WgradGemm = ConvGemm<T, SegmentedMatrix<T>, FilterGather<T>, FilterOutput<
 
 // a_tile[kk][i] = A(m0 + i, k0 + kk), zero outside [0, m) x [k0, k_end).
 template <bool kVector, class T, class AMatrix>
-__device__ void load_a_tile(const AMatrix& a, T (&tile)[kStep][kTile], int64_t m0, int64_t k0, int64_t m,
+__device__ void load_a_tile(const AMatrix& a, StagedTile<T>& tile, int64_t m0, int64_t k0, int64_t m,
                             int64_t k_end) {
   if constexpr (kVector) {
     using V = typename Vector<T>::type;
@@ -308,8 +308,8 @@ __device__ void load_a_tile(const AMatrix& a, T (&tile)[kStep][kTile], int64_t m
 
 template <bool kVectorA, class T, class AMatrix, class Gather, class Output>
 __device__ void implicit_gemm_tiled(const ConvGemm<T, AMatrix, Gather, Output>& p) {
-  __shared__ T a_tile[kStep][kTile];
-  __shared__ T b_tile[kStep][kTile];  // b_tile[kk][j] = B(k0 + kk, n0 + j)
+  __shared__ StagedTile<T> a_tile;
+  __shared__ StagedTile<T> b_tile;  // b_tile[kk][j] = B(k0 + kk, n0 + j)
   const int64_t m0 = int64_t{blockIdx.y} * kTile, n0 = int64_t{blockIdx.x} * kTile;
   const int64_t k_begin = int64_t{blockIdx.z} * p.k_slice, k_end = p.slice_end(k_begin);
   const int tx = threadIdx.x % kThreadsPerSide, ty = threadIdx.x / kThreadsPerSide;

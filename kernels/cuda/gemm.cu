@@ -26,8 +26,8 @@ struct GemmParams {
 
 template <class T>
 __global__ void gemm_tiled_shared(GemmParams<T> p) {
-  __shared__ T a_tile[kStep][kTile];  // a_tile[kk][i] = A(m0 + i, k0 + kk)
-  __shared__ T b_tile[kStep][kTile];  // b_tile[kk][j] = B(k0 + kk, n0 + j)
+  __shared__ StagedTile<T> a_tile;  // a_tile[kk][i] = A(m0 + i, k0 + kk)
+  __shared__ StagedTile<T> b_tile;  // b_tile[kk][j] = B(k0 + kk, n0 + j)
   const int64_t m0 = int64_t{blockIdx.y} * kTile, n0 = int64_t{blockIdx.x} * kTile, batch = blockIdx.z;
   const T* a = p.a + batch * p.a_batch;
   const T* b = p.b + batch * p.b_batch;

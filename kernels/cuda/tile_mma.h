@@ -10,9 +10,17 @@ namespace ganforge::kernels::GANFORGE_CUDA_NS {
 
 constexpr int kTile = 64, kStep = 16, kPerThread = 4, kThreadsPerSide = kTile / kPerThread;
 
+// A staged k-step of an operand: tile[kk][i]. Loads walk kk across neighbouring threads; with
+// rows of 64 words every row starts in bank 0, so those stores hit one bank up to 16 times (the
+// emulator's profiler counted 16 wavefronts a request). Two words of padding move row kk to bank
+// 2·kk: 16 rows of a warp's store land in distinct banks; the reads along i are unchanged.
+constexpr int kTilePitch = kTile + 2;
+template <class T>
+using StagedTile = T[kStep][kTilePitch];
+
 // acc[i][j] += Σ_kk a_tile[kk][ty + 16i] · b_tile[kk][tx + 16j]
 template <class T>
-__device__ inline void accumulate_tile_step(const T (&a_tile)[kStep][kTile], const T (&b_tile)[kStep][kTile], int tx, int ty,
+__device__ inline void accumulate_tile_step(const StagedTile<T>& a_tile, const StagedTile<T>& b_tile, int tx, int ty,
                                             T (&acc)[kPerThread][kPerThread]) {
   for (int kk = 0; kk < kStep; ++kk) {
     T a_frag[kPerThread], b_frag[kPerThread];
