@@ -83,6 +83,11 @@ else
   exit 1
 fi
 
+# ptxas's resources of the kernels just built (core/gpu_resources.h): those that spill or fall
+# under 25% occupancy at 256 threads a block are listed at the end.
+"$build/tools/ganforge" gpu-resources --flagged >"$log/gpu-resources.txt" 2>&1
+row "kernel resources (ptxas)" info "$(tail -1 "$log/gpu-resources.txt"), see $log/gpu-resources.txt"
+
 # The consistency test prints "primitive  backend:cases" lines; the cuda and cudnn columns are the
 # GPU runs. cudnn's first call of each convolution shape times cuDNN's candidate plans, and batch
 # norm and activations may compile kernels at run time (NVRTC): the step may take longer than
@@ -178,6 +183,10 @@ if [[ -n "$cudnn_report" ]]; then
   grep '^cudnn engines: ' <<<"$cudnn_report" | sed 's/^cudnn engines: /cudnn convolution engines (timed choice vs the heuristics) over /'
   grep '^cudnn engine ' <<<"$cudnn_report" | sed 's/^cudnn engine /  /' | head -40
   echo "  (every graph in $log/tests.txt)"
+fi
+if grep -qv ' 0 of ' <(tail -1 "$log/gpu-resources.txt"); then
+  echo "kernels flagged by ptxas's resources (spills, or occupancy under 25% at 256 threads):"
+  sed -n '2,$p' "$log/gpu-resources.txt"
 fi
 if [[ -f "$log/bench.txt" ]]; then
   grep -F -f <(printf '%s\n' "$listed") "$log/bench.txt" | awk '{ printf "  %-60s %s %s\n", $1, $2, $3 }' | head -80

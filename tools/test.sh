@@ -8,6 +8,11 @@ export CCACHE_BASEDIR="$root"  # the sanitizer and fuzz trees below hit ccache a
 "$root/tools/setup.sh"
 ctest --test-dir "$build" -j"$(nproc)" --output-on-failure "$@"
 
+# The CI report of the CUDA kernels' resources as ptxas compiled them (core/gpu_resources.h):
+# kernels that spill or fall under 25% occupancy at 256 threads a block. A report, not a gate.
+echo "CUDA kernels flagged by ptxas's resources:"
+"$build/tools/ganforge" gpu-resources --flagged | sed 's/^/  /'
+
 # The SIMT emulator's tests and the cpu GEMM's again under AddressSanitizer + UBSan (kernel
 # accesses past a device buffer, the planted out-of-bounds write, a GEMM path reading past an
 # operand), built for AVX2 without AVX-512 (-march=haswell), so the portable GEMM tiles are

@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "kernels/kernel_name.h"
 #include "kernels/simt/simt.h"
 
 
@@ -323,25 +324,6 @@ std::string repository_path(const std::string& path) {
   return normal;
 }
 
-// "void ns::(anonymous namespace)::kernel<T>(float const*, int)" -> "kernel<T>".
-std::string short_function(const std::string& full) {
-  std::string s = full;
-  for (size_t at; (at = s.find("(anonymous namespace)::")) != std::string::npos;) s.erase(at, 23);
-  int depth = 0;
-  size_t name_start = 0, end = s.size();
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '<') ++depth;
-    if (s[i] == '>') --depth;
-    if (depth == 0 && s[i] == '(') {
-      end = i;
-      break;
-    }
-    if (depth == 0 && s[i] == ':' && i + 1 < s.size() && s[i + 1] == ':') name_start = i + 2;
-    if (depth == 0 && s[i] == ' ') name_start = i + 1;  // after a template's return type
-  }
-  return s.substr(name_start, end - name_start);
-}
-
 // Resolves code addresses of this process (return addresses point after the call).
 std::unordered_map<uintptr_t, SourcePlace> resolve(const std::vector<uintptr_t>& addresses) {
   std::unordered_map<uintptr_t, SourcePlace> places;
@@ -392,7 +374,7 @@ std::unordered_map<uintptr_t, SourcePlace> resolve(const std::vector<uintptr_t>&
           if (function_line) {
             function = line;
           } else {
-            place->function = short_function(function);
+            place->function = kernels::short_kernel_name(function);
             if (innermost) {
               const size_t colon = line.rfind(':');
               place->file = repository_path(line.substr(0, colon));

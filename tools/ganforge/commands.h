@@ -19,5 +19,7 @@ Command train_classifier_command();
 int train_classifier(const Args& args);
 Command eval_command();
 int eval(const Args& args);
+Command gpu_resources_command();
+int gpu_resources(const Args& args);
 
 }  // namespace ganforge::cli

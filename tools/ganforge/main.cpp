@@ -41,7 +41,8 @@ struct Entry {
 
 const std::vector<Entry> kCommands = {{train_command, train},   {sample_command, sample}, {translate_command, translate},
                                       {eval_command, eval},     {train_classifier_command, train_classifier},
-                                      {info_command, info},     {demo_command, demo_mlp}};
+                                      {info_command, info},     {gpu_resources_command, gpu_resources},
+                                      {demo_command, demo_mlp}};
 
 const Entry* find(const std::string& name) {
   for (const Entry& entry : kCommands)
