@@ -49,9 +49,11 @@ std::string format_gpu_estimate(const ProfileTable& table, int64_t steps) {
   for (const ProfileRow& row : table.rows)
     if (row.launches > 0) rows.push_back(&row);
   const auto& gpus = datacenter_gpus();
+  // the longest first; ties by name, so the table reads the same on every machine
   std::sort(rows.begin(), rows.end(), [&](const ProfileRow* a, const ProfileRow* b) {
-    return bound(a->flops, a->dram_bytes, a->launches, gpus[0]).seconds >
-           bound(b->flops, b->dram_bytes, b->launches, gpus[0]).seconds;
+    const double ta = bound(a->flops, a->dram_bytes, a->launches, gpus[0]).seconds,
+                 tb = bound(b->flops, b->dram_bytes, b->launches, gpus[0]).seconds;
+    return ta != tb ? ta > tb : a->name < b->name;
   });
   size_t width = std::string("all primitives (lower bound)").size();
   for (const ProfileRow* row : rows) width = std::max(width, row->name.size());

@@ -13,14 +13,16 @@
 // as s_h·s_w GEMMs, one per residue class of input pixels, each over only the taps that reach
 // that class (a k4 s2 layer: 4 of 16), instead of multiplying the zeros of the other taps
 // (CUTLASS's strided dgrad). GEMM rows are channels,
-// columns are pixels (filter taps for wgrad); the first operand A is W (fprop), Wᵀ over a
-// phase's taps (dgrad) or dY (wgrad), read in place.
+// columns are pixels (filter taps for wgrad); the first operand A is W (fprop) or dY (wgrad),
+// read in place, or Wᵀ over a phase's taps (dgrad), which dgrad_pack_weights first regroups so
+// that each phase's rows are contiguous: read in place, a row's 4 taps of a k4 s2 phase lie in
+// 2 sectors per output channel (16 sectors for 32 floats, the profiler counted; 4 when packed).
 //
 // - conv2d_{fprop,dgrad}_implicit_gemm_tiled, conv2d_wgrad_implicit_gemm_split_k: a 64x64
 //   output tile per block of 256 threads, each thread 4x4 outputs held in registers (rows
 //   ty + 16i, columns tx + 16j, as in gemm.cu). Per step of 16 along K, A's 64x16 and B's 16x64
 //   tiles are staged in shared memory. A is read 16 bytes at a time (float4 / double2) when its
-//   contiguous runs along K (Ci·T of W, the T taps of Wᵀ at stride 1, the Ho·Wo of dY) and its
+//   contiguous runs along K (Ci·T of W, Co·taps of a packed phase of Wᵀ, the Ho·Wo of dY) and its
 //   strides are multiples of the vector and the pointer is aligned, else element by element.
 //   B's loader threads each keep one column, so a pixel is decoded once per block.
 // - conv2d_{fprop,dgrad,wgrad}_implicit_gemm_few_channels: GEMMs of at most 4 rows (1 or 3
@@ -150,25 +152,6 @@ struct DgradPhase {
   }
 };
 
-// dgrad's A, Wᵀ over one phase's taps: row ci, k = (co, phase tap t).
-template <class T>
-struct PhaseWeights {
-  const T* data;
-  int64_t ci, kw, taps;  // of the weight [Co, Ci, kh, kw]
-  DgradPhase phase;
-
-  __device__ int64_t offset(int64_t r, int64_t k) const {
-    const Divided co_t = divide(k, phase.taps_i * phase.taps_j);
-    const DgradPhase::Tap tap = phase.tap(co_t.rem);
-    return (co_t.quot * ci + r) * taps + tap.i * kw + tap.j;
-  }
-  // With every tap in order (stride 1) a row is runs of `taps` contiguous elements.
-  bool vectorizable() const {
-    return phase.taps_i * phase.taps_j == taps &&
-           SegmentedMatrix<T>{data, taps, taps, ci * taps}.vectorizable();
-  }
-};
-
 // fprop's B, the im2col of the input: row k = (ci, i, j), column = output pixel (n, oh, ow).
 template <class T>
 struct ImageGather {
@@ -278,7 +261,7 @@ struct ConvGemm {
 template <class T>
 using FpropGemm = ConvGemm<T, SegmentedMatrix<T>, ImageGather<T>, ImageOutput<T>>;
 template <class T>
-using DgradGemm = ConvGemm<T, PhaseWeights<T>, GradientGather<T>, ImageOutput<T>>;
+using DgradGemm = ConvGemm<T, SegmentedMatrix<T>, GradientGather<T>, ImageOutput<T>>;
 template <class T>
 using WgradGemm = ConvGemm<T, SegmentedMatrix<T>, FilterGather<T>, FilterOutput<T>>;
 
@@ -380,6 +363,39 @@ __global__ void conv2d_dgrad_implicit_gemm_few_channels(DgradGemm<T> p) {
 template <class T>
 __global__ void conv2d_wgrad_implicit_gemm_few_channels(WgradGemm<T> p) {
   implicit_gemm_few_rows(p);
+}
+
+// Along one axis of the kernel, for tap `tap` of residue r (tap·dilation mod stride): the taps of
+// smaller residues (where phase r starts in a phase-major order), those of residue r (the phase's
+// taps), and those of residue r before `tap` (its place in the phase).
+struct PhaseTaps {
+  int64_t before, count, rank;
+};
+__device__ inline PhaseTaps phase_taps(int64_t tap, int64_t kernel, int64_t stride, int64_t dilation) {
+  const int64_t r = tap * dilation % stride;
+  PhaseTaps t{0, 0, 0};
+  for (int64_t i = 0; i < kernel; ++i) {
+    const int64_t residue = i * dilation % stride;
+    t.before += residue < r;
+    t.count += residue == r;
+    t.rank += residue == r && i < tap;
+  }
+  return t;
+}
+
+// dgrad's A for every phase at once: phase (r_h, r_w) (in the order dgrad runs them) becomes a
+// [Ci, Co·taps] row-major block, k = (co, phase tap), so each GEMM row is one contiguous run.
+// Threads walk W in its own order, so the reads coalesce.
+template <class T>
+__global__ void dgrad_pack_weights(const T* w, T* packed, ConvGeometry g) {
+  const int64_t elements = g.co * g.ci * g.taps(), stride = int64_t{gridDim.x} * blockDim.x;
+  for (int64_t e = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; e < elements; e += stride) {
+    const int64_t j = e % g.kw, i = e / g.kw % g.kh, ci = e / g.taps() % g.ci, co = e / (g.taps() * g.ci);
+    const PhaseTaps rows = phase_taps(i, g.kh, g.stride_h, g.dilation_h);
+    const PhaseTaps cols = phase_taps(j, g.kw, g.stride_w, g.dilation_w);
+    const int64_t phase_start = g.ci * g.co * (rows.before * g.kw + rows.count * cols.before);
+    packed[phase_start + (ci * g.co + co) * rows.count * cols.count + rows.rank * cols.count + cols.rank] = w[e];
+  }
 }
 
 // out = the sum of the slices' partial sums, added in slice order.
@@ -511,21 +527,29 @@ void dgrad(Backend& backend, const ConvParams& params, const TensorDesc& out_gra
   const PassKernels<DgradGemm<T>> kernels{conv2d_dgrad_implicit_gemm_tiled<T, true>,
                                           conv2d_dgrad_implicit_gemm_tiled<T, false>,
                                           conv2d_dgrad_implicit_gemm_few_channels<T>};
+  const int64_t weights = g.co * g.ci * g.taps();
+  if (weights == 0) return;
+  const Workspace packed(backend, static_cast<size_t>(weights) * sizeof(T));
+  launch(dgrad_pack_weights<T>, dim3(grid_for(weights)), dim3(kThreadsPerBlock), 0, nullptr, data_of<T>(weight),
+         packed.as<T>(), g);
+  int64_t phase_start = 0;
   for (int64_t r_h = 0; r_h < g.stride_h; ++r_h)
     for (int64_t r_w = 0; r_w < g.stride_w; ++r_w) {
       const PhaseAxis y = phase_axis(r_h, g.stride_h, g.pad_top, g.dilation_h, g.kh, g.h);
       const PhaseAxis x = phase_axis(r_w, g.stride_w, g.pad_left, g.dilation_w, g.kw, g.w);
       const DgradPhase phase{{y.first_pixel, x.first_pixel, y.pixels, x.pixels, g.stride_h, g.stride_w},
                              y.first_tap, x.first_tap, y.tap_step, x.tap_step, y.taps, x.taps};
+      const int64_t row = g.co * y.taps * x.taps;  // k
       const DgradGemm<T> p{g.ci,
                            g.n * y.pixels * x.pixels,
-                           g.co * y.taps * x.taps,
+                           row,
                            0,
-                           {data_of<T>(weight), g.ci, g.kw, g.taps(), phase},
+                           {packed.as<T>() + phase_start, row, std::max<int64_t>(row, 1), 0},
                            {data_of<T>(out_grad), g, phase},
                            {data_of<T>(in_grad), data_of<T>(bias), g.ci, g.h, g.w, phase.pixels},
                            nullptr};
       launch_gemm(backend, kernels, p);
+      phase_start += g.ci * row;
     }
 }
 

@@ -16,7 +16,6 @@
 #include <mutex>
 #include <sstream>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "kernels/kernel_name.h"
 #include "kernels/simt/simt.h"
@@ -33,6 +32,7 @@ struct Access {
   uintptr_t pc;
   uintptr_t address;
   uint32_t size;
+  uint32_t allocation;  // global: the index of its device allocation in the launch's snapshot
   bool store;
   MemorySpace space;
 };
@@ -88,6 +88,7 @@ struct LaneAccess {
   unsigned lane;
   uintptr_t address;
   uint32_t size;
+  uint32_t allocation;
 };
 struct Request {
   unsigned count = 0;
@@ -131,7 +132,12 @@ bool inside(uintptr_t a, const T& object) {
 class Recorder {
  public:
   Recorder(const KernelKey& key, Dims grid, uintptr_t shared, size_t shared_bytes)
-      : key_(key), grid_(grid), shared_lo_(shared), shared_hi_(shared + shared_bytes), allocations_(device_allocations()) {
+      : key_(key),
+        grid_(grid),
+        shared_lo_(shared),
+        shared_hi_(shared + shared_bytes),
+        allocations_(device_allocations()),
+        touched_(allocations_.size()) {
     static thread_local const std::pair<uintptr_t, uintptr_t> tls = module_tls_range();
     tls_lo_ = tls.first;
     tls_hi_ = tls.second;
@@ -140,6 +146,7 @@ class Recorder {
 
   void note(uintptr_t address, uint32_t size, bool store, uintptr_t pc) {
     MemorySpace space;
+    size_t allocation = 0;
     if (address >= shared_lo_ && address < shared_hi_) {
       space = MemorySpace::Shared;
     } else if (address >= tls_lo_ && address < tls_hi_) {
@@ -147,12 +154,12 @@ class Recorder {
           inside(address, gridDim))
         return;  // the built-in variables are registers on a GPU
       space = MemorySpace::Shared;
-    } else if (in_device_allocation(address)) {
+    } else if (find_allocation(address, &allocation)) {
       space = MemorySpace::Global;
     } else {
       return;  // the fiber's stack: registers and local memory, not counted
     }
-    lane_log_->push_back({pc, address, size, store, space});
+    lane_log_->push_back({pc, address, size, static_cast<uint32_t>(allocation), store, space});
   }
 
   void block_begin(size_t threads) {
@@ -169,7 +176,7 @@ class Recorder {
 
   // Adds this launch to the profile.
   void finish(Profile& p) {
-    totals_.unique_global_bytes = unique_sectors_.size() * kSectorBytes;
+    totals_.unique_global_bytes = distinct_sectors_ * kSectorBytes;
     std::lock_guard<std::mutex> lock(p.mutex);
     size_t index = 0;
     while (index < p.kernels.size() && !(p.kernels[index].first == key_)) ++index;
@@ -199,41 +206,90 @@ class Recorder {
   }
 
  private:
-  bool in_device_allocation(uintptr_t a) const {
+  bool find_allocation(uintptr_t a, size_t* index) const {
     auto it = std::upper_bound(allocations_.begin(), allocations_.end(), a,
                                [](uintptr_t x, const std::pair<uintptr_t, size_t>& r) { return x < r.first; });
     if (it == allocations_.begin()) return false;
     --it;
+    *index = static_cast<size_t>(it - allocations_.begin());
     return a - it->first < it->second;
+  }
+
+  // Marks a sector of an allocation as touched in this launch (one bit per sector; allocations
+  // start 256-byte aligned), counting it the first time.
+  void touch_sector(uint32_t allocation, uintptr_t sector) {
+    std::vector<uint64_t>& bits = touched_[allocation];
+    const uintptr_t first = allocations_[allocation].first / kSectorBytes;
+    if (bits.empty()) bits.resize((allocations_[allocation].second / kSectorBytes + 64) / 64);
+    const uintptr_t i = sector - first;
+    const uint64_t bit = uint64_t{1} << (i % 64);
+    if (!(bits[i / 64] & bit)) {
+      bits[i / 64] |= bit;
+      ++distinct_sectors_;
+    }
   }
 
   // Every thread of the block is at a barrier or done: regroup each warp's accesses.
   void flush() {
     for (size_t base = 0; base < logs_.size(); base += 32) {
       const size_t lanes = std::min<size_t>(32, logs_.size() - base);
-      pending_.clear();
-      for (size_t lane = 0; lane < lanes; ++lane) {
-        occurrences_.clear();
-        for (const Access& a : logs_[base + lane]) {
-          const SiteKey key{a.pc, a.space, a.store};
-          const uint32_t k = occurrences_[key]++;
-          std::vector<Request>& requests = pending_[key];
-          if (requests.size() <= k) requests.resize(k + 1);
-          Request& r = requests[k];
-          r.lanes[r.count++] = {static_cast<unsigned>(lane), a.address, a.size};
-        }
-        logs_[base + lane].clear();
-      }
-      for (const auto& [key, requests] : pending_)
-        for (const Request& r : requests) count(key, r);
+      if (same_accesses(base, lanes))
+        group_by_position(base, lanes);
+      else
+        group_by_occurrence(base, lanes);
+      for (size_t lane = 0; lane < lanes; ++lane) logs_[base + lane].clear();
     }
+  }
+
+  // Whether every lane made the same accesses (instruction, space, kind) in the same order: the
+  // warp did not diverge, and request k is each lane's k-th access (no lookups needed).
+  bool same_accesses(size_t base, size_t lanes) const {
+    const std::vector<Access>& first = logs_[base];
+    for (size_t lane = 1; lane < lanes; ++lane) {
+      const std::vector<Access>& log = logs_[base + lane];
+      if (log.size() != first.size()) return false;
+      for (size_t i = 0; i < log.size(); ++i)
+        if (log[i].pc != first[i].pc || log[i].space != first[i].space || log[i].store != first[i].store) return false;
+    }
+    return true;
+  }
+
+  void group_by_position(size_t base, size_t lanes) {
+    Request r;
+    for (size_t i = 0; i < logs_[base].size(); ++i) {
+      r.count = 0;
+      for (size_t lane = 0; lane < lanes; ++lane) {
+        const Access& a = logs_[base + lane][i];
+        r.lanes[r.count++] = {static_cast<unsigned>(lane), a.address, a.size, a.allocation};
+      }
+      const Access& a = logs_[base][i];
+      count(SiteKey{a.pc, a.space, a.store}, r);
+    }
+  }
+
+  // A diverged warp: the k-th access of each lane from one instruction makes request k.
+  void group_by_occurrence(size_t base, size_t lanes) {
+    pending_.clear();
+    for (size_t lane = 0; lane < lanes; ++lane) {
+      occurrences_.clear();
+      for (const Access& a : logs_[base + lane]) {
+        const SiteKey key{a.pc, a.space, a.store};
+        const uint32_t k = occurrences_[key]++;
+        std::vector<Request>& requests = pending_[key];
+        if (requests.size() <= k) requests.resize(k + 1);
+        Request& r = requests[k];
+        r.lanes[r.count++] = {static_cast<unsigned>(lane), a.address, a.size, a.allocation};
+      }
+    }
+    for (const auto& [key, requests] : pending_)
+      for (const Request& r : requests) count(key, r);
   }
 
   // The distinct bytes the lanes asked for.
   uint64_t distinct_bytes(const Request& r) {
     intervals_.clear();
     for (unsigned i = 0; i < r.count; ++i) intervals_.emplace_back(r.lanes[i].address, r.lanes[i].address + r.lanes[i].size);
-    std::sort(intervals_.begin(), intervals_.end());
+    if (!std::is_sorted(intervals_.begin(), intervals_.end())) std::sort(intervals_.begin(), intervals_.end());
     uint64_t bytes = 0;
     uintptr_t covered = 0;
     for (const auto& [lo, hi] : intervals_) {
@@ -254,14 +310,15 @@ class Recorder {
       scratch_.clear();
       for (unsigned i = 0; i < r.count; ++i)
         for (uintptr_t sector = r.lanes[i].address / kSectorBytes;
-             sector <= (r.lanes[i].address + r.lanes[i].size - 1) / kSectorBytes; ++sector)
+             sector <= (r.lanes[i].address + r.lanes[i].size - 1) / kSectorBytes; ++sector) {
           scratch_.push_back(sector);
-      std::sort(scratch_.begin(), scratch_.end());
+          touch_sector(r.lanes[i].allocation, sector);
+        }
+      if (!std::is_sorted(scratch_.begin(), scratch_.end())) std::sort(scratch_.begin(), scratch_.end());
       scratch_.erase(std::unique(scratch_.begin(), scratch_.end()), scratch_.end());
       s.sectors += scratch_.size();
       s.ideal_sectors += (distinct + kSectorBytes - 1) / kSectorBytes;
       totals_.global_bytes += scratch_.size() * kSectorBytes;
-      unique_sectors_.insert(scratch_.begin(), scratch_.end());
       return;
     }
     // Shared: lanes are served in passes of 128 bytes' worth of lanes (32 lanes of 4 bytes, 16
@@ -278,7 +335,7 @@ class Recorder {
           scratch_.push_back(word);
       }
       if (scratch_.empty()) continue;
-      std::sort(scratch_.begin(), scratch_.end());
+      if (!std::is_sorted(scratch_.begin(), scratch_.end())) std::sort(scratch_.begin(), scratch_.end());
       scratch_.erase(std::unique(scratch_.begin(), scratch_.end()), scratch_.end());
       uint32_t per_bank[kBanks] = {};
       for (uintptr_t word : scratch_) ++per_bank[word % kBanks];
@@ -297,7 +354,8 @@ class Recorder {
   std::vector<Access>* lane_log_ = nullptr;
   KernelTotals totals_;
   uint64_t shared_wavefronts_ = 0;
-  std::unordered_set<uintptr_t> unique_sectors_;
+  std::vector<std::vector<uint64_t>> touched_;  // per allocation, a bit per sector touched
+  uint64_t distinct_sectors_ = 0;
   // scratch of flush() and count(), kept for their capacity
   std::unordered_map<SiteKey, std::vector<Request>, SiteKeyHash> pending_;
   std::unordered_map<SiteKey, uint32_t, SiteKeyHash> occurrences_;
