@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "kernels/emulator_counters.h"
 #include "kernels/kernel_name.h"
 
 #if __has_include(<cuda_occupancy.h>)
@@ -92,7 +93,7 @@ Occupancy theoretical_occupancy(const CompiledKernel& kernel, int block_threads,
   o.warps_per_sm = o.blocks_per_sm * ((block_threads + device.warpSize - 1) / device.warpSize);
   o.max_warps_per_sm = device.maxThreadsPerMultiprocessor / device.warpSize;
   o.fraction = static_cast<double>(o.warps_per_sm) / o.max_warps_per_sm;
-  o.limited_by = limiting_factor(result.limitingFactors);
+  o.limited_by = o.fraction >= 1 ? "nothing" : limiting_factor(result.limitingFactors);
   return o;
 #else
   (void)kernel, (void)block_threads, (void)dynamic_shared_bytes;
@@ -138,6 +139,46 @@ std::string format_compiled_kernels(int block_threads, double occupancy_floor, b
                 "spills, or occupancy under %.0f%%\n",
                 block_threads, 100 * occupancy_floor);
   return floor_text + header + rows;
+}
+
+std::string format_launch_occupancy() {
+  if (compiled_kernels().empty() || !occupancy_available())
+    return "occupancy at each launch configuration: this build has no ptxas table (no nvcc)\n";
+  const std::vector<kernels::EmulatedKernel> launched = kernels::emulated_kernels();
+  size_t width = std::string("kernel").size();
+  for (const auto& k : launched) width = std::max(width, k.name.size());
+  const int w = static_cast<int>(width);
+  char line[1024];
+  std::snprintf(line, sizeof line, "%-*s %6s %9s %8s", w, "kernel", "block", "dyn smem", "launches");
+  std::string text = "occupancy at each launch configuration (ptxas's registers and shared memory):\n" + std::string(line);
+  for (int sm : known_architectures()) {
+    std::snprintf(line, sizeof line, "   sm_%d regs  occupancy          ", sm);
+    text += line;
+  }
+  text.erase(text.find_last_not_of(' ') + 1);
+  text += "\n";
+  for (const auto& k : launched) {
+    std::snprintf(line, sizeof line, "%-*s %6u %9zu %8llu", w, k.name.c_str(), k.block_threads, k.dynamic_shared_bytes,
+                  static_cast<unsigned long long>(k.launches));
+    text += line;
+    for (int sm : known_architectures()) {
+      const auto compiled = std::find_if(compiled_kernels().begin(), compiled_kernels().end(), [&](const CompiledKernel& c) {
+        return c.sm == sm && kernel_name(c) == k.name;
+      });
+      if (compiled == compiled_kernels().end()) {
+        std::snprintf(line, sizeof line, "   %9s  %-19s", "-", "not in the table");
+      } else {
+        const Occupancy o = theoretical_occupancy(*compiled, static_cast<int>(k.block_threads), k.dynamic_shared_bytes);
+        char occupancy[64];
+        std::snprintf(occupancy, sizeof occupancy, "%3.0f%% (%s)", 100 * o.fraction, o.limited_by.c_str());
+        std::snprintf(line, sizeof line, "   %9d  %-19s", compiled->registers, occupancy);
+      }
+      text += line;
+    }
+    text.erase(text.find_last_not_of(' ') + 1);
+    text += "\n";
+  }
+  return text;
 }
 
 }  // namespace ganforge

@@ -37,7 +37,7 @@ struct Occupancy {
   int blocks_per_sm = 0;
   int warps_per_sm = 0, max_warps_per_sm = 0;
   double fraction = 0;     // warps_per_sm / max_warps_per_sm
-  std::string limited_by;  // "registers", "shared memory", "warps", "blocks", "barriers"
+  std::string limited_by;  // "registers", "shared memory", "warps", "blocks", "barriers"; "nothing" at 100%
 };
 
 // Whether the occupancy calculator (the CUDA headers' cuda_occupancy.h) is in this build, and
@@ -54,5 +54,9 @@ Occupancy theoretical_occupancy(const CompiledKernel& kernel, int block_threads,
 // resources and its occupancy at `block_threads`; with only_flagged, the kernels that spill or
 // fall under `occupancy_floor` (a fraction). The count of flagged rows comes back in *flagged.
 std::string format_compiled_kernels(int block_threads, double occupancy_floor, bool only_flagged, size_t* flagged);
+
+// For each kernel the SIMT emulator counted (kernels/emulator_counters.h), at the launch
+// configuration it was run with: ptxas's registers and the occupancy on each architecture.
+std::string format_launch_occupancy();
 
 }  // namespace ganforge

@@ -17,6 +17,12 @@ EmulatorCounters emulator_counters() {
   return {double(t.launches), double(t.global_bytes), double(t.unique_global_bytes)};
 }
 std::string emulator_kernel_report() { return simt::profile_report(); }
+std::vector<EmulatedKernel> emulated_kernels() {
+  std::vector<EmulatedKernel> out;
+  for (const simt::KernelProfile& k : simt::profile_kernels())
+    out.push_back({k.name, k.block.x * k.block.y * k.block.z, k.dynamic_shared_bytes, k.launches});
+  return out;
+}
 #else
 bool emulator_counters_available() { return false; }
 void start_emulator_counters() {}
@@ -24,6 +30,7 @@ void stop_emulator_counters() {}
 void clear_emulator_counters() {}
 EmulatorCounters emulator_counters() { return {}; }
 std::string emulator_kernel_report() { return "this build has no cuda-sim backend\n"; }
+std::vector<EmulatedKernel> emulated_kernels() { return {}; }
 #endif
 
 }  // namespace ganforge::kernels

@@ -3,7 +3,10 @@
 // instrumented (sanitizer builds).
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ganforge::kernels {
 
@@ -24,5 +27,14 @@ EmulatorCounters emulator_counters();
 
 // Per kernel and per access site: sectors per request, bank conflicts, divergence, barriers.
 std::string emulator_kernel_report();
+
+// The kernels counted, each with one launch configuration (a kernel launched two ways is two).
+struct EmulatedKernel {
+  std::string name;  // as kernels/kernel_name.h spells it
+  unsigned block_threads = 0;
+  size_t dynamic_shared_bytes = 0;
+  uint64_t launches = 0;
+};
+std::vector<EmulatedKernel> emulated_kernels();
 
 }  // namespace ganforge::kernels

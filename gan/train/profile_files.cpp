@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/gpu_estimate.h"
+#include "core/gpu_resources.h"
 #include "nn/atomic_file.h"
 
 namespace ganforge::gan {
@@ -23,7 +24,8 @@ std::string write_gpu_estimate_files(const std::filesystem::path& run, const std
                                      const ProfileTable& table, int64_t steps) {
   const std::string estimate = title + "\n" + format_gpu_estimate(table, steps);
   nn::write_file_atomically((run / "gpu_estimate.txt").string(), estimate);
-  nn::write_file_atomically((run / "emulator_kernels.txt").string(), title + "\n" + emulator_kernel_report());
+  nn::write_file_atomically((run / "emulator_kernels.txt").string(),
+                            title + "\n" + emulator_kernel_report() + "\n" + format_launch_occupancy());
   return estimate;
 }
 

@@ -1,7 +1,8 @@
 // What `ganforge train --profile` leaves in the run folder: profile.txt, the table as printed
 // (core/profiler.h's format_profile under a title line), and profile.json, its numbers for
 // scripts; on cuda-sim also gpu_estimate.txt (core/gpu_estimate.h's table) and
-// emulator_kernels.txt (each kernel's memory counters). All are written atomically; a failed
+// emulator_kernels.txt (each kernel's memory counters, and its occupancy at its launch
+// configuration: core/gpu_resources.h). All are written atomically; a failed
 // write throws naming the file.
 #pragma once
 

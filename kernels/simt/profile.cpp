@@ -47,10 +47,6 @@ struct SiteKeyHash {
   size_t operator()(const SiteKey& k) const { return std::hash<uintptr_t>()(k.pc * 4 + size_t(k.space) * 2 + k.store); }
 };
 
-struct SiteTotals {
-  uint64_t requests = 0, active_lanes = 0, bytes_requested = 0, sectors = 0, ideal_sectors = 0, wavefronts = 0,
-           ideal_wavefronts = 0;
-};
 
 struct KernelKey {
   const void* kernel;
@@ -66,7 +62,7 @@ struct KernelKey {
 
 struct KernelTotals {
   uint64_t launches = 0, blocks = 0, threads = 0, barriers = 0, global_bytes = 0, unique_global_bytes = 0;
-  std::unordered_map<SiteKey, SiteTotals, SiteKeyHash> sites;
+  std::unordered_map<SiteKey, AccessCounts, SiteKeyHash> sites;
 };
 
 // What every OS thread's launches added up to.
@@ -188,16 +184,7 @@ class Recorder {
     k.barriers += totals_.barriers;
     k.global_bytes += totals_.global_bytes;
     k.unique_global_bytes += totals_.unique_global_bytes;
-    for (const auto& [site, t] : totals_.sites) {
-      SiteTotals& s = k.sites[site];
-      s.requests += t.requests;
-      s.active_lanes += t.active_lanes;
-      s.bytes_requested += t.bytes_requested;
-      s.sectors += t.sectors;
-      s.ideal_sectors += t.ideal_sectors;
-      s.wavefronts += t.wavefronts;
-      s.ideal_wavefronts += t.ideal_wavefronts;
-    }
+    for (const auto& [site, t] : totals_.sites) k.sites[site] += t;
     p.launches.push_back({index, grid_, totals_.global_bytes, totals_.unique_global_bytes, shared_wavefronts_});
     ++p.totals.launches;
     p.totals.global_bytes += totals_.global_bytes;
@@ -301,7 +288,7 @@ class Recorder {
   }
 
   void count(const SiteKey& key, const Request& r) {
-    SiteTotals& s = totals_.sites[key];
+    AccessCounts& s = totals_.sites[key];
     ++s.requests;
     s.active_lanes += r.count;
     for (unsigned i = 0; i < r.count; ++i) s.bytes_requested += r.lanes[i].size;
@@ -481,6 +468,17 @@ struct EnvironmentProfile {
 
 }  // namespace
 
+AccessCounts& AccessCounts::operator+=(const AccessCounts& o) {
+  requests += o.requests;
+  active_lanes += o.active_lanes;
+  bytes_requested += o.bytes_requested;
+  sectors += o.sectors;
+  ideal_sectors += o.ideal_sectors;
+  wavefronts += o.wavefronts;
+  ideal_wavefronts += o.ideal_wavefronts;
+  return *this;
+}
+
 bool profile_instrumented() {
 #if defined(GANFORGE_SIMT_INSTRUMENTED)
   return true;
@@ -537,13 +535,7 @@ std::vector<KernelProfile> profile_kernels() {
       s.line = place.line;
       s.space = site.space;
       s.store = site.store;
-      s.requests += t.requests;
-      s.active_lanes += t.active_lanes;
-      s.bytes_requested += t.bytes_requested;
-      s.sectors += t.sectors;
-      s.ideal_sectors += t.ideal_sectors;
-      s.wavefronts += t.wavefronts;
-      s.ideal_wavefronts += t.ideal_wavefronts;
+      s += t;
     }
     for (auto& [place, s] : sites) k.sites.push_back(std::move(s));
     out.push_back(std::move(k));

@@ -40,12 +40,8 @@ struct Dims {
   unsigned x = 1, y = 1, z = 1;
 };
 
-// One load or store instruction of a kernel (an inlined helper's access is its own site).
-struct AccessSite {
-  std::string file;      // source file and line of the access (innermost inlined function)
-  int line = 0;
-  MemorySpace space = MemorySpace::Global;
-  bool store = false;
+// What the requests of one access site added up to.
+struct AccessCounts {
   uint64_t requests = 0;          // warp-level requests
   uint64_t active_lanes = 0;      // summed over requests
   uint64_t bytes_requested = 0;   // what the lanes asked for
@@ -53,6 +49,16 @@ struct AccessSite {
   uint64_t ideal_sectors = 0;     // global: the fewest sectors holding the distinct bytes asked for
   uint64_t wavefronts = 0;        // shared: passes through the banks
   uint64_t ideal_wavefronts = 0;  // shared: the fewest passes for the distinct bytes (128 per pass)
+  AccessCounts& operator+=(const AccessCounts& o);
+};
+
+// One load or store instruction of a kernel (an inlined helper's access is its own site), or
+// in a report, every instruction of one source line.
+struct AccessSite : AccessCounts {
+  std::string file;  // source file and line of the access (innermost inlined function)
+  int line = 0;
+  MemorySpace space = MemorySpace::Global;
+  bool store = false;
 };
 
 // A kernel, with one launch configuration and launch site; its counters summed over launches.

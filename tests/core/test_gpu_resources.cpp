@@ -32,6 +32,7 @@ TEST_F(Occupancy, FewRegistersFillTheSmWithWarps) {
     EXPECT_EQ(o.warps_per_sm, 64);
     EXPECT_EQ(o.max_warps_per_sm, 64);
     EXPECT_DOUBLE_EQ(o.fraction, 1.0);
+    EXPECT_EQ(o.limited_by, "nothing");
   }
 }
 

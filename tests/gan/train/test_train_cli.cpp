@@ -15,6 +15,7 @@
 
 #include "core/ganforge.h"
 #include "gan/data/image.h"
+#include "core/gpu_resources.h"
 #include "kernels/emulator_counters.h"
 #include "nn/safetensors.h"
 #include "tests/gan/train/run_folders.h"
@@ -244,6 +245,11 @@ TEST(TrainCli, ProfileOnCudaSimEstimatesTheStepOnGpus) {
   const std::string kernels = read_text(run / "emulator_kernels.txt");
   EXPECT_NE(kernels.find("conv2d_fprop_implicit_gemm"), std::string::npos) << kernels;
   EXPECT_NE(kernels.find("kernels/cuda/conv.cu:"), std::string::npos) << kernels;
+  // each kernel's occupancy at its launch, from ptxas's table (in a build with nvcc)
+  EXPECT_NE(kernels.find("occupancy at each launch configuration"), std::string::npos) << kernels;
+  if (!compiled_kernels().empty()) {
+    EXPECT_EQ(kernels.find("not in the table"), std::string::npos) << "every kernel run has a ptxas row\n" << kernels;
+  }
   const nlohmann::json json = nlohmann::json::parse(read_text(run / "profile.json"));
   for (const nlohmann::json& row : json["rows"])
     if (row["name"] == "conv2d_fprop") {
