@@ -5,7 +5,6 @@
 
 #include "kernels/emulator_counters.h"
 
-
 namespace ganforge {
 namespace {
 

@@ -1,5 +1,6 @@
 // The SIMT emulator's runtime: fibers, the block scheduler, barriers, warp meeting points,
-// the device-memory registry and the spin-wait watchdog. See kernels/simt/simt.h.
+// the device-memory registry, the spin-wait watchdog, and the hooks of the memory profiler
+// (kernels/simt/profile.h). See kernels/simt/simt.h.
 //
 // Scheduling: a block's threads are fibers on pooled worker stacks. The scheduler resumes
 // every runnable thread in turn; a thread runs until it reaches __syncthreads, a warp
