@@ -309,6 +309,8 @@ const char* op_name(WarpOp op) {
     case WarpOp::Ballot: return "__ballot_sync";
     case WarpOp::Any: return "__any_sync";
     case WarpOp::All: return "__all_sync";
+    case WarpOp::MmaTf32: return "mma.sync.m16n8k8.tf32";
+    case WarpOp::MmaBf16: return "mma.sync.m16n8k16.bf16";
   }
   return "?";
 }
@@ -354,7 +356,57 @@ unsigned present_lanes(const Block& b, unsigned warp_base) {
 }
 
 // Every lane of the group has arrived: compute each one's result.
+float from_tf32_register(uint32_t r) { return from_bits<float>(r & ~0x1fffu); }  // the top 19 bits
+float from_bf16(uint32_t half) { return from_bits<float>(half << 16); }
+
+// One warp's mma.sync: gathers A, B and C from every lane's fragments (the layouts of simt.h),
+// computes D = A·B + C (exact products, each sum rounded to f32 once) and hands back each lane's
+// part of D.
+void complete_mma(Block& b, unsigned warp_base, WarpOp op) {
+  const int k = op == WarpOp::MmaTf32 ? 8 : 16;
+  double A[16][16] = {}, B[16][8] = {}, C[16][8] = {};
+  auto lane_fragments = [&](unsigned lane) { return from_bits<const MmaFragments*>(b.threads[warp_base + lane].arrival->value); };
+  for (unsigned lane = 0; lane < 32; ++lane) {
+    const MmaFragments& f = *lane_fragments(lane);
+    const unsigned g = lane / 4, t = lane % 4;
+    if (op == WarpOp::MmaTf32) {
+      A[g][t] = from_tf32_register(f.a[0]);
+      A[g + 8][t] = from_tf32_register(f.a[1]);
+      A[g][t + 4] = from_tf32_register(f.a[2]);
+      A[g + 8][t + 4] = from_tf32_register(f.a[3]);
+      B[t][g] = from_tf32_register(f.b[0]);
+      B[t + 4][g] = from_tf32_register(f.b[1]);
+    } else {
+      for (unsigned half = 0; half < 2; ++half) {
+        const unsigned shift = 16 * half;
+        A[g][2 * t + half] = from_bf16(f.a[0] >> shift & 0xffffu);
+        A[g + 8][2 * t + half] = from_bf16(f.a[1] >> shift & 0xffffu);
+        A[g][2 * t + 8 + half] = from_bf16(f.a[2] >> shift & 0xffffu);
+        A[g + 8][2 * t + 8 + half] = from_bf16(f.a[3] >> shift & 0xffffu);
+        B[2 * t + half][g] = from_bf16(f.b[0] >> shift & 0xffffu);
+        B[2 * t + 8 + half][g] = from_bf16(f.b[1] >> shift & 0xffffu);
+      }
+    }
+    C[g][2 * t] = f.c[0];
+    C[g][2 * t + 1] = f.c[1];
+    C[g + 8][2 * t] = f.c[2];
+    C[g + 8][2 * t + 1] = f.c[3];
+  }
+  for (unsigned lane = 0; lane < 32; ++lane) {
+    const MmaFragments& f = *lane_fragments(lane);
+    const unsigned g = lane / 4, t = lane % 4;
+    const unsigned rows[4] = {g, g, g + 8, g + 8}, cols[4] = {2 * t, 2 * t + 1, 2 * t, 2 * t + 1};
+    for (int i = 0; i < 4; ++i) {
+      double sum = C[rows[i]][cols[i]];
+      for (int kk = 0; kk < k; ++kk) sum += A[rows[i]][kk] * B[kk][cols[i]];
+      f.d[i] = static_cast<float>(sum);
+    }
+  }
+}
+
 void complete_warp_op(Block& b, unsigned warp_base, unsigned mask, Site site) {
+  const WarpOp first = b.threads[warp_base + static_cast<unsigned>(__builtin_ctz(mask))].arrival->op;
+  if (first == WarpOp::MmaTf32 || first == WarpOp::MmaBf16) return complete_mma(b, warp_base, first);
   for (unsigned lane = 0; lane < 32; ++lane) {
     if (!(mask >> lane & 1)) continue;
     Arrival& a = *b.threads[warp_base + lane].arrival;
@@ -372,6 +424,8 @@ void complete_warp_op(Block& b, unsigned warp_base, unsigned mask, Site site) {
         src = x < long(segment) + width && x < 32 ? x : lane;
         break;
       }
+      case WarpOp::MmaTf32:
+      case WarpOp::MmaBf16: return;  // complete_mma's, above
       case WarpOp::Ballot:
       case WarpOp::Any:
       case WarpOp::All: {
@@ -541,7 +595,7 @@ uint64_t warp_exchange(WarpOp op, unsigned mask, uint64_t value, int arg, int wi
 void* dynamic_shared_memory() { return executor().block->shared.get(); }
 
 [[noreturn]] void not_emulated(const char* what, Site site) {
-  fail(site, std::string(what) + " is not emulated (inline PTX, wmma/mma and TMA need a GPU); this path needs a "
+  fail(site, std::string(what) + " is not emulated (inline PTX, wmma, ldmatrix, cp.async and TMA need a GPU); this path needs a "
                                  "SIMT twin that the emulator takes instead");
 }
 

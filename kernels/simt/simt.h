@@ -15,7 +15,10 @@
 //    allocation is an error, and an AddressSanitizer build catches kernel accesses past one.
 //  - with the memory profiler on (kernels/simt/profile.h), each global and shared access of an
 //    instrumented kernel is counted per warp-level request: sectors, bank conflicts, lanes.
-// Not emulated: inline PTX, wmma/mma, TMA (GANFORGE_NOT_EMULATED reports reaching such code).
+//  - the tensor cores' mma.sync for TF32 (m16n8k8) and BF16 (m16n8k16) with f32 accumulation
+//    are warp collectives with the PTX ISA's per-lane fragment layouts (mma_sync_* below).
+// Not emulated: other inline PTX, wmma, ldmatrix, cp.async, TMA (GANFORGE_NOT_EMULATED reports
+// reaching such code).
 #pragma once
 
 #if defined(__CUDACC__)
@@ -80,7 +83,16 @@ struct Site {
   const char *simt_file = __builtin_FILE(), int simt_line = __builtin_LINE(), const char *simt_function = __builtin_FUNCTION()
 #define GANFORGE_SIMT_SITE ::ganforge::simt::Site{simt_file, simt_line, simt_function}
 
-enum class WarpOp : uint8_t { Sync, Shfl, ShflUp, ShflDown, ShflXor, Ballot, Any, All };
+enum class WarpOp : uint8_t { Sync, Shfl, ShflUp, ShflDown, ShflXor, Ballot, Any, All, MmaTf32, MmaBf16 };
+
+// One lane's operands of a warp-level mma.sync (the registers the PTX ISA's fragment diagrams
+// name), passed to the meeting point by address.
+struct MmaFragments {
+  const uint32_t* a;  // 4 registers
+  const uint32_t* b;  // 2 registers
+  const float* c;     // 4 accumulators
+  float* d;           // 4 results
+};
 
 void syncthreads(Site site);
 // The meeting point of the lanes in `mask`: returns this lane's result (the 8 bytes of the
@@ -159,6 +171,44 @@ inline int __all_sync(unsigned mask, int predicate, GANFORGE_SIMT_SITE_PARAMS) {
   return static_cast<int>(warp_exchange(WarpOp::All, mask, predicate != 0, 0, warpSize, GANFORGE_SIMT_SITE));
 }
 
+// ---- Tensor cores: the twins of mma.sync.aligned.{m16n8k8 .tf32, m16n8k16 .bf16}.row.col.f32
+// and of the conversions that stage their operands. All 32 lanes of a full warp must call one
+// together (.aligned); each passes its own fragment registers, laid out as the PTX ISA's
+// "Matrix Fragments for mma.m16n8k8 / m16n8k16" (groupID = lane / 4, t = lane % 4):
+//   tf32 A (16x8): a0 (g, t), a1 (g+8, t), a2 (g, t+4), a3 (g+8, t+4); B (8x8): b0 (t, g), b1 (t+4, g)
+//   bf16 A (16x16), two per register, the lower column in the low half: a0 (g, 2t..2t+1),
+//        a1 (g+8, 2t..), a2 (g, 2t+8..), a3 (g+8, 2t+8..); B (16x8): b0 (2t..2t+1, g), b1 (2t+8.., g)
+//   C and D (16x8): c0 (g, 2t), c1 (g, 2t+1), c2 (g+8, 2t), c3 (g+8, 2t+1)
+// As the hardware, the tf32 mma reads only the top 19 bits of each A and B register (10 explicit
+// mantissa bits; cvt_rna_tf32 rounds to them first); products are exact and the sum of each
+// output is rounded to f32 once.
+inline void mma_sync_m16n8k8_tf32(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2], const float (&c)[4],
+                                  GANFORGE_SIMT_SITE_PARAMS) {
+  using namespace ganforge::simt;
+  MmaFragments f{a, b, c, d};
+  warp_exchange(WarpOp::MmaTf32, 0xffffffffu, to_bits(&f), 0, warpSize, GANFORGE_SIMT_SITE);
+}
+inline void mma_sync_m16n8k16_bf16(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2], const float (&c)[4],
+                                   GANFORGE_SIMT_SITE_PARAMS) {
+  using namespace ganforge::simt;
+  MmaFragments f{a, b, c, d};
+  warp_exchange(WarpOp::MmaBf16, 0xffffffffu, to_bits(&f), 0, warpSize, GANFORGE_SIMT_SITE);
+}
+// cvt.rna.tf32.f32: to 10 explicit mantissa bits, to nearest with ties away from zero (the low 13
+// bits of the result are 0). NaN and infinity pass through.
+inline uint32_t cvt_rna_tf32(float x) {
+  uint32_t bits = ganforge::simt::to_bits(x) & 0xffffffffu;
+  if ((bits & 0x7f800000u) == 0x7f800000u) return bits;
+  bits += 0x1000u;  // half of the 2^13 dropped: a tie rounds away from zero in magnitude
+  return bits & ~0x1fffu;
+}
+// __float2bfloat16_rn's bits: to 7 explicit mantissa bits, to nearest with ties to even.
+inline uint16_t float_to_bf16_rn(float x) {
+  const uint32_t bits = static_cast<uint32_t>(ganforge::simt::to_bits(x));
+  if ((bits & 0x7f800000u) == 0x7f800000u && (bits & 0x7fffffu) != 0) return static_cast<uint16_t>((bits >> 16) | 0x40u);
+  return static_cast<uint16_t>((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+}
+
 // ---- Atomics: real atomics (std::atomic_ref), returning the old value as CUDA does ----
 template <class T>
 T simt_atomic_add(T* address, T value) {
@@ -205,6 +255,8 @@ inline float __expf(float x) { return std::exp(x); }
 inline float __logf(float x) { return std::log(x); }
 inline float __fdividef(float a, float b) { return a / b; }
 inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
+inline float __uint_as_float(unsigned x) { return ganforge::simt::from_bits<float>(x); }
+inline unsigned __float_as_uint(float x) { return static_cast<unsigned>(ganforge::simt::to_bits(x)); }
 inline double rsqrt(double x) { return 1.0 / std::sqrt(x); }
 template <class T>
 T __ldg(const T* p) {
