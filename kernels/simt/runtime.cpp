@@ -64,12 +64,20 @@ struct Arrival {  // one lane waiting at a warp operation (lives on that lane's 
   uint64_t result = 0;
 };
 
+struct AsyncCopy {
+  void* destination;
+  const void* source;
+  size_t bytes;
+};
+
 struct Thread {
   uint3 idx;
   unsigned linear;
   Status status = Status::Runnable;
   Site site{"", 0, ""};
   Arrival* arrival = nullptr;
+  std::vector<AsyncCopy> uncommitted;               // cp.async since the last commit
+  std::vector<std::vector<AsyncCopy>> committed;    // groups not yet waited for, oldest first
 };
 
 struct Block {
@@ -311,6 +319,7 @@ const char* op_name(WarpOp op) {
     case WarpOp::All: return "__all_sync";
     case WarpOp::MmaTf32: return "mma.sync.m16n8k8.tf32";
     case WarpOp::MmaBf16: return "mma.sync.m16n8k16.bf16";
+    case WarpOp::LdMatrix: return "ldmatrix.sync";
   }
   return "?";
 }
@@ -404,9 +413,43 @@ void complete_mma(Block& b, unsigned warp_base, WarpOp op) {
   }
 }
 
+// One warp's ldmatrix: every lane's registers from the rows lanes 8i..8i+7 name (simt.h).
+void complete_ldmatrix(Block& b, unsigned warp_base, Site site) {
+  auto request = [&](unsigned lane) { return from_bits<const LdMatrixRequest*>(b.threads[warp_base + lane].arrival->value); };
+  const LdMatrixRequest& first = *request(0);
+  for (unsigned lane = 0; lane < 32; ++lane) {
+    const LdMatrixRequest& r = *request(lane);
+    std::string problem;
+    if (r.matrices != first.matrices || r.transpose != first.transpose)
+      problem = "lane " + std::to_string(lane) + " asks for another shape (.x" + std::to_string(r.matrices) +
+                (r.transpose ? ".trans" : "") + ") than lane 0 (.x" + std::to_string(first.matrices) +
+                (first.transpose ? ".trans" : "") + ")";
+    else if (lane < 8u * static_cast<unsigned>(first.matrices) && reinterpret_cast<uintptr_t>(r.row) % 16 != 0)
+      problem = "the row address of lane " + std::to_string(lane) + " is not 16-byte aligned";
+    if (!problem.empty()) {
+      if (b.error.empty())
+        b.error = "simt: kernel " + std::string(site.function) + " at " + where(site) + ", block " +
+                  thread_name(blockIdx) + ": ldmatrix.sync: " + problem;
+      return;
+    }
+  }
+  auto element = [&](int matrix, unsigned row, unsigned col) -> uint32_t {
+    uint16_t v;
+    std::memcpy(&v, static_cast<const char*>(request(8 * matrix + row)->row) + 2 * col, 2);
+    return v;
+  };
+  for (unsigned lane = 0; lane < 32; ++lane) {
+    const unsigned group = lane / 4, pair = 2 * (lane % 4);
+    for (int i = 0; i < first.matrices; ++i)
+      request(lane)->out[i] = first.transpose ? element(i, pair, group) | element(i, pair + 1, group) << 16
+                                              : element(i, group, pair) | element(i, group, pair + 1) << 16;
+  }
+}
+
 void complete_warp_op(Block& b, unsigned warp_base, unsigned mask, Site site) {
   const WarpOp first = b.threads[warp_base + static_cast<unsigned>(__builtin_ctz(mask))].arrival->op;
   if (first == WarpOp::MmaTf32 || first == WarpOp::MmaBf16) return complete_mma(b, warp_base, first);
+  if (first == WarpOp::LdMatrix) return complete_ldmatrix(b, warp_base, site);
   for (unsigned lane = 0; lane < 32; ++lane) {
     if (!(mask >> lane & 1)) continue;
     Arrival& a = *b.threads[warp_base + lane].arrival;
@@ -425,7 +468,8 @@ void complete_warp_op(Block& b, unsigned warp_base, unsigned mask, Site site) {
         break;
       }
       case WarpOp::MmaTf32:
-      case WarpOp::MmaBf16: return;  // complete_mma's, above
+      case WarpOp::MmaBf16:
+      case WarpOp::LdMatrix: return;  // complete_mma's and complete_ldmatrix's, above
       case WarpOp::Ballot:
       case WarpOp::Any:
       case WarpOp::All: {
@@ -594,8 +638,32 @@ uint64_t warp_exchange(WarpOp op, unsigned mask, uint64_t value, int arg, int wi
 
 void* dynamic_shared_memory() { return executor().block->shared.get(); }
 
+void cp_async(void* shared_destination, const void* global_source, size_t bytes, Site site) {
+  if (bytes != 4 && bytes != 8 && bytes != 16)
+    fail(site, "cp.async copies 4, 8 or 16 bytes, not " + std::to_string(bytes));
+  if (reinterpret_cast<uintptr_t>(shared_destination) % bytes != 0 || reinterpret_cast<uintptr_t>(global_source) % bytes != 0)
+    fail(site, "cp.async of " + std::to_string(bytes) + " bytes needs both addresses aligned to " + std::to_string(bytes));
+  check_device_range(global_source, bytes, "cp.async source");
+  executor().current_thread->uncommitted.push_back({shared_destination, global_source, bytes});
+}
+
+void cp_async_commit_group(Site) {
+  Thread& t = *executor().current_thread;
+  t.committed.push_back(std::move(t.uncommitted));
+  t.uncommitted.clear();
+}
+
+void cp_async_wait_group(int pending, Site site) {
+  if (pending < 0) fail(site, "cp.async.wait_group " + std::to_string(pending) + ": the count of groups left pending is at least 0");
+  Thread& t = *executor().current_thread;
+  while (t.committed.size() > static_cast<size_t>(pending)) {
+    for (const AsyncCopy& c : t.committed.front()) std::memcpy(c.destination, c.source, c.bytes);
+    t.committed.erase(t.committed.begin());
+  }
+}
+
 [[noreturn]] void not_emulated(const char* what, Site site) {
-  fail(site, std::string(what) + " is not emulated (inline PTX, wmma, ldmatrix, cp.async and TMA need a GPU); this path needs a "
+  fail(site, std::string(what) + " is not emulated (inline PTX, wmma and TMA need a GPU); this path needs a "
                                  "SIMT twin that the emulator takes instead");
 }
 

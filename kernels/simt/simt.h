@@ -15,10 +15,10 @@
 //    allocation is an error, and an AddressSanitizer build catches kernel accesses past one.
 //  - with the memory profiler on (kernels/simt/profile.h), each global and shared access of an
 //    instrumented kernel is counted per warp-level request: sectors, bank conflicts, lanes.
-//  - the tensor cores' mma.sync for TF32 (m16n8k8) and BF16 (m16n8k16) with f32 accumulation
-//    are warp collectives with the PTX ISA's per-lane fragment layouts (mma_sync_* below).
-// Not emulated: other inline PTX, wmma, ldmatrix, cp.async, TMA (GANFORGE_NOT_EMULATED reports
-// reaching such code).
+//  - the tensor cores' mma.sync for TF32 (m16n8k8) and BF16 (m16n8k16) with f32 accumulation,
+//    and ldmatrix (x1, x2, x4, .trans), are warp collectives with the PTX ISA's per-lane
+//    fragment layouts; cp.async copies wait in commit groups until a wait covers them.
+// Not emulated: other inline PTX, wmma, TMA (GANFORGE_NOT_EMULATED reports reaching such code).
 #pragma once
 
 #if defined(__CUDACC__)
@@ -83,7 +83,7 @@ struct Site {
   const char *simt_file = __builtin_FILE(), int simt_line = __builtin_LINE(), const char *simt_function = __builtin_FUNCTION()
 #define GANFORGE_SIMT_SITE ::ganforge::simt::Site{simt_file, simt_line, simt_function}
 
-enum class WarpOp : uint8_t { Sync, Shfl, ShflUp, ShflDown, ShflXor, Ballot, Any, All, MmaTf32, MmaBf16 };
+enum class WarpOp : uint8_t { Sync, Shfl, ShflUp, ShflDown, ShflXor, Ballot, Any, All, MmaTf32, MmaBf16, LdMatrix };
 
 // One lane's operands of a warp-level mma.sync (the registers the PTX ISA's fragment diagrams
 // name), passed to the meeting point by address.
@@ -93,6 +93,21 @@ struct MmaFragments {
   const float* c;     // 4 accumulators
   float* d;           // 4 results
 };
+
+// One lane's part of an ldmatrix: the row it names and where its registers go.
+struct LdMatrixRequest {
+  const void* row;  // 16 bytes: one row of 8 b16 elements (lanes 8i..8i+7 name matrix i's rows)
+  uint32_t* out;    // `matrices` registers
+  int matrices;     // 1, 2 or 4
+  bool transpose;
+};
+
+// cp.async: a copy of 4, 8 or 16 bytes from global to shared memory, performed when a
+// cp_async_wait_group that covers its group returns (not before: reading the destination
+// earlier reads what was there, as a race on a GPU may).
+void cp_async(void* shared_destination, const void* global_source, size_t bytes, Site site);
+void cp_async_commit_group(Site site);
+void cp_async_wait_group(int pending, Site site);
 
 void syncthreads(Site site);
 // The meeting point of the lanes in `mask`: returns this lane's result (the 8 bytes of the
@@ -194,6 +209,25 @@ inline void mma_sync_m16n8k16_bf16(float (&d)[4], const uint32_t (&a)[4], const 
   MmaFragments f{a, b, c, d};
   warp_exchange(WarpOp::MmaBf16, 0xffffffffu, to_bits(&f), 0, warpSize, GANFORGE_SIMT_SITE);
 }
+// ldmatrix.sync.aligned.m8n8.x{1,2,4}[.trans].shared.b16: 1, 2 or 4 matrices of 8x8 16-bit
+// elements, lane 8i + j naming row j of matrix i (16-byte aligned). Register i of lane l holds
+// matrix i's elements (l/4, 2(l%4)) and (l/4, 2(l%4)+1), the first in the low half; with .trans,
+// (2(l%4), l/4) and (2(l%4)+1, l/4): the fragments mma.sync takes.
+template <int kMatrices>
+void ldmatrix_sync(uint32_t (&registers)[kMatrices], const void* row, bool transpose = false, GANFORGE_SIMT_SITE_PARAMS) {
+  static_assert(kMatrices == 1 || kMatrices == 2 || kMatrices == 4, "ldmatrix loads 1, 2 or 4 matrices");
+  using namespace ganforge::simt;
+  LdMatrixRequest request{row, registers, kMatrices, transpose};
+  warp_exchange(WarpOp::LdMatrix, 0xffffffffu, to_bits(&request), 0, warpSize, GANFORGE_SIMT_SITE);
+}
+// cp.async.{ca,cg}.shared.global [dst], [src], bytes; cp.async.commit_group; cp.async.wait_group N
+// (wait_all is a commit and a wait for 0).
+inline void cp_async_copy(void* shared_destination, const void* global_source, size_t bytes, GANFORGE_SIMT_SITE_PARAMS) {
+  ganforge::simt::cp_async(shared_destination, global_source, bytes, GANFORGE_SIMT_SITE);
+}
+inline void cp_async_commit(GANFORGE_SIMT_SITE_PARAMS) { ganforge::simt::cp_async_commit_group(GANFORGE_SIMT_SITE); }
+inline void cp_async_wait(int pending, GANFORGE_SIMT_SITE_PARAMS) { ganforge::simt::cp_async_wait_group(pending, GANFORGE_SIMT_SITE); }
+
 // cvt.rna.tf32.f32: to 10 explicit mantissa bits, to nearest with ties away from zero (the low 13
 // bits of the result are 0). NaN and infinity pass through.
 inline uint32_t cvt_rna_tf32(float x) {

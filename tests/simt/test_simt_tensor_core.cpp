@@ -1,7 +1,8 @@
 // The emulator's tensor-core twins (kernels/simt/simt.h): mma.sync m16n8k8 TF32 and m16n8k16
-// BF16 with f32 accumulation. Known answers placed by hand from the PTX ISA's fragment
-// diagrams pin which lane and register holds each element; integer-valued matrices give exact
-// results; the operand roundings match the hardware's.
+// BF16 with f32 accumulation, ldmatrix and cp.async. Known answers placed by hand from the PTX
+// ISA's fragment diagrams pin which lane and register holds each element; integer-valued
+// matrices give exact results; the operand roundings match the hardware's; a cp.async is seen
+// only after the wait that covers it.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -173,6 +174,109 @@ TEST(SimtTensorCore, APartialWarpIsAClearError) {
     const std::string what = e.what();
     EXPECT_NE(what.find("mma.sync.m16n8k8.tf32"), std::string::npos) << what;
     EXPECT_NE(what.find("do not exist"), std::string::npos) << what;
+  }
+}
+
+// Four 8x8 matrices of 16-bit values 64·matrix + 8·row + col in shared memory (rows padded to
+// 24 elements, so row addresses stay 16-byte aligned but are not contiguous); every lane loads
+// with its row address and writes its `Matrices` registers.
+template <int Matrices>
+__global__ void ldmatrix_kernel(uint32_t* out, bool transpose, int misalign) {
+  __shared__ __align__(16) uint16_t tiles[4][8][24];
+  for (int e = threadIdx.x; e < 4 * 8 * 8; e += 32) tiles[e / 64][e / 8 % 8][e % 8] = static_cast<uint16_t>(e);
+  __syncthreads();
+  const unsigned matrix = threadIdx.x / 8 % Matrices, row = threadIdx.x % 8;
+  uint32_t registers[Matrices];
+  ldmatrix_sync<Matrices>(registers, reinterpret_cast<const char*>(&tiles[matrix][row][0]) + (threadIdx.x == 3 ? misalign : 0),
+                          transpose);
+  for (int i = 0; i < Matrices; ++i) out[threadIdx.x * Matrices + i] = registers[i];
+}
+
+template <int Matrices>
+std::vector<uint32_t> run_ldmatrix(bool transpose) {
+  DeviceBuffer<uint32_t> out(32 * Matrices);
+  launch(ldmatrix_kernel<Matrices>, dim3(1), dim3(32), 0, nullptr, out.data, transpose, 0);
+  return out.to_host();
+}
+
+uint32_t pair(uint32_t low, uint32_t high) { return low | high << 16; }
+
+// From the ISA's ldmatrix diagram: lane 5 holds row 1, columns 2 and 3 (values 10, 11); with
+// .trans, rows 2 and 3 of column 1 (17, 25). Matrix i is register i.
+TEST(SimtTensorCore, LdmatrixKnownAnswers) {
+  EXPECT_EQ(run_ldmatrix<1>(false)[5], pair(10, 11));
+  EXPECT_EQ(run_ldmatrix<1>(true)[5], pair(17, 25));
+  const std::vector<uint32_t> x4 = run_ldmatrix<4>(false), x4t = run_ldmatrix<4>(true);
+  for (unsigned lane = 0; lane < 32; ++lane)
+    for (unsigned i = 0; i < 4; ++i) {
+      const unsigned g = lane / 4, c = 2 * (lane % 4);
+      EXPECT_EQ(x4[lane * 4 + i], pair(64 * i + 8 * g + c, 64 * i + 8 * g + c + 1)) << lane << " " << i;
+      EXPECT_EQ(x4t[lane * 4 + i], pair(64 * i + 8 * c + g, 64 * i + 8 * (c + 1) + g)) << lane << " " << i;
+    }
+  EXPECT_EQ(run_ldmatrix<2>(false)[31 * 2 + 1], pair(64 + 8 * 7 + 6, 64 + 8 * 7 + 7));
+}
+
+TEST(SimtTensorCore, LdmatrixRefusesAnUnalignedRow) {
+  DeviceBuffer<uint32_t> out(32);
+  try {
+    launch(ldmatrix_kernel<1>, dim3(1), dim3(32), 0, nullptr, out.data, false, 4);
+    FAIL() << "a row address must be 16-byte aligned";
+  } catch (const KernelError& e) {
+    EXPECT_NE(std::string(e.what()).find("lane 3 is not 16-byte aligned"), std::string::npos) << e.what();
+  }
+}
+
+// Two groups of 16-byte copies into dynamic shared memory (NaN until written); after waiting
+// for all but `pending` groups each thread reads its two slots back.
+__global__ void cp_async_kernel(const float4* in, float* out, int pending) {
+  GANFORGE_DYNAMIC_SHARED(float4, staged);
+  cp_async_copy(&staged[threadIdx.x], &in[threadIdx.x], 16);
+  cp_async_commit();
+  cp_async_copy(&staged[blockDim.x + threadIdx.x], &in[blockDim.x + threadIdx.x], 16);
+  cp_async_commit();
+  if (pending >= 0) cp_async_wait(pending);
+  __syncthreads();
+  out[2 * threadIdx.x] = staged[threadIdx.x].x;
+  out[2 * threadIdx.x + 1] = staged[blockDim.x + threadIdx.x].x;
+}
+
+TEST(SimtTensorCore, CpAsyncIsSeenOnlyAfterItsWait) {
+  const int threads = 32;
+  std::vector<float4> values(2 * threads);
+  for (int i = 0; i < 2 * threads; ++i) values[i] = make_float4(float(i), 0, 0, 0);
+  DeviceBuffer<float4> in(values.size());
+  DeviceBuffer<float> out(2 * threads);
+  cudaMemcpy(in.data, values.data(), values.size() * sizeof(float4), cudaMemcpyHostToDevice);
+  for (int pending : {0, 1, -1}) {  // -1: no wait at all (a race on a GPU)
+    launch(cp_async_kernel, dim3(1), dim3(threads), 2 * threads * sizeof(float4), nullptr, in.data, out.data, pending);
+    const std::vector<float> host = out.to_host();
+    for (int t = 0; t < threads; ++t) {
+      if (pending <= 1 && pending >= 0)
+        EXPECT_EQ(host[2 * t], float(t)) << "the first group is waited for, pending " << pending;
+      else
+        EXPECT_TRUE(std::isnan(host[2 * t])) << "no wait: the copy has not landed";
+      if (pending == 0)
+        EXPECT_EQ(host[2 * t + 1], float(threads + t));
+      else
+        EXPECT_TRUE(std::isnan(host[2 * t + 1])) << "the newest group is still pending, pending " << pending;
+    }
+  }
+}
+
+__global__ void cp_async_bad_size(const float* in, float* out) {
+  GANFORGE_DYNAMIC_SHARED(float, staged);
+  cp_async_copy(staged, in, 12);
+  cp_async_wait(0);
+  out[0] = staged[0];
+}
+
+TEST(SimtTensorCore, CpAsyncRefusesASizeTheHardwareHasNot) {
+  DeviceBuffer<float> in(4), out(1);
+  try {
+    launch(cp_async_bad_size, dim3(1), dim3(1), 16, nullptr, in.data, out.data);
+    FAIL() << "cp.async copies 4, 8 or 16 bytes";
+  } catch (const KernelError& e) {
+    EXPECT_NE(std::string(e.what()).find("4, 8 or 16 bytes, not 12"), std::string::npos) << e.what();
   }
 }
 
