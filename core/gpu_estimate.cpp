@@ -79,7 +79,8 @@ std::string format_gpu_estimate(const ProfileTable& table, int64_t steps) {
     const double f = row->flops * per_step, b = row->bytes * per_step, d = row->dram_bytes * per_step,
                  n = row->launches * per_step;
     std::snprintf(line, sizeof line, "%-*s %8.0f %9.3f %9.2f %9.2f %9.2f %7s", w, row->name.c_str(), n, f * 1e-9,
-                  b * 1e-6, row->l2_bytes * per_step * 1e-6, d * 1e-6, d > 0 && f > 0 ? number(f / d, "%.1f").c_str() : "-");
+                  b * 1e-6, row->l2_bytes * per_step * 1e-6, d * 1e-6,
+                  d > 0 && f > 0 ? number(f / d, "%.1f").c_str() : "-");
     text += line;
     for (size_t g = 0; g < gpus.size(); ++g) {
       const Bound e = bound(f, d, n, gpus[g]);
@@ -94,18 +95,21 @@ std::string format_gpu_estimate(const ProfileTable& table, int64_t steps) {
     l2 += row->l2_bytes * per_step;
     dram += d;
   }
-  std::snprintf(line, sizeof line, "%-*s %8.0f %9.3f %9.2f %9.2f %9.2f %7s", w, "all primitives", launches, flops * 1e-9,
-                min_bytes * 1e-6, l2 * 1e-6, dram * 1e-6, dram > 0 ? number(flops / dram, "%.1f").c_str() : "-");
+  std::snprintf(line, sizeof line, "%-*s %8.0f %9.3f %9.2f %9.2f %9.2f %7s", w, "all primitives", launches,
+                flops * 1e-9, min_bytes * 1e-6, l2 * 1e-6, dram * 1e-6,
+                dram > 0 ? number(flops / dram, "%.1f").c_str() : "-");
   text += line;
   for (double s : estimate) text += gpu_cell(s, " ");
   text.erase(text.find_last_not_of(' ') + 1);
   text += "\n";
-  std::snprintf(line, sizeof line, "%-*s %8s %9s %9s %9s %9s %7s", w, "all primitives (lower bound)", "", "", "", "", "", "");
+  std::snprintf(line, sizeof line, "%-*s %8s %9s %9s %9s %9s %7s", w, "all primitives (lower bound)", "", "", "", "",
+                "", "");
   text += line;
   for (double s : lower) text += gpu_cell(s, " ");
   text.erase(text.find_last_not_of(' ') + 1);
-  text += "\n(us: the bound, then what sets it: c compute, m memory, l launches; the lower bound moves each operand "
-          "once and pays no launches)\n";
+  text +=
+      "\n(us: the bound, then what sets it: c compute, m memory, l launches; the lower bound moves each operand "
+      "once and pays no launches)\n";
   return text;
 }
 

@@ -40,7 +40,8 @@ cudaOccDeviceProp architecture_limits(int sm) {
     p.sharedMemPerBlockOptin = 227 << 10;
     p.numSms = 132;
   } else {
-    throw std::invalid_argument("gpu occupancy: no limits known for sm_" + std::to_string(sm) + " (known: sm_80, sm_90)");
+    throw std::invalid_argument("gpu occupancy: no limits known for sm_" + std::to_string(sm) +
+                                " (known: sm_80, sm_90)");
   }
   return p;
 }
@@ -126,7 +127,10 @@ std::string format_compiled_kernels(int block_threads, double occupancy_floor, b
                   kernel_name(k).c_str(), k.sm, k.registers, static_cast<long long>(k.shared_bytes),
                   static_cast<long long>(k.stack_bytes), static_cast<long long>(k.spill_store_bytes),
                   static_cast<long long>(k.spill_load_bytes), k.barriers, occupancy.c_str(), limit.c_str(),
-                  spills && low ? "SPILLS, LOW OCCUPANCY" : spills ? "SPILLS" : low ? "LOW OCCUPANCY" : "");
+                  spills && low ? "SPILLS, LOW OCCUPANCY"
+                  : spills      ? "SPILLS"
+                  : low         ? "LOW OCCUPANCY"
+                                : "");
     rows += line;
   }
   if (flagged != nullptr) *flagged = flagged_rows;
@@ -150,7 +154,8 @@ std::string format_launch_occupancy() {
   const int w = static_cast<int>(width);
   char line[1024];
   std::snprintf(line, sizeof line, "%-*s %6s %9s %8s", w, "kernel", "block", "dyn smem", "launches");
-  std::string text = "occupancy at each launch configuration (ptxas's registers and shared memory):\n" + std::string(line);
+  std::string text =
+      "occupancy at each launch configuration (ptxas's registers and shared memory):\n" + std::string(line);
   for (int sm : known_architectures()) {
     std::snprintf(line, sizeof line, "   sm_%d regs  occupancy          ", sm);
     text += line;
@@ -162,9 +167,9 @@ std::string format_launch_occupancy() {
                   static_cast<unsigned long long>(k.launches));
     text += line;
     for (int sm : known_architectures()) {
-      const auto compiled = std::find_if(compiled_kernels().begin(), compiled_kernels().end(), [&](const CompiledKernel& c) {
-        return c.sm == sm && kernel_name(c) == k.name;
-      });
+      const auto compiled =
+          std::find_if(compiled_kernels().begin(), compiled_kernels().end(),
+                       [&](const CompiledKernel& c) { return c.sm == sm && kernel_name(c) == k.name; });
       if (compiled == compiled_kernels().end()) {
         std::snprintf(line, sizeof line, "   %9s  %-19s", "-", "not in the table");
       } else {

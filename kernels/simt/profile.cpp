@@ -4,7 +4,6 @@
 
 #include <dlfcn.h>
 #include <link.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -19,7 +18,6 @@
 
 #include "kernels/kernel_name.h"
 #include "kernels/simt/simt.h"
-
 
 namespace ganforge::simt {
 namespace {
@@ -46,7 +44,6 @@ struct SiteKey {
 struct SiteKeyHash {
   size_t operator()(const SiteKey& k) const { return std::hash<uintptr_t>()(k.pc * 4 + size_t(k.space) * 2 + k.store); }
 };
-
 
 struct KernelKey {
   const void* kernel;
@@ -275,7 +272,8 @@ class Recorder {
   // The distinct bytes the lanes asked for.
   uint64_t distinct_bytes(const Request& r) {
     intervals_.clear();
-    for (unsigned i = 0; i < r.count; ++i) intervals_.emplace_back(r.lanes[i].address, r.lanes[i].address + r.lanes[i].size);
+    for (unsigned i = 0; i < r.count; ++i)
+      intervals_.emplace_back(r.lanes[i].address, r.lanes[i].address + r.lanes[i].size);
     if (!std::is_sorted(intervals_.begin(), intervals_.end())) std::sort(intervals_.begin(), intervals_.end());
     uint64_t bytes = 0;
     uintptr_t covered = 0;
@@ -369,6 +367,47 @@ std::string repository_path(const std::string& path) {
   return normal;
 }
 
+std::string shell_quoted(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+// addr2line -a -f -i's output: per address "0x<offset>", then function and file:line pairs,
+// innermost inlined function first. The place of an access is its innermost line; its function
+// is the outermost (the kernel, for an access inlined into it).
+void read_addr2line(FILE* pipe, const std::unordered_map<uintptr_t, uintptr_t>& by_offset,
+                    std::unordered_map<uintptr_t, SourcePlace>& places) {
+  SourcePlace* place = nullptr;
+  bool innermost = false, function_line = true;
+  std::string function;
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) {
+    std::string line(buffer);
+    if (!line.empty() && line.back() == '\n') line.pop_back();
+    if (line.rfind("0x", 0) == 0) {
+      const auto it = by_offset.find(std::strtoull(line.c_str(), nullptr, 16));
+      place = it == by_offset.end() ? nullptr : &places[it->second];
+      innermost = true;
+      function_line = true;
+      continue;
+    }
+    if (place == nullptr) continue;
+    if (function_line) {
+      function = line;
+    } else {
+      place->function = kernels::short_kernel_name(function);
+      if (innermost) {
+        const size_t colon = line.rfind(':');
+        place->file = repository_path(line.substr(0, colon));
+        place->line = colon == std::string::npos ? 0 : std::atoi(line.c_str() + colon + 1);
+        innermost = false;
+      }
+    }
+    function_line = !function_line;
+  }
+}
+
 // Resolves code addresses of this process (return addresses point after the call).
 std::unordered_map<uintptr_t, SourcePlace> resolve(const std::vector<uintptr_t>& addresses) {
   std::unordered_map<uintptr_t, SourcePlace> places;
@@ -383,58 +422,38 @@ std::unordered_map<uintptr_t, SourcePlace> resolve(const std::vector<uintptr_t>&
     const uintptr_t base = header->e_type == ET_DYN ? reinterpret_cast<uintptr_t>(info.dli_fbase) : 0;
     by_module[file].emplace_back(a, a - base);
   }
+  // addr2line reads its addresses from the command line, a batch at a time (no temporary file).
+  constexpr size_t kBatch = 512;
   for (const auto& [module, list] : by_module) {
-    char input[] = "/tmp/ganforge-simt-profile-XXXXXX";
-    const int fd = mkstemp(input);
-    if (fd < 0) continue;
-    std::string text;
-    for (const auto& entry : list) {
-      char line[32];
-      std::snprintf(line, sizeof line, "0x%zx\n", static_cast<size_t>(entry.second));
-      text += line;
-    }
-    const bool written = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-    close(fd);
-    if (written) {
-      const std::string command = "addr2line -a -f -C -i -e '" + module + "' < " + input + " 2>/dev/null";
-      if (FILE* pipe = popen(command.c_str(), "r")) {
-        // Per address: "0x<offset>", then function / file:line pairs, innermost inlined first.
-        std::unordered_map<uintptr_t, uintptr_t> by_offset;
-        for (const auto& [address, offset] : list) by_offset[offset] = address;
-        SourcePlace* place = nullptr;
-        bool innermost = false, function_line = true;
-        std::string function;
-        char buffer[4096];
-        while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) {
-          std::string line(buffer);
-          if (!line.empty() && line.back() == '\n') line.pop_back();
-          if (line.rfind("0x", 0) == 0) {
-            const auto it = by_offset.find(std::strtoull(line.c_str(), nullptr, 16));
-            place = it == by_offset.end() ? nullptr : &places[it->second];
-            innermost = true;
-            function_line = true;
-            continue;
-          }
-          if (place == nullptr) continue;
-          if (function_line) {
-            function = line;
-          } else {
-            place->function = kernels::short_kernel_name(function);
-            if (innermost) {
-              const size_t colon = line.rfind(':');
-              place->file = repository_path(line.substr(0, colon));
-              place->line = colon == std::string::npos ? 0 : std::atoi(line.c_str() + colon + 1);
-              innermost = false;
-            }
-          }
-          function_line = !function_line;
-        }
+    std::unordered_map<uintptr_t, uintptr_t> by_offset;
+    for (const auto& [address, offset] : list) by_offset[offset] = address;
+    for (size_t first = 0; first < list.size(); first += kBatch) {
+      std::string command = "addr2line -a -f -C -i -e " + shell_quoted(module);
+      for (size_t i = first; i < std::min(list.size(), first + kBatch); ++i) {
+        char offset[24];
+        std::snprintf(offset, sizeof offset, " 0x%zx", static_cast<size_t>(list[i].second));
+        command += offset;
+      }
+      if (FILE* pipe = popen((command + " 2>/dev/null").c_str(), "r")) {
+        read_addr2line(pipe, by_offset, places);
         pclose(pipe);
       }
     }
-    unlink(input);
   }
   return places;
+}
+
+// resolve() once per code address for the life of the process (a report and the occupancy
+// table after it ask for the same ones).
+std::unordered_map<uintptr_t, SourcePlace> resolved(const std::vector<uintptr_t>& addresses) {
+  static std::mutex mutex;
+  static std::unordered_map<uintptr_t, SourcePlace> known;
+  std::lock_guard<std::mutex> lock(mutex);
+  std::vector<uintptr_t> missing;
+  for (uintptr_t a : addresses)
+    if (!known.count(a)) missing.push_back(a);
+  if (!missing.empty()) known.merge(resolve(missing));
+  return known;
 }
 
 std::string dims(Dims d) {
@@ -512,7 +531,7 @@ std::vector<KernelProfile> profile_kernels() {
     addresses.push_back(reinterpret_cast<uintptr_t>(key.kernel));
     for (const auto& [site, t] : totals.sites) addresses.push_back(site.pc - 1);
   }
-  const auto places = resolve(addresses);
+  const auto places = resolved(addresses);
   std::vector<KernelProfile> out;
   for (const auto& [key, totals] : kernels) {
     KernelProfile k;
@@ -558,7 +577,7 @@ ProfileTotals profile_totals() {
 std::string profile_report() {
   std::ostringstream out;
   if (!profile_instrumented()) {
-    out << "simt profile: this build's kernels are not instrumented (a sanitizer build); no counters\n";
+    out << "simt profile: this build's kernels are not instrumented (a sanitizer build, or not g++); no counters\n";
     return out.str();
   }
   const std::vector<KernelProfile> kernels = profile_kernels();
@@ -626,8 +645,8 @@ inline void note_access(uintptr_t address, uint32_t size, bool store, void* pc) 
 }
 }  // namespace
 extern "C" {
-#define GANFORGE_SIMT_ACCESS_HOOKS(bytes)                                                                              \
-  void __asan_load##bytes##_noabort(uintptr_t a) { note_access(a, bytes, false, __builtin_return_address(0)); }       \
+#define GANFORGE_SIMT_ACCESS_HOOKS(bytes)                                                                       \
+  void __asan_load##bytes##_noabort(uintptr_t a) { note_access(a, bytes, false, __builtin_return_address(0)); } \
   void __asan_store##bytes##_noabort(uintptr_t a) { note_access(a, bytes, true, __builtin_return_address(0)); }
 GANFORGE_SIMT_ACCESS_HOOKS(1)
 GANFORGE_SIMT_ACCESS_HOOKS(2)
@@ -635,8 +654,12 @@ GANFORGE_SIMT_ACCESS_HOOKS(4)
 GANFORGE_SIMT_ACCESS_HOOKS(8)
 GANFORGE_SIMT_ACCESS_HOOKS(16)
 #undef GANFORGE_SIMT_ACCESS_HOOKS
-void __asan_loadN_noabort(uintptr_t a, size_t n) { note_access(a, static_cast<uint32_t>(n), false, __builtin_return_address(0)); }
-void __asan_storeN_noabort(uintptr_t a, size_t n) { note_access(a, static_cast<uint32_t>(n), true, __builtin_return_address(0)); }
+void __asan_loadN_noabort(uintptr_t a, size_t n) {
+  note_access(a, static_cast<uint32_t>(n), false, __builtin_return_address(0));
+}
+void __asan_storeN_noabort(uintptr_t a, size_t n) {
+  note_access(a, static_cast<uint32_t>(n), true, __builtin_return_address(0));
+}
 // Called around dynamic initialisation and before a throw; there is no shadow memory to keep.
 void __asan_before_dynamic_init(const char*) {}
 void __asan_after_dynamic_init() {}

@@ -81,7 +81,7 @@ struct LaunchProfile {
   uint64_t global_bytes = 0, unique_global_bytes = 0, shared_wavefronts = 0;
 };
 
-// Whether this build's kernels report their accesses (not in sanitizer builds, where
+// Whether this build's kernels report their accesses (g++ builds without a sanitizer: there
 // -fsanitize=address owns the same hooks); without it the counters stay empty.
 bool profile_instrumented();
 // Starts and stops counting launches (on every OS thread), adding to what was counted until

@@ -5,13 +5,14 @@
 
 #include <algorithm>
 
+#include "core/build_info.h"
 #include "core/gpu_resources.h"
 #include "kernels/kernel_name.h"
 
 namespace {
 
-using ganforge::CompiledKernel;
 using ganforge::compiled_kernels;
+using ganforge::CompiledKernel;
 using ganforge::theoretical_occupancy;
 
 CompiledKernel kernel(int sm, int registers, int64_t shared_bytes = 0) {
@@ -81,7 +82,11 @@ TEST_F(Occupancy, UnknownArchitectureIsAClearError) {
 // The nvcc build's table: every kernel for sm_90 and sm_80, and what the sources fix exactly:
 // the GEMM's two staged tiles of 16 x 66 floats (kernels/cuda/tile_mma.h).
 TEST(CompiledKernels, TableOfThisBuildMatchesTheSources) {
-  if (compiled_kernels().empty()) GTEST_SKIP() << "this build compiled no CUDA kernels (no nvcc)";
+  bool cuda_compiled = false;
+  for (const ganforge::BackendStatus& s : ganforge::backend_statuses()) cuda_compiled |= s.name == "cuda" && s.compiled;
+  if (!cuda_compiled) GTEST_SKIP() << "this build compiled no CUDA kernels (no nvcc), so ptxas made no table";
+  ASSERT_FALSE(compiled_kernels().empty()) << "nvcc built the cuda backend, but the table of its kernels is empty";
+  EXPECT_TRUE(ganforge::occupancy_available()) << "an nvcc build has the CUDA headers, cuda_occupancy.h among them";
   for (int sm : {80, 90}) {
     const auto gemm = std::find_if(compiled_kernels().begin(), compiled_kernels().end(), [&](const CompiledKernel& k) {
       return k.sm == sm && ganforge::kernel_name(k) == "gemm_tiled_shared<float>";
@@ -93,7 +98,8 @@ TEST(CompiledKernels, TableOfThisBuildMatchesTheSources) {
     EXPECT_GE(gemm->barriers, 1);
   }
   const auto per_arch = [](int sm) {
-    return std::count_if(compiled_kernels().begin(), compiled_kernels().end(), [&](const CompiledKernel& k) { return k.sm == sm; });
+    return std::count_if(compiled_kernels().begin(), compiled_kernels().end(),
+                         [&](const CompiledKernel& k) { return k.sm == sm; });
   };
   EXPECT_EQ(per_arch(80), per_arch(90));
 }
@@ -103,9 +109,10 @@ TEST(KernelNames, BothBuildsOfAKernelHaveOneName) {
   EXPECT_EQ(short_kernel_name("void ganforge::kernels::cuda_simt::(anonymous namespace)::conv<float, "
                               "ganforge::kernels::cuda_simt::ImageOutput<float> >(ganforge::kernels::cuda_simt::P)"),
             "conv<float, ImageOutput<float> >");
-  EXPECT_EQ(short_kernel_name("void ganforge::kernels::cuda_device::(anonymous namespace)::conv<float, "
-                              "ganforge::kernels::cuda_device::ImageOutput<float> >(ganforge::kernels::cuda_device::P)"),
-            "conv<float, ImageOutput<float> >");
+  EXPECT_EQ(
+      short_kernel_name("void ganforge::kernels::cuda_device::(anonymous namespace)::conv<float, "
+                        "ganforge::kernels::cuda_device::ImageOutput<float> >(ganforge::kernels::cuda_device::P)"),
+      "conv<float, ImageOutput<float> >");
   EXPECT_EQ(ganforge::kernels::short_kernel_name_of_symbol("_ZN8ganforge7kernels11cuda_device4fillEv"), "fill");
   EXPECT_EQ(ganforge::kernels::short_kernel_name_of_symbol("not_mangled"), "not_mangled");
 }

@@ -79,7 +79,11 @@ __global__ void read_twice(const float* in, float* out) {
 class SimtProfile : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!ganforge::simt::profile_instrumented()) GTEST_SKIP() << "a sanitizer build: kernels are not instrumented";
+#if defined(GANFORGE_SIMT_INSTRUMENTED)
+    ASSERT_TRUE(ganforge::simt::profile_instrumented()) << "this target was built instrumented";
+#else
+    GTEST_SKIP() << "kernels not instrumented: a sanitizer build, or not g++ (kernels/CMakeLists.txt)";
+#endif
     ganforge::simt::profile_clear();
     ganforge::simt::profile_start();
   }

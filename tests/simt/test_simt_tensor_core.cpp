@@ -33,8 +33,7 @@ float float_of(uint32_t b) {
 __global__ void mma_from_registers(const uint32_t* registers, float* d, bool bf16) {
   const uint32_t* r = registers + threadIdx.x * 10;
   const uint32_t a[4] = {r[0], r[1], r[2], r[3]}, b[2] = {r[4], r[5]};
-  const float c[4] = {__uint_as_float(r[6]), __uint_as_float(r[7]), __uint_as_float(r[8]),
-                      __uint_as_float(r[9])};
+  const float c[4] = {__uint_as_float(r[6]), __uint_as_float(r[7]), __uint_as_float(r[8]), __uint_as_float(r[9])};
   float out[4];
   if (bf16)
     mma_sync_m16n8k16_bf16(out, a, b, c);
@@ -61,7 +60,8 @@ std::vector<float> run_mma(const Registers& r, bool bf16) {
 // Only D[lane][reg] is 1; everything else 0.
 void expect_single_one(const std::vector<float>& d, int lane, int reg) {
   for (int l = 0; l < 32; ++l)
-    for (int i = 0; i < 4; ++i) EXPECT_EQ(d[l * 4 + i], l == lane && i == reg ? 1.0f : 0.0f) << "lane " << l << " d" << i;
+    for (int i = 0; i < 4; ++i)
+      EXPECT_EQ(d[l * 4 + i], l == lane && i == reg ? 1.0f : 0.0f) << "lane " << l << " d" << i;
 }
 
 // From the PTX ISA's m16n8k8 .tf32 diagrams: A(9, 5) is a3 of lane 5 (row g+8, column t+4 with
@@ -104,7 +104,9 @@ TEST(SimtTensorCore, IntegerMatricesGiveExactResults) {
       const int g = lane / 4, t = lane % 4;
       auto a = [&](int row, int col) { return A[row * k + col]; };
       auto b = [&](int row, int col) { return B[row * 8 + col]; };
-      auto pack = [](float lo, float hi) { return uint32_t(float_to_bf16_rn(lo)) | uint32_t(float_to_bf16_rn(hi)) << 16; };
+      auto pack = [](float lo, float hi) {
+        return uint32_t(float_to_bf16_rn(lo)) | uint32_t(float_to_bf16_rn(hi)) << 16;
+      };
       if (!bf16) {
         r.a(lane, 0) = cvt_rna_tf32(a(g, t));
         r.a(lane, 1) = cvt_rna_tf32(a(g + 8, t));
@@ -132,7 +134,8 @@ TEST(SimtTensorCore, IntegerMatricesGiveExactResults) {
       for (int i = 0; i < 4; ++i) {
         double expected = C[rows[i] * 8 + cols[i]];
         for (int kk = 0; kk < k; ++kk) expected += double(A[rows[i] * k + kk]) * B[kk * 8 + cols[i]];
-        EXPECT_EQ(d[lane * 4 + i], static_cast<float>(expected)) << (bf16 ? "bf16" : "tf32") << " lane " << lane << " d" << i;
+        EXPECT_EQ(d[lane * 4 + i], static_cast<float>(expected))
+            << (bf16 ? "bf16" : "tf32") << " lane " << lane << " d" << i;
       }
     }
   }
@@ -153,7 +156,7 @@ TEST(SimtTensorCore, OperandRoundingIsTheHardwares) {
   // the tf32 mma reads only 10 mantissa bits of an unrounded register: (1 + 2^-12) * 1 = 1
   Registers r;
   r.a(0, 0) = bits_of(1.0f + std::ldexp(1.0f, -12));  // A(0, 0)
-  r.b(0, 0) = bits_of(1.0f);                            // B(0, 0)
+  r.b(0, 0) = bits_of(1.0f);                          // B(0, 0)
   EXPECT_EQ(run_mma(r, false)[0], 1.0f);
 }
 
@@ -187,8 +190,8 @@ __global__ void ldmatrix_kernel(uint32_t* out, bool transpose, int misalign) {
   __syncthreads();
   const unsigned matrix = threadIdx.x / 8 % Matrices, row = threadIdx.x % 8;
   uint32_t registers[Matrices];
-  ldmatrix_sync<Matrices>(registers, reinterpret_cast<const char*>(&tiles[matrix][row][0]) + (threadIdx.x == 3 ? misalign : 0),
-                          transpose);
+  ldmatrix_sync<Matrices>(
+      registers, reinterpret_cast<const char*>(&tiles[matrix][row][0]) + (threadIdx.x == 3 ? misalign : 0), transpose);
   for (int i = 0; i < Matrices; ++i) out[threadIdx.x * Matrices + i] = registers[i];
 }
 
