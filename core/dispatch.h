@@ -6,6 +6,7 @@
 
 #include "core/tensor.h"
 #include "kernels/backend.h"
+#include "kernels/math_mode.h"
 
 namespace ganforge {
 
@@ -18,6 +19,15 @@ std::string current_kernels(DeviceType type);
 // Sends every device's ops through its kernels::ProfilingBackend while at least one caller has
 // turned it on and not yet off; Profiler (core/profiler.h) does this for its users.
 void route_through_profiler(bool on);
+
+// The arithmetic of f32 convolutions and GEMMs on the GPU backends: fp32 (the default), tf32 or
+// bf16 tensor cores (kernels/math_mode.h says what each means; `--math` on the command line).
+using kernels::current_math;
+using kernels::MathGuard;
+using kernels::MathMode;
+using kernels::math_name;
+using kernels::parse_math;
+using kernels::set_math;
 
 // Switches kernels for a scope (tests, benchmarks).
 class KernelsGuard {

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "kernels/dtype.h"
+#include "kernels/math_mode.h"
 #include "kernels/primitives.h"
 
 namespace ganforge::kernels {
@@ -118,6 +119,9 @@ class Backend {
   virtual DeviceType device_type() const = 0;
   // False when the backend is compiled in but cannot run here (e.g. cuda with no GPU).
   virtual bool available() const { return true; }
+  // Throws std::invalid_argument, saying why, when the backend refuses a math mode
+  // (kernels/math_mode.h) that its convolutions and GEMMs would otherwise be asked to follow.
+  virtual void check_math(MathMode) const {}
 
   // Memory. Host copies are blocking.
   virtual void* allocate(size_t bytes) = 0;  // never null, also for 0 bytes

@@ -108,13 +108,18 @@ void require_device() {
   if (!reason.empty()) throw std::runtime_error("cudnn backend cannot run: " + reason);
 }
 
-struct MathSetting {
-  std::mutex mutex;
-  std::optional<CudnnMath> mode;
-};
-MathSetting& math_setting() {
-  static MathSetting* setting = new MathSetting;
-  return *setting;
+void check_cudnn_math(MathMode math) {
+  if (math == MathMode::Bf16)
+    throw std::invalid_argument(
+        "the cudnn backend does not offer math mode bf16: cuDNN's bf16 engines need bf16 tensors in memory and GANForge's are "
+        "f32, so every call would first convert its operands; use fp32, or tf32 for tensor cores");
+}
+
+// The math mode in force, refused when cuDNN cannot honour it.
+MathMode cudnn_math() {
+  const MathMode math = current_math();
+  check_cudnn_math(math);
+  return math;
 }
 
 struct Stats {
@@ -329,8 +334,8 @@ EngineInfo engine_info(const Descriptor& config) {
 
 // The math modes of cudnn_backend.h as numerical notes: fp32 admits FP32 FMA with direct
 // summation only (tensor cores are TF32 on f32 data; on f64 they are IEEE FP64 FMA).
-bool allowed(const EngineInfo& e, CudnnMath math, DType dtype) {
-  if (math == CudnnMath::Tf32) return true;
+bool allowed(const EngineInfo& e, MathMode math, DType dtype) {
+  if (math == MathMode::Tf32) return true;
   for (cudnnBackendNumericalNote_t note : e.numerical) switch (note) {
       case CUDNN_NUMERICAL_NOTE_TENSOR_CORE:
         if (dtype == DType::F32) return false;
@@ -378,7 +383,7 @@ struct Candidate {
 // in their order: those the math mode allows, that finalize and whose workspace fits, at most
 // `limit`; runtime-compiled engines only when `runtime_compiled`. When there is none it throws,
 // saying what each mode offered and why each was left out.
-std::vector<Candidate> candidate_plans(const Descriptor& graph, DType dtype, CudnnMath math, bool runtime_compiled, size_t limit) {
+std::vector<Candidate> candidate_plans(const Descriptor& graph, DType dtype, MathMode math, bool runtime_compiled, size_t limit) {
   std::string why;
   for (const auto& [mode, mode_name] : {std::pair{CUDNN_HEUR_MODE_A, "heuristics A"}, std::pair{CUDNN_HEUR_MODE_FALLBACK, "fallback"}}) {
     std::vector<Descriptor> configs;
@@ -417,7 +422,7 @@ std::vector<Candidate> candidate_plans(const Descriptor& graph, DType dtype, Cud
     }
     if (!found.empty()) return found;
     why += std::string(why.empty() ? "" : "; ") + mode_name + " offered " + std::to_string(configs.size()) + " (" +
-           std::to_string(by_notes) + " excluded by the " + cudnn_math_name(math) + " math mode, " + std::to_string(compiled) +
+           std::to_string(by_notes) + " excluded by the " + math_name(math) + " math mode, " + std::to_string(compiled) +
            " runtime-compiled, " + std::to_string(unfinalized) + " did not finalize, " + std::to_string(too_large) +
            " over 1 GiB of workspace)";
   }
@@ -570,7 +575,7 @@ std::string pair_text(const std::array<int64_t, 2>& v) { return std::to_string(v
 // Builds the pass's graph and keeps its fastest candidate plan, timed on `operands` (whose
 // response or gradient side is written while timing; the call then writes it again).
 void build_conv(Prepared& p, Backend& backend, const PassAttributes& a, const ConvGeometry& g, std::span<const Operand> operands,
-                DType dtype, CudnnMath math, const std::string& key) {
+                DType dtype, MathMode math, const std::string& key) {
   for (const Operand& o : operands) p.parts.push_back(tensor(o, dtype));
   const Descriptor& image = p.parts[0];
   const Descriptor& filter = p.parts[1];
@@ -753,6 +758,7 @@ class CudnnBackend final : public cuda_device::CudaBackend {
 
   const char* name() const override { return "cudnn"; }
   bool available() const override { return unavailable_reason().empty(); }
+  void check_math(MathMode math) const override { check_cudnn_math(math); }
   void* allocate(size_t bytes) override {
     require_device();
     return CudaBackend::allocate(bytes);
@@ -838,13 +844,13 @@ class CudnnBackend final : public cuda_device::CudaBackend {
     const ConvGeometry g = conv_geometry(params, image, filter, response);
     if (!g.valid) return "padding that does not give the output size";
     const PassAttributes& a = kPasses[static_cast<int>(pass)];
-    const CudnnMath math = cudnn_math();
+    const MathMode math = cudnn_math();
     auto dims = [](const TensorDesc& t) { return std::array<int64_t, 4>{t.shape[0], t.shape[1], t.shape[2], t.shape[3]}; };
     const std::array<Operand, 3> operands = {packed(1, dims(image), image.data), packed(2, dims(filter), filter.data),
                                              packed(3, dims(response), response.data)};
     const std::string key = std::string(a.primitive) + " " + dtype_name(image.dtype) + " " + describe(operands) + " stride " +
                             pair_text(g.stride) + " pad " + pair_text(g.pre) + "/" + pair_text(g.post) + " dilation " +
-                            pair_text(g.dilation) + " " + cudnn_math_name(math);
+                            pair_text(g.dilation) + " " + math_name(math);
     std::lock_guard<std::mutex> lock(cache().mutex);
     const Prepared& p =
         prepared(key, [&](Prepared& fresh) { build_conv(fresh, *this, a, g, operands, image.dtype, math, key); });
@@ -885,7 +891,7 @@ class CudnnBackend final : public cuda_device::CudaBackend {
   // Builds a one-operation graph (its tensors from `operands`, in parts in their order) into the
   // heuristics' first usable plan and runs it; `operation` sets the operation's attributes and may
   // keep more descriptors in parts.
-  std::string run_single(const std::string& key, std::span<const Operand> operands, DType dtype, CudnnMath math,
+  std::string run_single(const std::string& key, std::span<const Operand> operands, DType dtype, MathMode math,
                          cudnnBackendDescriptorType_t type, const std::function<void(Descriptor&, Prepared&)>& operation) {
     std::lock_guard<std::mutex> lock(cache().mutex);
     const Prepared& p = prepared(key, [&](Prepared& fresh) {
@@ -909,7 +915,7 @@ class CudnnBackend final : public cuda_device::CudaBackend {
     if (!refusal.empty()) return refusal;
     const ChannelLayout c(x);
     if (c.c == 0 || c.count() == 0) return "an empty operand";
-    const CudnnMath math = cudnn_math();
+    const MathMode math = cudnn_math();
     std::optional<Scratch> ones, zeros, mean_scratch, invstd_scratch;
     void* scale = channel_values(gamma, ones, c, x.dtype, 1.0);
     void* shift = channel_values(beta, zeros, c, x.dtype, 0.0);
@@ -921,7 +927,7 @@ class CudnnBackend final : public cuda_device::CudaBackend {
     const std::array<Operand, 7> operands = {batch_norm_data(1, c, x.data), per_channel(2, c.c, scale),
                                              per_channel(3, c.c, shift), epsilon, batch_norm_data(5, c, y.data),
                                              per_channel(6, c.c, mean), per_channel(7, c.c, invstd)};
-    const std::string key = std::string("batch_norm_forward_train ") + dtype_name(x.dtype) + " " + describe(operands) + " " + cudnn_math_name(math);
+    const std::string key = std::string("batch_norm_forward_train ") + dtype_name(x.dtype) + " " + describe(operands) + " " + math_name(math);
     const std::string outcome = run_single(key, operands, x.dtype, math, CUDNN_BACKEND_OPERATION_NORM_FORWARD_DESCRIPTOR,
                                            [](Descriptor& op, Prepared& p) {
                         const std::deque<Descriptor>& t = p.parts;
@@ -951,7 +957,7 @@ class CudnnBackend final : public cuda_device::CudaBackend {
     if (!refusal.empty()) return refusal;
     const ChannelLayout c(x);
     if (c.c == 0 || c.count() == 0) return "an empty operand";
-    const CudnnMath math = cudnn_math();
+    const MathMode math = cudnn_math();
     std::optional<Scratch> ones, zeros;
     void* scale = channel_values(gamma, ones, c, x.dtype, 1.0);
     void* shift = channel_values(beta, zeros, c, x.dtype, 0.0);
@@ -964,7 +970,7 @@ class CudnnBackend final : public cuda_device::CudaBackend {
     const std::array<Operand, 6> operands = {batch_norm_data(1, c, x.data), per_channel(2, c.c, running_mean.data),
                                              per_channel(3, c.c, invstd.get()), per_channel(4, c.c, scale),
                                              per_channel(5, c.c, shift), batch_norm_data(6, c, y.data)};
-    const std::string key = std::string("batch_norm_forward_eval ") + dtype_name(x.dtype) + " " + describe(operands) + " " + cudnn_math_name(math);
+    const std::string key = std::string("batch_norm_forward_eval ") + dtype_name(x.dtype) + " " + describe(operands) + " " + math_name(math);
     return run_single(key, operands, x.dtype, math, CUDNN_BACKEND_OPERATION_NORM_FORWARD_DESCRIPTOR,
                       [](Descriptor& op, Prepared& p) {
                         const std::deque<Descriptor>& t = p.parts;
@@ -987,7 +993,7 @@ class CudnnBackend final : public cuda_device::CudaBackend {
     const ChannelLayout c(x);
     if (c.c == 0 || c.count() == 0) return "an empty operand";
     if (!dx.present() && !dgamma.present() && !dbeta.present()) return "no gradient wanted";
-    const CudnnMath math = cudnn_math();
+    const MathMode math = cudnn_math();
     std::optional<Scratch> ones, dscale_scratch, dbias_scratch, dx_scratch;
     void* scale = channel_values(gamma, ones, c, x.dtype, 1.0);
     void* dscale = channel_values(dgamma, dscale_scratch, c, x.dtype, std::nullopt);
@@ -998,7 +1004,7 @@ class CudnnBackend final : public cuda_device::CudaBackend {
         per_channel(3, c.c, scale),                     per_channel(4, c.c, save_mean.data),
         per_channel(5, c.c, save_invstd.data),          per_channel(6, c.c, dscale),
         per_channel(7, c.c, dbias),                     batch_norm_data(8, c, dx.present() ? dx.data : dx_scratch->get())};
-    const std::string key = std::string("batch_norm_backward ") + dtype_name(x.dtype) + " " + describe(operands) + " " + cudnn_math_name(math);
+    const std::string key = std::string("batch_norm_backward ") + dtype_name(x.dtype) + " " + describe(operands) + " " + math_name(math);
     return run_single(key, operands, x.dtype, math, CUDNN_BACKEND_OPERATION_NORM_BACKWARD_DESCRIPTOR,
                       [](Descriptor& op, Prepared& p) {
                         const std::deque<Descriptor>& t = p.parts;
@@ -1024,12 +1030,12 @@ class CudnnBackend final : public cuda_device::CudaBackend {
     const std::string refusal = layout_refusal({&out, &in, &x}, in.dtype);
     if (!refusal.empty()) return refusal;
     if (in.numel() == 0) return "an empty operand";
-    const CudnnMath math = cudnn_math();
+    const MathMode math = cudnn_math();
     std::vector<Operand> operands = {elementwise(1, in), elementwise(2, out)};
     if (backward) operands.push_back(elementwise(3, x));
     const std::string key = std::string(backward ? "activation_backward." : "activation_forward.") + op_name(op) + " " +
                             dtype_name(in.dtype) + " " + describe(operands) + " alpha " + std::to_string(std::bit_cast<uint64_t>(alpha)) +
-                            " " + cudnn_math_name(math);
+                            " " + math_name(math);
     return run_single(key, operands, in.dtype, math, CUDNN_BACKEND_OPERATION_POINTWISE_DESCRIPTOR,
                       [&](Descriptor& operation, Prepared& p) {
                         const std::deque<Descriptor>& t = p.parts;
@@ -1056,7 +1062,7 @@ class CudnnBackend final : public cuda_device::CudaBackend {
     const bool f64 = g.dtype == DType::F64;
     const cudaDataType type = f64 ? CUDA_R_64F : CUDA_R_32F;
     const cublasComputeType_t compute =
-        f64 ? CUBLAS_COMPUTE_64F : (cudnn_math() == CudnnMath::Tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F);
+        f64 ? CUBLAS_COMPUTE_64F : (cudnn_math() == MathMode::Tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F);
     const double alpha64 = g.alpha, beta64 = g.beta;
     const float alpha32 = static_cast<float>(g.alpha), beta32 = static_cast<float>(g.beta);
     const void* alpha = f64 ? static_cast<const void*>(&alpha64) : &alpha32;
@@ -1081,38 +1087,6 @@ Backend& cudnn_backend() {
 
 std::string cudnn_unavailable_reason() { return unavailable_reason(); }
 
-CudnnMath parse_cudnn_math(const std::string& name) {
-  if (name == "fp32") return CudnnMath::Fp32;
-  if (name == "tf32") return CudnnMath::Tf32;
-  if (name == "bf16")
-    throw std::invalid_argument(
-        "cudnn math mode bf16 is not supported: cuDNN's bf16 engines need bf16 tensors in memory and GANForge's are f32, "
-        "so every call would first convert its operands; use fp32, or tf32 for tensor cores");
-  throw std::invalid_argument("unknown cudnn math mode '" + name + "'; the modes are fp32 and tf32");
-}
-
-const char* cudnn_math_name(CudnnMath math) { return math == CudnnMath::Tf32 ? "tf32" : "fp32"; }
-
-CudnnMath cudnn_math() {
-  MathSetting& s = math_setting();
-  std::lock_guard<std::mutex> lock(s.mutex);
-  if (!s.mode) {
-    const char* name = std::getenv("GANFORGE_CUDNN_MATH");
-    try {
-      s.mode = name != nullptr && *name != '\0' ? parse_cudnn_math(name) : CudnnMath::Fp32;
-    } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument(std::string("GANFORGE_CUDNN_MATH: ") + e.what());
-    }
-  }
-  return *s.mode;
-}
-
-void set_cudnn_math(CudnnMath math) {
-  MathSetting& s = math_setting();
-  std::lock_guard<std::mutex> lock(s.mutex);
-  s.mode = math;
-}
-
 std::vector<CudnnPrimitiveStats> cudnn_primitive_stats() {
   std::lock_guard<std::mutex> lock(stats().mutex);
   std::vector<CudnnPrimitiveStats> all;
@@ -1128,7 +1102,7 @@ std::vector<CudnnEngineChoice> cudnn_engine_choices() {
 std::string cudnn_report() {
   std::string math;
   try {
-    math = cudnn_math_name(cudnn_math());
+    math = math_name(current_math());
   } catch (const std::invalid_argument& e) {
     math = e.what();
   }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "kernels/backend.h"
+#include "kernels/math_mode.h"
 
 namespace ganforge::kernels {
 
@@ -24,23 +25,18 @@ namespace ganforge::kernels {
 Backend& cudnn_backend();
 std::string cudnn_unavailable_reason();  // "" when the backend can run
 
-// Which arithmetic cuDNN and cuBLAS may use on f32 data:
-//  - Fp32 (the default): FP32 FMA with direct summation, the arithmetic of GANForge's own
-//    kernels: no engine with cuDNN's tensor-core (TF32), down-converting, reduced-precision,
-//    Winograd or FFT numerical notes; cuBLAS with CUBLAS_COMPUTE_32F, TF32 off. Integer-valued
-//    inputs give exact sums, as the consistency test requires.
-//  - Tf32: every engine cuDNN offers (TF32 tensor cores, Winograd, FFT); cuBLAS with
+// The math mode (kernels/math_mode.h, `--math`) decides which arithmetic cuDNN and cuBLAS may
+// use on f32 data:
+//  - fp32: FP32 FMA with direct summation, the arithmetic of GANForge's own FP32 kernels: no
+//    engine with cuDNN's tensor-core (TF32), down-converting, reduced-precision, Winograd or FFT
+//    numerical notes; cuBLAS with CUBLAS_COMPUTE_32F, TF32 off. Integer-valued inputs give
+//    exact sums, as the consistency test requires.
+//  - tf32: every engine cuDNN offers (TF32 tensor cores, Winograd, FFT); cuBLAS with
 //    CUBLAS_COMPUTE_32F_FAST_TF32. Results differ from FP32 by TF32's 10-bit mantissa.
-// bf16 is refused: cuDNN's bf16 engines need bf16 tensors in memory, GANForge's are f32, and
-// converting on every call would time the conversion. f64 always computes in f64.
-enum class CudnnMath : uint8_t { Fp32, Tf32 };
-// "fp32" or "tf32"; "bf16" or anything else throws std::invalid_argument saying why.
-CudnnMath parse_cudnn_math(const std::string& name);
-const char* cudnn_math_name(CudnnMath math);
-// The mode in force: the last set_cudnn_math, else GANFORGE_CUDNN_MATH (read on first use; an
-// invalid value makes every cudnn primitive throw), else fp32. Plans are cached per mode.
-CudnnMath cudnn_math();
-void set_cudnn_math(CudnnMath math);
+//  - bf16: refused (each primitive cuDNN would run throws, naming it): cuDNN's bf16 engines need bf16
+//    tensors in memory, GANForge's are f32, and converting on every call would time the
+//    conversion. Its check_math says so before a run starts.
+// f64 always computes in f64. Plans are cached per mode.
 
 // Per overridden primitive (activations as "activation_forward.relu", ...): the calls that ran
 // on cuDNN / cuBLAS and those that fell through to the cuda backend, with the latest reason.
