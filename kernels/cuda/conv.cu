@@ -25,6 +25,10 @@
 //   contiguous runs along K (Ci·T of W, Co·taps of a packed phase of Wᵀ, the Ho·Wo of dY) and its
 //   strides are multiples of the vector and the pointer is aligned, else element by element.
 //   B's loader threads each keep one column, so a pixel is decoded once per block.
+// - conv2d_{fprop,dgrad}_implicit_gemm_tensor_core, conv2d_wgrad_implicit_gemm_split_k_tensor_core:
+//   in the tf32 and bf16 math modes (kernels/math_mode.h; f32 only), the same passes, 64x64 tiles
+//   and K slices on the tensor cores, with a cp.async pipeline (tensor_core_tile.h). The gathers
+//   give the address of each B element, so a copy goes from global to shared memory directly.
 // - conv2d_{fprop,dgrad,wgrad}_implicit_gemm_few_channels: GEMMs of at most 4 rows (1 or 3
 //   channels: grey / RGB images, D's single logit) would leave 60 of a tile's 64 rows idle.
 //   Instead a block takes 32 columns, one per lane, and its 8 warps split K between them, each
@@ -44,12 +48,15 @@
 #include <type_traits>
 
 #include "kernels/cuda/cuda_backend.h"
+#include "kernels/cuda/tensor_core_tile.h"
 #include "kernels/cuda/tile_mma.h"
+#include "kernels/math_mode.h"
 
 namespace ganforge::kernels::GANFORGE_CUDA_NS {
 namespace {
 
 static_assert(kThreadsPerSide * kThreadsPerSide == kThreadsPerBlock, "one 4x4 sub-tile per thread");
+static_assert(kMmaTile == kTile && kMmaStep == kStep, "split K and the grid are the same for both tiled kernels");
 constexpr int kFewRows = 4, kFewColumns = 32, kFewSlices = kThreadsPerBlock / kFewColumns;
 
 // launch_gemm splits K so that the grid has about kTargetBlocks blocks (two waves on a 132-SM
@@ -77,10 +84,10 @@ struct ConvGeometry {
   int64_t stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w;
 
   __host__ __device__ int64_t taps() const { return kh * kw; }
-  // Input element (ih, iw) of the channel plane at `plane`, or 0 on padding.
+  // The address of input element (ih, iw) of the channel plane at `plane`; nullptr on padding.
   template <class T>
-  __device__ T input_or_zero(const T* x, int64_t plane, int64_t ih, int64_t iw) const {
-    return ih >= 0 && ih < h && iw >= 0 && iw < w ? x[plane + ih * w + iw] : T(0);
+  __device__ const T* input_address(const T* x, int64_t plane, int64_t ih, int64_t iw) const {
+    return ih >= 0 && ih < h && iw >= 0 && iw < w ? x + plane + ih * w + iw : nullptr;
   }
 };
 
@@ -164,9 +171,9 @@ struct ImageGather {
     const Divided n_q = divide(col, g.ho * g.wo), oh_ow = divide(n_q.rem, g.wo);
     return {n_q.quot * g.ci * g.h * g.w, oh_ow.quot * g.stride_h - g.pad_top, oh_ow.rem * g.stride_w - g.pad_left};
   }
-  __device__ T at(int64_t k, const Column& c) const {
+  __device__ const T* address(int64_t k, const Column& c) const {
     const Divided ci_t = divide(k, g.taps()), i_j = divide(ci_t.rem, g.kw);
-    return g.input_or_zero(x, c.image + ci_t.quot * g.h * g.w, c.ih + i_j.quot * g.dilation_h, c.iw + i_j.rem * g.dilation_w);
+    return g.input_address(x, c.image + ci_t.quot * g.h * g.w, c.ih + i_j.quot * g.dilation_h, c.iw + i_j.rem * g.dilation_w);
   }
 };
 
@@ -185,13 +192,13 @@ struct GradientGather {
     const PixelGrid::Pixel px = phase.pixels.pixel(col);
     return {px.n * g.co * g.ho * g.wo, px.row + g.pad_top, px.col + g.pad_left};
   }
-  __device__ T at(int64_t k, const Column& c) const {
+  __device__ const T* address(int64_t k, const Column& c) const {
     const Divided co_t = divide(k, phase.taps_i * phase.taps_j);
     const DgradPhase::Tap tap = phase.tap(co_t.rem);
     const int64_t h = c.h - tap.i * g.dilation_h, v = c.v - tap.j * g.dilation_w;
-    if (h < 0 || v < 0) return T(0);
+    if (h < 0 || v < 0) return nullptr;
     const int64_t oh = divide(h, g.stride_h).quot, ow = divide(v, g.stride_w).quot;
-    return oh < g.ho && ow < g.wo ? dy[c.image + (co_t.quot * g.ho + oh) * g.wo + ow] : T(0);
+    return oh < g.ho && ow < g.wo ? dy + c.image + (co_t.quot * g.ho + oh) * g.wo + ow : nullptr;
   }
 };
 
@@ -207,12 +214,20 @@ struct FilterGather {
     const Divided ci_t = divide(col, g.taps()), i_j = divide(ci_t.rem, g.kw);
     return {ci_t.quot * g.h * g.w, i_j.quot * g.dilation_h - g.pad_top, i_j.rem * g.dilation_w - g.pad_left};
   }
-  __device__ T at(int64_t k, const Column& c) const {
+  __device__ const T* address(int64_t k, const Column& c) const {
     const Divided n_q = divide(k, g.ho * g.wo), oh_ow = divide(n_q.rem, g.wo);
-    return g.input_or_zero(x, n_q.quot * g.ci * g.h * g.w + c.plane, oh_ow.quot * g.stride_h + c.ih,
+    return g.input_address(x, n_q.quot * g.ci * g.h * g.w + c.plane, oh_ow.quot * g.stride_h + c.ih,
                            oh_ow.rem * g.stride_w + c.iw);
   }
 };
+
+// A gathered B element: the value at the gather's address, 0 where it has none (padding, or a
+// tap whose output position lies outside dY).
+template <class Gather>
+__device__ auto gathered(const Gather& b, int64_t k, const typename Gather::Column& c) {
+  const auto* element = b.address(k, c);
+  return element != nullptr ? *element : std::remove_cvref_t<decltype(*element)>(0);
+}
 
 // fprop / dgrad: GEMM element (r, pixel (n, h, w) of the grid) is out[n][r][h][w], plus
 // bias[r] when there is one.
@@ -303,7 +318,7 @@ __device__ void implicit_gemm_tiled(const ConvGemm<T, AMatrix, Gather, Output>& 
   for (int64_t k0 = k_begin; k0 < k_end; k0 += kStep) {
     load_a_tile<kVectorA>(p.a, a_tile, m0, k0, p.m, k_end);
     for (int kk = threadIdx.x / kTile; kk < kStep; kk += kThreadsPerBlock / kTile)
-      b_tile[kk][b_col] = b_valid && k0 + kk < k_end ? p.b.at(k0 + kk, column) : T(0);
+      b_tile[kk][b_col] = b_valid && k0 + kk < k_end ? gathered(p.b, k0 + kk, column) : T(0);
     __syncthreads();
     accumulate_tile_step(a_tile, b_tile, tx, ty, acc);
     __syncthreads();
@@ -325,7 +340,7 @@ __device__ void implicit_gemm_few_rows(const ConvGemm<T, AMatrix, Gather, Output
   if (col < p.n) {
     const typename Gather::Column column = p.b.column(col);
     for (int64_t k = k_begin + slice; k < k_end; k += kFewSlices) {
-      const T v = p.b.at(k, column);
+      const T v = gathered(p.b, k, column);
       for (int r = 0; r < kFewRows; ++r)
         if (r < p.m) acc[r] += p.a.data[p.a.offset(r, k)] * v;  // the same A element in the whole warp
     }
@@ -363,6 +378,26 @@ __global__ void conv2d_dgrad_implicit_gemm_few_channels(DgradGemm<T> p) {
 template <class T>
 __global__ void conv2d_wgrad_implicit_gemm_few_channels(WgradGemm<T> p) {
   implicit_gemm_few_rows(p);
+}
+
+// The tf32 / bf16 passes (f32 only): tensor_core_tile.h's main loop over this block's K slice.
+template <class Math, bool kVectorA, class Gemm>
+__device__ void implicit_gemm_tensor_core(const Gemm& p) {
+  const int64_t k_begin = int64_t{blockIdx.z} * p.k_slice, k_end = p.slice_end(k_begin);
+  tensor_core_tile<Math, kVectorA>(p.a, p.b, p.m, p.n, int64_t{blockIdx.y} * kMmaTile, int64_t{blockIdx.x} * kMmaTile,
+                                   k_begin, k_end, [&](int64_t r, int64_t c, float v) { p.store(r, c, v); });
+}
+template <class Math, bool kVectorA>
+__global__ void conv2d_fprop_implicit_gemm_tensor_core(FpropGemm<float> p) {
+  implicit_gemm_tensor_core<Math, kVectorA>(p);
+}
+template <class Math, bool kVectorA>
+__global__ void conv2d_dgrad_implicit_gemm_tensor_core(DgradGemm<float> p) {
+  implicit_gemm_tensor_core<Math, kVectorA>(p);
+}
+template <class Math, bool kVectorA>
+__global__ void conv2d_wgrad_implicit_gemm_split_k_tensor_core(WgradGemm<float> p) {
+  implicit_gemm_tensor_core<Math, kVectorA>(p);
 }
 
 // Along one axis of the kernel, for tap `tap` of residue r (tap·dilation mod stride): the taps of
@@ -409,12 +444,63 @@ __global__ void conv2d_split_k_reduce(Output out, const T* partials, int64_t sli
   }
 }
 
+// A tiled kernel with A read 16 bytes at a time, and element by element.
+template <class Gemm>
+struct TiledKernels {
+  void (*vector)(Gemm) = nullptr;
+  void (*scalar)(Gemm) = nullptr;
+};
+
+// A pass's kernels: the tiled ones per math mode (f64 has only fp32's: it computes in f64 in
+// every mode), and the few-channel one, which stays FP32 FMA (a GEMM of at most 4 rows would
+// leave most of an mma tile idle).
 template <class Gemm>
 struct PassKernels {
-  void (*tiled_vector)(Gemm);
-  void (*tiled_scalar)(Gemm);
-  void (*few_channels)(Gemm);
+  TiledKernels<Gemm> fp32, tf32, bf16;
+  void (*few_channels)(Gemm) = nullptr;
+
+  const TiledKernels<Gemm>& tiled(MathMode math) const {
+    if (math == MathMode::Tf32 && tf32.vector != nullptr) return tf32;
+    if (math == MathMode::Bf16 && bf16.vector != nullptr) return bf16;
+    return fp32;
+  }
 };
+
+template <class T>
+PassKernels<FpropGemm<T>> fprop_kernels() {
+  PassKernels<FpropGemm<T>> k;
+  k.fp32 = {conv2d_fprop_implicit_gemm_tiled<T, true>, conv2d_fprop_implicit_gemm_tiled<T, false>};
+  k.few_channels = conv2d_fprop_implicit_gemm_few_channels<T>;
+  if constexpr (std::is_same_v<T, float>) {
+    k.tf32 = {conv2d_fprop_implicit_gemm_tensor_core<Tf32, true>, conv2d_fprop_implicit_gemm_tensor_core<Tf32, false>};
+    k.bf16 = {conv2d_fprop_implicit_gemm_tensor_core<Bf16, true>, conv2d_fprop_implicit_gemm_tensor_core<Bf16, false>};
+  }
+  return k;
+}
+template <class T>
+PassKernels<DgradGemm<T>> dgrad_kernels() {
+  PassKernels<DgradGemm<T>> k;
+  k.fp32 = {conv2d_dgrad_implicit_gemm_tiled<T, true>, conv2d_dgrad_implicit_gemm_tiled<T, false>};
+  k.few_channels = conv2d_dgrad_implicit_gemm_few_channels<T>;
+  if constexpr (std::is_same_v<T, float>) {
+    k.tf32 = {conv2d_dgrad_implicit_gemm_tensor_core<Tf32, true>, conv2d_dgrad_implicit_gemm_tensor_core<Tf32, false>};
+    k.bf16 = {conv2d_dgrad_implicit_gemm_tensor_core<Bf16, true>, conv2d_dgrad_implicit_gemm_tensor_core<Bf16, false>};
+  }
+  return k;
+}
+template <class T>
+PassKernels<WgradGemm<T>> wgrad_kernels() {
+  PassKernels<WgradGemm<T>> k;
+  k.fp32 = {conv2d_wgrad_implicit_gemm_split_k<T, true>, conv2d_wgrad_implicit_gemm_split_k<T, false>};
+  k.few_channels = conv2d_wgrad_implicit_gemm_few_channels<T>;
+  if constexpr (std::is_same_v<T, float>) {
+    k.tf32 = {conv2d_wgrad_implicit_gemm_split_k_tensor_core<Tf32, true>,
+              conv2d_wgrad_implicit_gemm_split_k_tensor_core<Tf32, false>};
+    k.bf16 = {conv2d_wgrad_implicit_gemm_split_k_tensor_core<Bf16, true>,
+              conv2d_wgrad_implicit_gemm_split_k_tensor_core<Bf16, false>};
+  }
+  return k;
+}
 
 bool few_rows(int64_t m) { return m <= kFewRows; }
 
@@ -458,10 +544,14 @@ void launch_gemm(Backend& backend, const PassKernels<Gemm>& kernels, Gemm p) {
     const auto z = static_cast<unsigned>(slices);
     if (few_rows(p.m))
       launch(kernels.few_channels, dim3(static_cast<unsigned>(ceil_div(p.n, kFewColumns)), 1, z), block, 0, nullptr, p);
-    else
-      launch(p.a.vectorizable() ? kernels.tiled_vector : kernels.tiled_scalar,
-             dim3(static_cast<unsigned>(ceil_div(p.n, kTile)), static_cast<unsigned>(ceil_div(p.m, kTile)), z), block, 0,
-             nullptr, p);
+    else {
+      const TiledKernels<Gemm>& tiled = kernels.tiled(current_math());
+      const bool tensor_cores = &tiled != &kernels.fp32;
+      if (tensor_cores) require_tensor_cores();
+      launch(p.a.vectorizable() ? tiled.vector : tiled.scalar,
+             dim3(static_cast<unsigned>(ceil_div(p.n, kTile)), static_cast<unsigned>(ceil_div(p.m, kTile)), z),
+             dim3(tensor_cores ? kMmaThreads : kThreadsPerBlock), 0, nullptr, p);
+    }
   };
   if (slices == 1) {
     p.partials = nullptr;
@@ -494,10 +584,7 @@ void fprop(Backend& backend, const ConvParams& params, const TensorDesc& in, con
                        {data_of<T>(in), g},
                        {data_of<T>(out), data_of<T>(bias), g.co, g.ho, g.wo, {0, 0, g.ho, g.wo, 1, 1}},
                        nullptr};
-  launch_gemm<FpropGemm<T>>(backend,
-                            {conv2d_fprop_implicit_gemm_tiled<T, true>, conv2d_fprop_implicit_gemm_tiled<T, false>,
-                             conv2d_fprop_implicit_gemm_few_channels<T>},
-                            p);
+  launch_gemm(backend, fprop_kernels<T>(), p);
 }
 
 // Along one dim of dgrad, the phase of residue r (see DgradPhase): its first input position of
@@ -524,9 +611,7 @@ template <class T>
 void dgrad(Backend& backend, const ConvParams& params, const TensorDesc& out_grad, const TensorDesc& weight,
            const TensorDesc& bias, const TensorDesc& in_grad) {
   const ConvGeometry g = geometry(params, in_grad, weight, out_grad);
-  const PassKernels<DgradGemm<T>> kernels{conv2d_dgrad_implicit_gemm_tiled<T, true>,
-                                          conv2d_dgrad_implicit_gemm_tiled<T, false>,
-                                          conv2d_dgrad_implicit_gemm_few_channels<T>};
+  const PassKernels<DgradGemm<T>> kernels = dgrad_kernels<T>();
   const int64_t weights = g.co * g.ci * g.taps();
   if (weights == 0) return;
   const Workspace packed(backend, static_cast<size_t>(weights) * sizeof(T));
@@ -567,10 +652,7 @@ void wgrad(Backend& backend, const ConvParams& params, const TensorDesc& in, con
                        {data_of<T>(in), g},
                        {data_of<T>(weight_grad), columns},
                        nullptr};
-  launch_gemm<WgradGemm<T>>(backend,
-                            {conv2d_wgrad_implicit_gemm_split_k<T, true>, conv2d_wgrad_implicit_gemm_split_k<T, false>,
-                             conv2d_wgrad_implicit_gemm_few_channels<T>},
-                            p);
+  launch_gemm(backend, wgrad_kernels<T>(), p);
 }
 
 // The bias gradient: dy summed over N, H, W, by the reduce primitive.

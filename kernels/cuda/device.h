@@ -24,12 +24,16 @@
 #define GANFORGE_DYNAMIC_SHARED(T, name)                                \
   extern __shared__ __align__(16) unsigned char ganforge_dynamic_shared_[]; \
   T* name = reinterpret_cast<T*>(ganforge_dynamic_shared_)
+// Unrolls the loop that follows: a register array indexed in a loop nvcc leaves rolled lives in
+// local memory instead (ptxas's report shows it as stack). The emulator needs no unrolling.
+#define GANFORGE_UNROLL _Pragma("unroll")
 #else
 #include "kernels/simt/simt.h"
 #define GANFORGE_CUDA_NS cuda_simt
 // Code with no SIMT twin (inline PTX, wmma, TMA): reaching it under the emulator is an error.
 #define GANFORGE_NOT_EMULATED(what) ::ganforge::simt::not_emulated(what, ::ganforge::simt::Site{__FILE__, __LINE__, __func__})
 #define GANFORGE_DYNAMIC_SHARED(T, name) T* name = static_cast<T*>(::ganforge::simt::dynamic_shared_memory())
+#define GANFORGE_UNROLL
 #endif
 
 namespace ganforge::kernels::GANFORGE_CUDA_NS {

@@ -7,8 +7,12 @@
 //   broadcast batch) work. One batch matrix per blockIdx.z.
 //   Accumulates in the element type (float for f32: the error bound k·u·Σ|a||b| stays within
 //   the consistency tolerance), int64 for integers.
+// - gemm_tensor_core (f32 in the tf32 and bf16 math modes): the same tiles on the tensor cores
+//   (tensor_core_tile.h), one batch matrix per blockIdx.z.
 #include "kernels/cuda/cuda_backend.h"
+#include "kernels/cuda/tensor_core_tile.h"
 #include "kernels/cuda/tile_mma.h"
+#include "kernels/math_mode.h"
 
 namespace ganforge::kernels::GANFORGE_CUDA_NS {
 namespace {
@@ -58,6 +62,47 @@ __global__ void gemm_tiled_shared(GemmParams<T> p) {
     }
 }
 
+// tensor_core_tile's operands for one batch matrix: A(r, k) at a + r·a_row + k·a_col, and
+// B(k, c) at b + k·b_row + c·b_col (a "column" is its offset).
+struct StridedRows {
+  const float* data;
+  int64_t row_stride, col_stride;
+  __device__ int64_t offset(int64_t r, int64_t k) const { return r * row_stride + k * col_stride; }
+};
+struct StridedColumns {
+  const float* data;
+  int64_t row_stride, col_stride;
+  using Column = int64_t;
+  __device__ Column column(int64_t c) const { return c * col_stride; }
+  __device__ const float* address(int64_t k, Column c) const { return data + k * row_stride + c; }
+};
+
+template <class Math, bool kVectorA>
+__global__ void gemm_tensor_core(GemmParams<float> p) {
+  const int64_t batch = blockIdx.z;
+  const StridedRows a{p.a + batch * p.a_batch, p.a_row, p.a_col};
+  const StridedColumns b{p.b + batch * p.b_batch, p.b_row, p.b_col};
+  float* c = p.c + batch * p.c_batch;
+  tensor_core_tile<Math, kVectorA>(a, b, p.m, p.n, int64_t{blockIdx.y} * kMmaTile, int64_t{blockIdx.x} * kMmaTile, 0, p.k,
+                                   [&](int64_t row, int64_t col, float v) {
+                                     float& out = c[row * p.c_row + col * p.c_col];
+                                     out = p.beta != 0 ? p.alpha * v + p.beta * out : p.alpha * v;
+                                   });
+}
+
+// A's rows can be copied 16 bytes at a time: contiguous along k, every run of 4 aligned.
+bool rows_vectorizable(const GemmParams<float>& p) {
+  return p.a_col == 1 && p.a_row % 4 == 0 && p.a_batch % 4 == 0 && p.k % 4 == 0 &&
+         reinterpret_cast<uintptr_t>(p.a) % 16 == 0;
+}
+
+template <class Math>
+void launch_tensor_core(const GemmParams<float>& p, dim3 grid) {
+  require_tensor_cores();
+  launch(rows_vectorizable(p) ? gemm_tensor_core<Math, true> : gemm_tensor_core<Math, false>, grid, dim3(kMmaThreads), 0,
+         nullptr, p);
+}
+
 template <class T>
 void gemm_typed(const GemmDesc& g) {
   GemmParams<T> p{g.m, g.n, g.k, static_cast<const T*>(g.a.data), static_cast<const T*>(g.b.data), static_cast<T*>(g.c.data),
@@ -65,6 +110,12 @@ void gemm_typed(const GemmDesc& g) {
                   g.c.batch_stride, g.c.row_stride, g.c.col_stride, static_cast<T>(g.alpha), static_cast<T>(g.beta)};
   const dim3 grid(static_cast<unsigned>((g.n + kTile - 1) / kTile), static_cast<unsigned>((g.m + kTile - 1) / kTile),
                   static_cast<unsigned>(g.batch));
+  static_assert(kMmaTile == kTile, "one grid for both kernels");
+  if constexpr (std::is_same_v<T, float>) {
+    const MathMode math = current_math();
+    if (math == MathMode::Tf32) return launch_tensor_core<Tf32>(p, grid);
+    if (math == MathMode::Bf16) return launch_tensor_core<Bf16>(p, grid);
+  }
   launch(gemm_tiled_shared<T>, grid, dim3(kThreadsPerSide * kThreadsPerSide), 0, nullptr, p);
 }
 

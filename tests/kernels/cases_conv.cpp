@@ -81,6 +81,7 @@ void add_passes(std::vector<Case>& cases, const Geometry& g, const Roles& r, DTy
   fprop.primitive = "conv2d_fprop";
   fprop.label = label;
   fprop.bound_by_absolute_inputs = true;
+  fprop.follows_math = true;
   fprop.exact = integer_valued;
   if (r.transposed) {
     fprop.operands = {out(r.y, dtype), in(r.x, dtype, fill), in(r.w, dtype, fill)};

@@ -323,6 +323,7 @@ std::vector<Case> gemm_cases() {
         c.exact = integer_valued;
         c.reduction_length = g.k + 1;
         c.bound_by_absolute_inputs = true;
+        c.follows_math = true;
         c.run = [g, dtype](kernels::Backend& b, const Descs& d) {
           kernels::GemmDesc desc;
           desc.dtype = dtype;

@@ -12,6 +12,11 @@
 // elementwise ops, or Σ|terms| for sums and GEMM (obtained by running the same primitive on
 // the absolute values of the inputs with the reference backend). Integer-valued data and
 // i64 results must match exactly.
+//
+// Convolutions and GEMM follow the math mode (kernels/math_mode.h): in tf32 and bf16 each f32
+// operand is first rounded with unit roundoff v (2^-11, 2^-8), so each product a·b becomes
+// a(1+δ₁)·b(1+δ₂) with |δ| <= v, off by at most (2v + v²)|a·b|; summing those rounded products
+// in f32 adds (ulps + 2n)·u·(1+v)²·Σ|a·b|. So the bound is ((ulps + 2n)·u·(1+v)² + 2v + v²)·M.
 #pragma once
 
 #include <functional>
@@ -20,6 +25,7 @@
 
 #include "core/shape.h"
 #include "kernels/backend.h"
+#include "kernels/math_mode.h"
 
 namespace ganforge::testing {
 
@@ -58,6 +64,7 @@ struct Case {
   double ulps = 4;               // rounding budget of the elementwise work per output
   bool exact = false;            // results must be identical
   bool bound_by_absolute_inputs = false;  // M = Σ|terms| (sums, GEMM) instead of |result|
+  bool follows_math = false;              // its f32 products are rounded as the math mode says
   // For outputs that cancel (|result| far below the terms behind it) and are not a plain sum:
   // M per element of each operand, given every operand's elements in row-major order (inputs
   // and in-outs as uploaded, outputs as the reference computed them). An empty vector for an
@@ -70,8 +77,9 @@ struct Outcome {
   std::string message;  // first mismatch, guard violation or exception (UnsupportedPrimitive too)
 };
 
-// Runs `c` on `backend` and on reference, compares. The backend must be available.
-Outcome check_case(const Case& c, kernels::Backend& backend);
+// Runs `c` on `backend` in math mode `math` and on reference, compares. The backend must be
+// available.
+Outcome check_case(const Case& c, kernels::Backend& backend, kernels::MathMode math = kernels::MathMode::Fp32);
 
 std::string describe_shape(const Shape& shape, DType dtype, Layout layout);
 

@@ -83,4 +83,40 @@ TEST(BackendConsistency, EveryPrimitiveOnEveryBackendMatchesReference) {
   std::cout << pairs << " case runs over " << cases.size() << " cases\n";
 }
 
+// The tensor-core math modes: every case of the primitives that follow the math mode (the
+// convolutions and GEMM), on every GPU backend that can run here (cuda-sim always; cuda and
+// cudnn on a GPU), within the bound of the mode's input rounding (consistency_harness.h).
+// cudnn refuses bf16 (kernels/vendor/cudnn_backend.h); that it says so is checked too.
+TEST(BackendConsistency, TensorCoreMathModesMatchReference) {
+  std::vector<Case> cases;
+  for (const Case& c : all_cases())
+    if (c.follows_math) cases.push_back(c);
+  ASSERT_FALSE(cases.empty());
+  int runs = 0;
+  for (kernels::Backend* backend : kernels::all_backends()) {
+    if (backend->device_type() == DeviceType::CPU) continue;
+    if (!backend->available()) {
+      std::cout << "[ SKIPPED  ] backend " << backend->name() << ": compiled in but cannot run on this machine\n";
+      continue;
+    }
+    const std::string name = backend->name();
+    for (kernels::MathMode math : {kernels::MathMode::Tf32, kernels::MathMode::Bf16}) {
+      int passed = 0;
+      for (const Case& c : cases) {
+        const Outcome outcome = check_case(c, *backend, math);
+        if (name == "cudnn" && math == kernels::MathMode::Bf16) {
+          EXPECT_NE(outcome.message.find("does not offer math mode bf16"), std::string::npos) << outcome.message;
+          continue;
+        }
+        EXPECT_TRUE(outcome.ok) << name << " " << kernels::math_name(math) << " " << c.primitive << " " << c.label << ": "
+                                << outcome.message;
+        passed += outcome.ok;
+        ++runs;
+      }
+      std::cout << name << " " << kernels::math_name(math) << ": " << passed << " of " << cases.size() << " cases passed\n";
+    }
+  }
+  EXPECT_GT(runs, 0) << "no GPU backend ran: cuda-sim should always be built";
+}
+
 }  // namespace

@@ -136,5 +136,35 @@ TEST(CudaSimAllocator, ARepeatedStepIsServedFromTheCache) {
   EXPECT_EQ(first, second);  // the loss's reduction order is fixed: bit for bit
 }
 
+// The math modes reach the kernels: a convolution (fprop, and dgrad and wgrad through its
+// backward) and a matmul on operands chosen so that each mode gives a different, exact answer.
+// a = 1 + 3·2^-12: tf32 rounds it to nearest (away from zero on a tie) to 1 + 2^-10 (the
+// hardware's plain truncation would give 1), bf16 to 1. b = 1 + 2^-8: exact in tf32; in bf16 a
+// tie between 1 and 1 + 2^-7 that rounds to the even 1. Every product and partial sum below is
+// exact in f32, so the results are the rounded operands' products, bit for bit.
+TEST(CudaSimDevice, MathModesRoundTheOperandsOfConvolutionsAndMatmuls) {
+  const double a = 1 + 3 * 0x1p-12, b = 1 + 0x1p-8;
+  struct Expected {
+    MathMode math;
+    double a, b;  // as the tensor cores see them
+  };
+  for (const Expected& e : {Expected{MathMode::Fp32, a, b}, Expected{MathMode::Tf32, 1 + 0x1p-10, b}, Expected{MathMode::Bf16, 1, 1}}) {
+    SCOPED_TRACE(math_name(e.math));
+    const MathGuard mode(e.math);
+    Tensor x = full({2, 8, 4, 4}, a).to(kSim).requires_grad_(), w = full({8, 8, 1, 1}, b).to(kSim).requires_grad_();
+    Tensor y = conv2d(x, w);
+    sum(y).backward();
+    auto all_equal = [](const Tensor& t, double want) {
+      for (float v : t.to(Device{}).to_vector<float>())
+        if (v != static_cast<float>(want)) return ::testing::AssertionFailure() << v << " instead of " << want;
+      return ::testing::AssertionSuccess();
+    };
+    EXPECT_TRUE(all_equal(y, 8 * e.a * e.b)) << "fprop: 8 input channels";
+    EXPECT_TRUE(all_equal(w.grad(), 32 * e.a)) << "wgrad: 2 x 4 x 4 pixels, dy = 1";
+    EXPECT_TRUE(all_equal(x.grad(), 8 * e.b)) << "dgrad: 8 output channels, dy = 1";
+    EXPECT_TRUE(all_equal(matmul(full({5, 12}, a).to(kSim), full({12, 7}, b).to(kSim)), 12 * e.a * e.b)) << "gemm";
+  }
+}
+
 }  // namespace
 }  // namespace ganforge
