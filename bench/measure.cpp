@@ -33,6 +33,12 @@ void set_cpu_threads(int threads) {
 }
 
 void time_calls(benchmark::State& state, kernels::Backend& backend, const std::function<void()>& run) {
+  try {
+    backend.check_math(kernels::current_math());
+  } catch (const std::invalid_argument& e) {
+    state.SkipWithError(e.what());
+    return;
+  }
   run();
   backend.synchronize();
   if (on_gpu(backend)) {
@@ -50,7 +56,7 @@ void count_work(benchmark::State& state, const kernels::Backend& backend, int th
   const bool flops = work.flops > 0;
   double peak = 0;  // GFLOP/s or GB/s
   if (on_gpu(backend)) {
-    peak = flops ? gpu_peak().gflops : gpu_peak().gbytes_per_s;
+    peak = flops ? gpu_peak_gflops(gpu_peak(), kernels::current_math()) : gpu_peak().gbytes_per_s;
   } else {
     const MachinePeak& core = machine_peak();
     peak = threads * (flops ? core.gflops : core.gbytes_per_s);

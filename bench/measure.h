@@ -35,7 +35,8 @@ std::string backend_part(const kernels::Backend& backend, int threads);
 void set_cpu_threads(int threads);
 
 // Times run() over the benchmark's iterations, after one untimed call; a registration of a
-// GPU backend must UseManualTime(), of a CPU backend UseRealTime(): use_timer does it.
+// GPU backend must UseManualTime(), of a CPU backend UseRealTime(): use_timer does it. A backend
+// that refuses the math mode (cudnn in bf16) skips the benchmark, with its reason.
 void time_calls(benchmark::State& state, kernels::Backend& backend, const std::function<void()>& run);
 benchmark::internal::Benchmark* use_timer(benchmark::internal::Benchmark* b, const kernels::Backend& backend);
 

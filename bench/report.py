@@ -213,7 +213,8 @@ def peaks_text(context):
                      f"{float(context['cpu_core_peak_gbytes_per_s']):.1f} GB/s copy.")
     if context.get("gpu"):
         if float(context.get("gpu_peak_gflops", 0)) > 0:
-            lines.append(f"{context['gpu']} roofline: {float(context['gpu_peak_gflops']):,.0f} GFLOP/s f32, "
+            lines.append(f"{context['gpu']} roofline: {float(context['gpu_peak_gflops']):,.0f} GFLOP/s "
+                         f"{context.get('math', 'fp32')}, "
                          f"{float(context['gpu_peak_gbytes_per_s']):,.0f} GB/s ({context.get('gpu_peak_source', '')}).")
         else:
             lines.append(f"{context['gpu']}: not in bench/gpu.cpp's table, so no roofline fractions.")

@@ -48,6 +48,7 @@ void for_each_field(TrainOptions& o, F&& f) {
   f("image_size", o.image_size);
   f("device", o.device);
   f("kernels", o.kernels);
+  f("math", o.math);
   f("seed", o.seed);
   f("out", o.out);
   f("sample_every", o.sample_every);

@@ -27,6 +27,7 @@ struct TrainOptions {
   int64_t image_size = 0;    // 0: the recipe's default
   std::string device = "cpu";
   std::string kernels;       // empty: the device's default backend
+  std::string math = "fp32";  // f32 convolutions and GEMMs on the GPU: fp32, tf32 or bf16 (core/dispatch.h)
   uint64_t seed = 0;
   std::string out = "runs/run";
   int64_t sample_every = 0;      // steps between sample grids (0: only at each epoch's end)

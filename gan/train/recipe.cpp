@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 
+#include "core/dispatch.h"
 #include "gan/train/data_source.h"
 #include "gan/train/recipes.h"
 
@@ -100,6 +101,7 @@ TrainOptions resolve_options(TrainOptions o) {
   set_text(o.loss, "bce");
   set_text(o.order, "d-first");
   parse_loss(o.loss);
+  parse_math(o.math);
   if (o.order != "d-first" && o.order != "g-first")
     throw std::invalid_argument("--order must be d-first or g-first; got '" + o.order + "'");
   set(o.lr, 2e-4);

@@ -242,6 +242,9 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
   TrainOptions options = resume ? requested : resolve_options(requested);
   if (!options.kernels.empty()) set_kernels(options.kernels);
   const Device device = parse_device(options.device);
+  const MathMode math = parse_math(options.math);
+  backend_for(device).check_math(math);
+  set_math(math);
   const fs::path run = options.out;
   const RunLock lock(run);  // before anything in the folder is read or written
   if (!resume && fs::exists(run / "latest_checkpoint"))
@@ -289,7 +292,9 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
     counts += std::string(counts.empty() ? "" : ", ") + name + " " + std::to_string(net->num_parameters());
   out << (resume ? "resuming " : "training ") << arch_name(options.arch) << " (" << counts << " parameters) on "
       << source.description << "\n"
-      << "device " << device_name(device) << " with '" << current_kernels(device.type) << "' kernels, batch "
+      << "device " << device_name(device) << " with '" << current_kernels(device.type) << "' kernels, math "
+      << math_name(math) << (device.type == DeviceType::CPU && math != MathMode::Fp32 ? " (the cpu kernels compute in fp32)" : "")
+      << ", batch "
       << options.batch << ", " << per_epoch << " steps an epoch, " << total << " steps"
       << (resume ? " (from step " + std::to_string(step) + ")" : "") << " -> " << run.string() << "\n"
       << std::flush;
@@ -384,7 +389,7 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
       const std::string what = "profile of steps " + std::to_string(first_step + 2) + " to " +
                                std::to_string(first_step + 1 + profiled_steps) + " (after one warm-up step): " + title +
                                ", device " + device_name(device) + " with '" + current_kernels(device.type) +
-                               "' kernels, batch " + std::to_string(options.batch);
+                               "' kernels, math " + math_name(math) + ", batch " + std::to_string(options.batch);
       const ProfileTable table = profiler.table();
       write_profile_files(run, what, table);
       std::string text = profile_text(what, table);

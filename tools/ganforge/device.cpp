@@ -25,6 +25,14 @@ Flag kernels_flag() {
           .default_value = "the device's own"};
 }
 
+Flag math_flag() {
+  return {.name = "math",
+          .kind = Choice{{"fp32", "tf32", "bf16"}},
+          .help = "the arithmetic of f32 convolutions and GEMMs on cuda and cudnn: FP32 FMA, or tensor cores on operands "
+                  "rounded to tf32 or bf16 (cudnn refuses bf16); the cpu kernels compute in fp32",
+          .default_value = "fp32"};
+}
+
 Device select_device(const std::string& device, const std::string& kernels) {
   const Device chosen = parse_device(device);
   if (kernels.empty()) return chosen;

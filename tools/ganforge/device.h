@@ -12,6 +12,7 @@ namespace ganforge::cli {
 
 Flag device_flag();
 Flag kernels_flag();  // the kernels compiled into this build
+Flag math_flag();
 // The kernels compiled into this build, those of one device's tensors when it is given.
 std::vector<std::string> compiled_kernels(std::optional<DeviceType> device);
 

@@ -28,6 +28,7 @@ std::vector<Flag> run_flags() {
        "all the epochs' steps"},
       device_flag(),
       kernels_flag(),
+      math_flag(),
       {"out", Text{}, "DIR", "the run folder: new, empty, or a run to --resume", d.out},
       {"resume", Switch{}, "", "continue the run in --out DIR where its latest checkpoint left it"},
       {"sample-every", Integer{0}, "STEPS", "steps between sample sheets; 0: only at each epoch's end",
@@ -89,6 +90,7 @@ void apply_run_flags(const Args& args, gan::TrainOptions& o) {
   o.steps = args.integer("steps", o.steps);
   o.device = args.text("device", o.device);
   o.kernels = args.text("kernels", o.kernels);
+  o.math = args.text("math", o.math);
   o.out = args.text("out", o.out);
   o.data = args.text("data", o.data);
   o.sample_every = args.integer("sample-every", o.sample_every);

@@ -201,7 +201,7 @@ TEST(TrainCli, ProfilePrintsAndKeepsAPrimitiveTable) {
                                  " --batch 8 --ngf 8 --ndf 8 --workers 1 --profile=2 --out " + run.string());
   ASSERT_EQ(o.status, 0) << o.output;
   const std::string title = "profile of steps 2 to 3 (after one warm-up step): dcgan on " + tiny_mnist().string() +
-                            ", device cpu with 'cpu' kernels, batch 8\n";
+                            ", device cpu with 'cpu' kernels, math fp32, batch 8\n";
   const std::string text = read_text(run / "profile.txt");
   EXPECT_EQ(text.rfind(title + "primitive ", 0), 0u) << text;
   EXPECT_NE(o.output.find(text), std::string::npos) << "the table printed is the one kept\n" << o.output;
