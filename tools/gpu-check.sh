@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # On a machine with an NVIDIA GPU: builds with nvcc, runs the GPU tests (every primitive of the
-# `cuda` and `cudnn` backends against `reference`, in the backend consistency test), the same
+# `cuda` and `cudnn` backends against `reference`, in the backend consistency test, and the
+# convolutions and GEMM again in the tf32 and bf16 math modes: the tensor-core kernels), the same
 # tests under compute-sanitizer memcheck where it is installed (cuda only: it checks GANForge's
-# own kernels), then the kernel benchmarks when bench/ has any for cuda or cudnn, and prints a
+# own kernels), then the kernel benchmarks when bench/ has any for cuda or cudnn, once per math
+# mode (fp32, tf32, bf16: per layer ours against cuDNN in the same mode, and the DCGAN-64 step), and prints a
 # short table last: one row per step, then per backend one row per primitive (cases passed on the
 # GPU of those run, the first mismatch of a failing one), then the cudnn backend's report: per
 # primitive the calls cuDNN ran and those that fell through to cuda (with the last reason), and
@@ -113,6 +115,21 @@ for backend in cuda cudnn; do
   fi
   primitives[$backend]="$p"
 done
+# The tensor-core math modes: "<backend> <math>: <passed> of <cases> cases passed" per backend and mode.
+for backend in cuda cudnn; do
+  for math in tf32 bf16; do
+    line="$(grep -m1 "^$backend $math: " "$log/tests.txt" || true)"
+    if [[ $backend == cudnn && $math == bf16 ]]; then
+      continue  # cudnn refuses bf16 (kernels/vendor/cudnn_backend.h); the test checks that it says so
+    elif [[ -z "$line" ]]; then
+      [[ -n "${primitives[$backend]}" ]] && row "$backend $math vs reference" FAIL "no result line, see $log/tests.txt"
+    else
+      passed="$(sed -E 's/.*: ([0-9]+) of ([0-9]+) cases.*/\1/' <<<"$line")"
+      total="$(sed -E 's/.*: ([0-9]+) of ([0-9]+) cases.*/\2/' <<<"$line")"
+      row "$backend $math vs reference" "$( [[ $passed == "$total" ]] && echo ok || echo FAIL)" "$passed/$total conv and GEMM cases"
+    fi
+  done
+done
 cudnn_report="$(grep -E '^cudnn (primitive |engines: |engine )' "$log/tests.txt" || true)"
 if [[ -n "$cudnn_report" ]]; then
   fell_through="$(grep '^cudnn primitive ' <<<"$cudnn_report" | sed -E 's/.* on cuDNN, ([0-9]+) fell through.*/\1/' |
@@ -135,40 +152,57 @@ else
   row "compute-sanitizer memcheck" skip "compute-sanitizer not installed"
 fi
 
-# Benchmarks of the GPU backends, if bench/ has any (and Google Benchmark was found).
+# Benchmarks of the GPU backends, if bench/ has any (and Google Benchmark was found), once per
+# math mode: fp32 over every convolution pass of DCGAN-64 and DCGAN-MNIST at batch 64, tf32 and
+# bf16 over DCGAN-64's (cudnn skips bf16, which it refuses), each with the DCGAN-64 training
+# step; per mode the cuda : cudnn table of bench/report.py.
 start=$SECONDS
 bench="$build/bench/ganforge_bench"
-# Every convolution pass of DCGAN-64 and DCGAN-MNIST at batch 64 and the DCGAN-64 training
-# step, on cuda and cudnn: the cuda : cudnn table of bench/report.py.
-filter='^layer/(dcgan64|dcgan-mnist)/conv[^/]*/[^/]+/batch:64/(cuda|cudnn)/|^train_step/dcgan64/(cuda|cudnn)/'
-listed=""
+declare -A filters=(
+  [fp32]='^layer/(dcgan64|dcgan-mnist)/conv[^/]*/[^/]+/batch:64/(cuda|cudnn)/|^train_step/dcgan64/(cuda|cudnn)/'
+  [tf32]='^layer/dcgan64/conv[^/]*/[^/]+/batch:64/(cuda|cudnn)/|^train_step/dcgan64/(cuda|cudnn)/'
+  [bf16]='^layer/dcgan64/conv[^/]*/[^/]+/batch:64/cuda/|^train_step/dcgan64/cuda/'
+)
+declare -A limits=([fp32]=90 [tf32]=60 [bf16]=45)
+declare -A listed=()
 if [[ "$(limit 90)" -lt 20 ]]; then
   row "kernel benchmarks" skip "no time left of the 8 minutes"
 elif ! timeout "$(limit 30)" cmake --build "$build" -j"$(nproc)" --target ganforge_bench >"$log/bench-build.txt" 2>&1; then
   row "kernel benchmarks" skip "ganforge_bench did not build (no Google Benchmark?), see $log/bench-build.txt"
-elif ! listed="$(timeout 10 "$bench" --benchmark_list_tests=true --benchmark_filter="$filter" 2>/dev/null)" ||
-     [[ -z "$listed" ]]; then
-  row "kernel benchmarks" skip "bench/ has no benchmark matching '$filter'"
-elif timeout "$(limit 90)" "$bench" --benchmark_filter="$filter" --benchmark_min_time=0.05 \
-       --benchmark_out="$log/bench.json" --benchmark_out_format=json --benchmark_format=console >"$log/bench.txt" 2>&1; then
-  row "kernel benchmarks" ok "$(wc -l <<<"$listed") runs, $(seconds $start), see $log/bench.txt"
-  # the tables need only python3; the chart also matplotlib, which a bare GPU machine may lack
-  if python3 "$root/bench/report.py" "$log/bench.json" --out "$log/results-gpu.md" >"$log/report.txt" 2>&1; then
-    python3 "$root/bench/report.py" "$log/bench.json" --chart "$log/ratios-gpu.png" >/dev/null 2>>"$log/report.txt" &&
-      chart=", chart $log/ratios-gpu.png" || chart=" (no chart: see $log/report.txt)"
-    row "cuda : cudnn tables" ok "$log/results-gpu.md$chart"
-  else
-    row "cuda : cudnn tables" FAIL "bench/report.py failed, see $log/report.txt"
-  fi
-  # The whole DCGAN-64 training step (batch 64), from bench/bench_train_step.cpp.
-  while read -r name time unit _; do
-    row "DCGAN-64 step (${name##*/})" ok "$time $unit a step of 64 images"
-  done < <(grep -E '^train_step/dcgan64/cud' "$log/bench.txt" | sed 's#/real_time##' | awk '{ print $1, $2, $3 }')
 else
-  row "kernel benchmarks" FAIL "see $log/bench.txt"
+  for math in fp32 tf32 bf16; do
+    filter="${filters[$math]}"
+    start=$SECONDS
+    if [[ "$(limit "${limits[$math]}")" -lt 20 ]]; then
+      row "kernel benchmarks ($math)" skip "no time left of the 8 minutes"
+    elif ! listed[$math]="$(timeout 10 "$bench" --benchmark_list_tests=true --benchmark_filter="$filter" 2>/dev/null)" ||
+         [[ -z "${listed[$math]}" ]]; then
+      row "kernel benchmarks ($math)" skip "bench/ has no benchmark matching '$filter'"
+    elif timeout "$(limit "${limits[$math]}")" "$bench" --math="$math" --benchmark_filter="$filter" --benchmark_min_time=0.05 \
+           --benchmark_out="$log/bench-$math.json" --benchmark_out_format=json --benchmark_format=console \
+           >"$log/bench-$math.txt" 2>&1; then
+      row "kernel benchmarks ($math)" ok "$(wc -l <<<"${listed[$math]}") runs, $(seconds $start), see $log/bench-$math.txt"
+      # the tables need only python3; the chart also matplotlib, which a bare GPU machine may lack
+      if python3 "$root/bench/report.py" "$log/bench-$math.json" --out "$log/results-gpu-$math.md" >"$log/report-$math.txt" 2>&1; then
+        python3 "$root/bench/report.py" "$log/bench-$math.json" --chart "$log/ratios-gpu-$math.png" >/dev/null \
+          2>>"$log/report-$math.txt" && chart=", chart $log/ratios-gpu-$math.png" || chart=" (no chart: see $log/report-$math.txt)"
+        row "cuda : cudnn tables ($math)" ok "$log/results-gpu-$math.md$chart"
+      else
+        row "cuda : cudnn tables ($math)" FAIL "bench/report.py failed, see $log/report-$math.txt"
+      fi
+      # The whole DCGAN-64 training step (batch 64), from bench/bench_train_step.cpp.
+      while read -r name time unit _; do
+        row "DCGAN-64 step (${name##*/}, $math)" ok "$time $unit a step of 64 images"
+      done < <(grep -E '^train_step/dcgan64/cud' "$log/bench-$math.txt" | sed 's#/real_time##' | awk '{ print $1, $2, $3 }')
+    else
+      row "kernel benchmarks ($math)" FAIL "see $log/bench-$math.txt"
+    fi
+  done
 fi
 
-[[ -f "$log/results-gpu.md" ]] && cat "$log/results-gpu.md"
+for math in fp32 tf32 bf16; do
+  [[ -f "$log/results-gpu-$math.md" ]] && { echo "math mode $math:"; cat "$log/results-gpu-$math.md"; }
+done
 printf '\n%s\n' "gpu-check on $gpu (cuDNN: ${cudnn_root:-${installed:-none found}})"
 printf '%s\n' "${rows[@]}"
 for backend in cuda cudnn; do
@@ -188,8 +222,11 @@ if grep -qv ' 0 of ' <(tail -1 "$log/gpu-resources.txt"); then
   echo "kernels flagged by ptxas's resources (spills, or occupancy under 25% at 256 threads):"
   sed -n '2,$p' "$log/gpu-resources.txt"
 fi
-if [[ -f "$log/bench.txt" ]]; then
-  grep -F -f <(printf '%s\n' "$listed") "$log/bench.txt" | awk '{ printf "  %-60s %s %s\n", $1, $2, $3 }' | head -80
-fi
+for math in fp32 tf32 bf16; do
+  if [[ -f "$log/bench-$math.txt" && -n "${listed[$math]:-}" ]]; then
+    echo "benchmarks, math $math:"
+    grep -F -f <(printf '%s\n' "${listed[$math]}") "$log/bench-$math.txt" | awk '{ printf "  %-60s %s %s\n", $1, $2, $3 }' | head -80
+  fi
+done
 printf '%s\n' "${rows[@]}" | grep -q ' FAIL ' && exit 1
 exit 0
