@@ -13,8 +13,8 @@ struct Bound {
   const char* limit;  // "compute", "memory" or "launch"
 };
 
-Bound bound(double flops, double bytes, double launches, const GpuSpec& gpu) {
-  const double compute = flops / gpu.fp32_flops_per_second, memory = bytes / gpu.dram_bytes_per_second,
+Bound bound(double flops, double peak_flops_per_second, double bytes, double launches, const GpuSpec& gpu) {
+  const double compute = flops / peak_flops_per_second, memory = bytes / gpu.dram_bytes_per_second,
                launch = launches * kLaunchSeconds;
   if (launch >= compute && launch >= memory) return {launch, "launch"};
   return compute >= memory ? Bound{compute, "compute"} : Bound{memory, "memory"};
@@ -36,13 +36,20 @@ std::string number(double value, const char* format) {
 }  // namespace
 
 const std::vector<GpuSpec>& datacenter_gpus() {
-  static const std::vector<GpuSpec> gpus = {{"H100", 67e12, 3.35e12}, {"H200", 67e12, 4.8e12}};
+  static const std::vector<GpuSpec> gpus = {{"H100", 67e12, 494.5e12, 989.5e12, 3.35e12},
+                                            {"H200", 67e12, 494.5e12, 989.5e12, 4.8e12}};
   return gpus;
+}
+
+double GpuSpec::flops_per_second(const std::string& primitive, MathMode math) const {
+  const bool follows_math = primitive.starts_with("conv2d_") || primitive == "gemm";
+  if (!follows_math || math == MathMode::Fp32) return fp32_flops_per_second;
+  return math == MathMode::Tf32 ? tf32_flops_per_second : bf16_flops_per_second;
 }
 
 std::string emulator_kernel_report() { return kernels::emulator_kernel_report(); }
 
-std::string format_gpu_estimate(const ProfileTable& table, int64_t steps) {
+std::string format_gpu_estimate(const ProfileTable& table, int64_t steps, MathMode math) {
   const double per_step = 1.0 / static_cast<double>(std::max<int64_t>(1, steps));
   std::vector<const ProfileRow*> rows;
   for (const ProfileRow& row : table.rows)
@@ -50,18 +57,25 @@ std::string format_gpu_estimate(const ProfileTable& table, int64_t steps) {
   const auto& gpus = datacenter_gpus();
   // the longest first; ties by name, so the table reads the same on every machine
   std::sort(rows.begin(), rows.end(), [&](const ProfileRow* a, const ProfileRow* b) {
-    const double ta = bound(a->flops, a->dram_bytes, a->launches, gpus[0]).seconds,
-                 tb = bound(b->flops, b->dram_bytes, b->launches, gpus[0]).seconds;
+    const double
+        ta = bound(a->flops, gpus[0].flops_per_second(a->name, math), a->dram_bytes, a->launches, gpus[0]).seconds,
+        tb = bound(b->flops, gpus[0].flops_per_second(b->name, math), b->dram_bytes, b->launches, gpus[0]).seconds;
     return ta != tb ? ta > tb : a->name < b->name;
   });
   size_t width = std::string("all primitives (lower bound)").size();
   for (const ProfileRow* row : rows) width = std::max(width, row->name.size());
   const int w = static_cast<int>(width);
-  std::string text = "GPU estimate per step, from the emulator's counts: FP32 peak, DRAM = distinct bytes, " +
-                     number(kLaunchSeconds * 1e6, "%.0f") + " us a launch";
-  for (const GpuSpec& gpu : gpus)
-    text += "; " + gpu.name + " " + number(gpu.fp32_flops_per_second * 1e-12, "%.0f") + " TFLOP/s " +
-            number(gpu.dram_bytes_per_second * 1e-12, "%.2f") + " TB/s";
+  std::string text = std::string("GPU estimate per step, from the emulator's counts, math ") + math_name(math) +
+                     ": DRAM = distinct bytes, " + number(kLaunchSeconds * 1e6, "%.0f") + " us a launch";
+  for (const GpuSpec& gpu : gpus) {
+    const std::string tensor_cores = math == MathMode::Fp32
+                                         ? ""
+                                         : " (convolutions and GEMM " +
+                                               number(gpu.flops_per_second("gemm", math) * 1e-12, "%.1f") + " " +
+                                               math_name(math) + ")";
+    text += "; " + gpu.name + " " + number(gpu.fp32_flops_per_second * 1e-12, "%.0f") + " TFLOP/s FP32" + tensor_cores +
+            ", " + number(gpu.dram_bytes_per_second * 1e-12, "%.2f") + " TB/s";
+  }
   text += "\n";
   char line[512];
   std::snprintf(line, sizeof line, "%-*s %8s %9s %9s %9s %9s %7s", w, "primitive", "launches", "GFLOP", "min MB",
@@ -83,9 +97,10 @@ std::string format_gpu_estimate(const ProfileTable& table, int64_t steps) {
                   d > 0 && f > 0 ? number(f / d, "%.1f").c_str() : "-");
     text += line;
     for (size_t g = 0; g < gpus.size(); ++g) {
-      const Bound e = bound(f, d, n, gpus[g]);
+      const double peak = gpus[g].flops_per_second(row->name, math);
+      const Bound e = bound(f, peak, d, n, gpus[g]);
       estimate[g] += e.seconds;
-      lower[g] += bound(f, b, 0, gpus[g]).seconds;
+      lower[g] += bound(f, peak, b, 0, gpus[g]).seconds;
       text += gpu_cell(e.seconds, e.limit);
     }
     text += "\n";

@@ -2,8 +2,9 @@
 // SIMT emulator counted while cuda-sim ran it (kernels/simt/profile.h): per primitive, its kernel
 // launches, FLOPs, the bytes it must move (each operand once), the bytes its kernels moved
 // between SMs and L2 and the distinct ones (what DRAM moves if the working set stays in L2), and
-// the resulting time bound on each GPU: max(FLOPs / FP32 peak, DRAM bytes / bandwidth,
-// launches x launch cost). The counts are exact and the same on every machine; the GPU figures
+// the resulting time bound on each GPU: max(FLOPs / peak, DRAM bytes / bandwidth, launches x
+// launch cost), the peak being FP32's, or for convolutions and GEMM the tensor cores' in the tf32
+// and bf16 math modes (kernels/math_mode.h). The counts are exact and the same on every machine; the GPU figures
 // are the published peaks, so the times are lower bounds a real kernel approaches, not
 // predictions of it.
 //
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/dispatch.h"
 #include "core/profiler.h"
 
 namespace ganforge {
@@ -23,10 +25,15 @@ namespace ganforge {
 struct GpuSpec {
   std::string name;
   double fp32_flops_per_second;  // CUDA cores, no tensor cores
+  double tf32_flops_per_second;  // dense tensor cores (datasheets print twice these, "with sparsity")
+  double bf16_flops_per_second;
   double dram_bytes_per_second;
+  // The peak of a primitive's FLOPs in `math`: tensor cores only for those that follow the mode.
+  double flops_per_second(const std::string& primitive, MathMode math) const;
 };
 
-// H100 SXM5 and H200 SXM, from NVIDIA's datasheets: FP32 67 TFLOP/s each, HBM 3.35 and 4.8 TB/s.
+// H100 SXM5 and H200 SXM, from NVIDIA's datasheets: FP32 67 TFLOP/s each, dense TF32 494.5 and
+// BF16 989.5 TFLOP/s each, HBM 3.35 and 4.8 TB/s.
 const std::vector<GpuSpec>& datacenter_gpus();
 
 // Back-to-back launches without CUDA graphs cost about this much each: an assumption, stated in
@@ -37,7 +44,8 @@ constexpr double kLaunchSeconds = 2e-6;
 // (kernels/emulator_counters.h).
 std::string emulator_kernel_report();
 
-// The table for `steps` profiled steps of `table` (from its rows' emulator counters), per step.
-std::string format_gpu_estimate(const ProfileTable& table, int64_t steps);
+// The table for `steps` profiled steps of `table` (from its rows' emulator counters), per step,
+// for a run in math mode `math`.
+std::string format_gpu_estimate(const ProfileTable& table, int64_t steps, MathMode math = MathMode::Fp32);
 
 }  // namespace ganforge

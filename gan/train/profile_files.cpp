@@ -21,8 +21,8 @@ void write_profile_files(const std::filesystem::path& run, const std::string& ti
 }
 
 std::string write_gpu_estimate_files(const std::filesystem::path& run, const std::string& title,
-                                     const ProfileTable& table, int64_t steps) {
-  const std::string estimate = title + "\n" + format_gpu_estimate(table, steps);
+                                     const ProfileTable& table, int64_t steps, MathMode math) {
+  const std::string estimate = title + "\n" + format_gpu_estimate(table, steps, math);
   nn::write_file_atomically((run / "gpu_estimate.txt").string(), estimate);
   nn::write_file_atomically((run / "emulator_kernels.txt").string(),
                             title + "\n" + emulator_kernel_report() + "\n" + format_launch_occupancy());

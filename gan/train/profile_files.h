@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <string>
 
+#include "core/dispatch.h"
 #include "core/profiler.h"
 
 namespace ganforge::gan {
@@ -17,9 +18,9 @@ namespace ganforge::gan {
 // The title line, then the table.
 std::string profile_text(const std::string& title, const ProfileTable& table);
 void write_profile_files(const std::filesystem::path& run, const std::string& title, const ProfileTable& table);
-// Writes gpu_estimate.txt and emulator_kernels.txt for `steps` profiled steps; returns the
-// estimate as written (the title line, then the table).
+// Writes gpu_estimate.txt and emulator_kernels.txt for `steps` profiled steps of a run in math
+// mode `math`; returns the estimate as written (the title line, then the table).
 std::string write_gpu_estimate_files(const std::filesystem::path& run, const std::string& title,
-                                     const ProfileTable& table, int64_t steps);
+                                     const ProfileTable& table, int64_t steps, MathMode math);
 
 }  // namespace ganforge::gan

@@ -393,7 +393,7 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
       const ProfileTable table = profiler.table();
       write_profile_files(run, what, table);
       std::string text = profile_text(what, table);
-      if (profiler.counts_emulator()) text += "\n" + write_gpu_estimate_files(run, what, table, profiled_steps);
+      if (profiler.counts_emulator()) text += "\n" + write_gpu_estimate_files(run, what, table, profiled_steps, math);
       text.pop_back();  // note() ends the line
       progress.note(text);
     }

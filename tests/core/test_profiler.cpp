@@ -199,6 +199,35 @@ TEST(GpuEstimate, EachRowIsBoundByComputeMemoryOrLaunches) {
   EXPECT_NE(format_gpu_estimate(table, 2).find("500.0 c"), std::string::npos);
 }
 
+// In the tf32 and bf16 math modes the convolutions and GEMM are bounded by the tensor cores'
+// peak and everything else still by FP32's: equal FLOPs, different bounds.
+TEST(GpuEstimate, ConvolutionsAndGemmUseTheTensorCorePeakOfTheMathMode) {
+  const GpuSpec& h100 = datacenter_gpus().at(0);
+  auto row = [](const char* name, double flops) {
+    ProfileRow r;
+    r.name = name;
+    r.calls = 1;
+    r.flops = flops;
+    r.bytes = r.l2_bytes = r.dram_bytes = 1;
+    r.launches = 1;
+    return r;
+  };
+  ProfileTable table;
+  table.rows = {row("conv2d_fprop", 1e-3 * h100.tf32_flops_per_second), row("gemm", 1e-3 * h100.bf16_flops_per_second),
+                row("batch_norm_forward_train", 1e-3 * h100.fp32_flops_per_second)};
+  auto cell = [](const std::string& text, const std::string& name) {
+    const size_t at = text.find("\n" + name + " ");
+    return at == std::string::npos ? std::string() : text.substr(at + 1, text.find('\n', at + 1) - at - 1);
+  };
+  const std::string tf32 = format_gpu_estimate(table, 1, MathMode::Tf32), bf16 = format_gpu_estimate(table, 1, MathMode::Bf16);
+  EXPECT_NE(tf32.find("math tf32"), std::string::npos) << tf32;
+  EXPECT_NE(cell(tf32, "conv2d_fprop").find(" 1000.0 c"), std::string::npos) << tf32;
+  EXPECT_NE(cell(bf16, "gemm").find(" 1000.0 c"), std::string::npos) << bf16;
+  EXPECT_NE(cell(tf32, "batch_norm_forward_train").find(" 1000.0 c"), std::string::npos) << tf32;
+  const std::string fp32 = format_gpu_estimate(table, 1);  // the tensor-core FLOPs take 494.5 / 67 as long on FMA
+  EXPECT_NE(cell(fp32, "conv2d_fprop").find(" 7380.6 c"), std::string::npos) << fp32;
+}
+
 // A cpu profile never counts the emulator, whatever the constructor asked.
 TEST(GpuEstimate, OnlyCudaSimKernelsAreCounted) {
   Tensor a = randn({8, 8});
