@@ -103,7 +103,8 @@ void expect_parity(TrainOptions o, int steps, const std::string& kernels, MathMo
   }
 }
 
-TEST_P(Parity, DcganTrainingStepMatchesCpu) {
+// DCGAN at 28x28 with widths 4: 4 transposed convolutions in G, 4 convolutions in D.
+TrainOptions small_dcgan() {
   TrainOptions o;
   o.arch = Arch::Dcgan;
   o.data = "synthetic";
@@ -111,8 +112,10 @@ TEST_P(Parity, DcganTrainingStepMatchesCpu) {
   o.channels = 1;
   o.ngf = o.ndf = 4;
   o.seed = 5;
-  expect_parity(o, 2, GetParam());
+  return o;
 }
+
+TEST_P(Parity, DcganTrainingStepMatchesCpu) { expect_parity(small_dcgan(), 2, GetParam()); }
 
 TEST_P(Parity, CycleganTrainingStepMatchesCpu) {
   TrainOptions o;
@@ -133,15 +136,8 @@ TEST_P(Parity, CycleganTrainingStepMatchesCpu) {
 // distribution, not only on v, so the mean weight bound is not derived: it is the FP32 test's
 // doubled, over the 0.037 lr measured on the worst tensor (D's second batch norm bias).
 TEST(TensorCoreParity, DcganTf32TrainingStepMatchesCpuFp32) {
-  TrainOptions o;
-  o.arch = Arch::Dcgan;
-  o.data = "synthetic";
-  o.image_size = 28;
-  o.channels = 1;
-  o.ngf = o.ndf = 4;
-  o.seed = 5;
   const double layers = 8, v = kernels::math_unit_roundoff(MathMode::Tf32);
-  expect_parity(o, 2, "cuda-sim", MathMode::Tf32, {.loss_relative = layers * 2 * v, .mean_lr = 0.1});
+  expect_parity(small_dcgan(), 2, "cuda-sim", MathMode::Tf32, {.loss_relative = layers * 2 * v, .mean_lr = 0.1});
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Parity, ::testing::Values("cuda-sim", "onednn"),
