@@ -443,6 +443,27 @@ std::unordered_map<uintptr_t, SourcePlace> resolve(const std::vector<uintptr_t>&
   return places;
 }
 
+// The accesses of instruction twins (profile_twin_access) have no code address in the kernel:
+// each call site gets a made-up one above every real address, which resolved() maps back to it.
+// Like a return address, it is one past the place it stands for.
+constexpr uintptr_t kTwinSitesBase = uintptr_t{1} << 62;
+struct TwinSites {
+  std::mutex mutex;
+  std::map<std::pair<const char*, int>, uintptr_t> pcs;  // by __builtin_FILE()'s pointer and the line
+  std::unordered_map<uintptr_t, SourcePlace> places;    // by pc - 1
+};
+TwinSites& twin_sites() {
+  static TwinSites* sites = new TwinSites;
+  return *sites;
+}
+uintptr_t twin_site_pc(const char* file, int line) {
+  TwinSites& s = twin_sites();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  auto [it, added] = s.pcs.try_emplace({file, line}, kTwinSitesBase + 2 * s.pcs.size() + 1);
+  if (added) s.places[it->second - 1] = SourcePlace{"?", repository_path(file), line};
+  return it->second;
+}
+
 // resolve() once per code address for the life of the process (a report and the occupancy
 // table after it ask for the same ones).
 std::unordered_map<uintptr_t, SourcePlace> resolved(const std::vector<uintptr_t>& addresses) {
@@ -450,8 +471,16 @@ std::unordered_map<uintptr_t, SourcePlace> resolved(const std::vector<uintptr_t>
   static std::unordered_map<uintptr_t, SourcePlace> known;
   std::lock_guard<std::mutex> lock(mutex);
   std::vector<uintptr_t> missing;
-  for (uintptr_t a : addresses)
-    if (!known.count(a)) missing.push_back(a);
+  for (uintptr_t a : addresses) {
+    if (known.count(a)) continue;
+    if (a >= kTwinSitesBase) {
+      TwinSites& s = twin_sites();
+      std::lock_guard<std::mutex> twin_lock(s.mutex);
+      known[a] = s.places.at(a);
+    } else {
+      missing.push_back(a);
+    }
+  }
   if (!missing.empty()) known.merge(resolve(missing));
   return known;
 }
@@ -630,6 +659,10 @@ void profile_launch_end() {
   recorder->finish(profile());
   delete recorder;
   recorder = nullptr;
+}
+void profile_twin_access(const void* address, size_t bytes, bool store, const char* file, int line) {
+  if (recorder != nullptr)
+    recorder->note(reinterpret_cast<uintptr_t>(address), static_cast<uint32_t>(bytes), store, twin_site_pc(file, line));
 }
 
 }  // namespace ganforge::simt

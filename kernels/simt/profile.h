@@ -10,7 +10,9 @@
 // without auto-vectorisation and without splitting structs into scalars (-fno-tree-sra), so each
 // access is as wide as the source wrote it: a float4 is one 16-byte access, as on a GPU. One
 // thing g++ does not report: an access at a constant index into a static `__shared__` array
-// (sums[0]); it never instruments in-bounds constant-offset accesses to a thread_local.
+// (sums[0]); it never instruments in-bounds constant-offset accesses to a thread_local. The
+// twins of cp.async and ldmatrix, which move memory inside the runtime, report their accesses
+// themselves (profile_twin_access).
 //
 // Lanes of a warp run one after another under fibers, so a warp-level request is rebuilt: the
 // k-th access that lane L makes from one instruction (call site) since the last barrier is
@@ -113,5 +115,9 @@ void profile_thread_resumed(unsigned linear_thread);
 void profile_barrier();  // every thread of the block is at one barrier
 void profile_block_end();
 void profile_launch_end();
+// An access the runtime makes for the calling lane inside an instruction's twin (cp.async's
+// global read and shared write, ldmatrix's row read): counted as the kernel's own, at the
+// instruction's call site. The kernels' own accesses come through the sanitizer hooks instead.
+void profile_twin_access(const void* address, size_t bytes, bool store, const char* file, int line);
 
 }  // namespace ganforge::simt

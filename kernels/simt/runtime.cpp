@@ -604,6 +604,11 @@ uint64_t warp_exchange(WarpOp op, unsigned mask, uint64_t value, int arg, int wi
                    "-thread block has the lanes " + hex(present));
   if (width < 1 || width > 32 || (width & (width - 1)) != 0)
     fail(site, std::string(op_name(op)) + " with width " + std::to_string(width) + " (must be a power of 2 up to 32)");
+  if (op == WarpOp::LdMatrix) {  // the hardware reads the rows lanes 0 .. 8·matrices - 1 name
+    const auto& request = *from_bits<const LdMatrixRequest*>(value);
+    if (lane < 8u * static_cast<unsigned>(request.matrices))
+      profile_twin_access(request.row, 16, false, site.file, site.line);
+  }
   Arrival arrival{op, mask, value, arg, width};
   self.arrival = &arrival;
   self.status = Status::AtWarp;
@@ -645,6 +650,8 @@ void cp_async(void* shared_destination, const void* global_source, size_t bytes,
     fail(site, "cp.async of " + std::to_string(bytes) + " bytes needs both addresses aligned to " + std::to_string(bytes));
   check_device_range(global_source, bytes, "cp.async source");
   executor().current_thread->uncommitted.push_back({shared_destination, global_source, bytes});
+  profile_twin_access(global_source, bytes, false, site.file, site.line);
+  profile_twin_access(shared_destination, bytes, true, site.file, site.line);
 }
 
 void cp_async_commit_group(Site) {

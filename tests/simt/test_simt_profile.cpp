@@ -76,6 +76,24 @@ __global__ void read_twice(const float* in, float* out) {
   out[i] = in[i] + in[(i + 32) % (gridDim.x * blockDim.x)];
 }
 
+// The twins that move memory inside the runtime report it too: 32 lanes stage 4 consecutive
+// bytes each with cp.async, then ldmatrix.x4 reads 32 rows of 16 bytes, lane l naming row l,
+// kPitch floats apart. A row pitch of 16 floats puts rows 0, 2, 4 and 6 of each quarter warp's
+// 8 in the same banks; 20 floats spreads the 8 rows over all 32 banks.
+constexpr int kStageLine = __LINE__ + 5;
+template <int kPitch>
+__global__ void staged_by_twins(const float* in, float* out) {
+  __shared__ float4 aligned[32 * kPitch / 4];  // ldmatrix rows start at 16-byte boundaries
+  float* rows = reinterpret_cast<float*>(aligned);
+  cp_async_copy(&rows[threadIdx.x], &in[threadIdx.x], 4);
+  cp_async_commit();
+  cp_async_wait(0);
+  __syncthreads();
+  uint32_t r[4];
+  ldmatrix_sync<4>(r, &rows[threadIdx.x * kPitch]);
+  out[threadIdx.x] = __uint_as_float(r[0]);
+}
+
 class SimtProfile : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -178,6 +196,28 @@ TEST_F(SimtProfile, Stride32SharedAccessIsA32WayConflictAndPaddingRemovesIt) {
   EXPECT_EQ(site(unpadded, MemorySpace::Shared, false).wavefronts, 32u);
   EXPECT_EQ(site(padded, MemorySpace::Shared, false).wavefronts, 32u);
   EXPECT_EQ(unpadded.barriers, 1u);
+}
+
+TEST_F(SimtProfile, CpAsyncAndLdmatrixAreCountedAtTheirCallSites) {
+  DeviceBuffer<float> in(32), out(32);
+  launch(staged_by_twins<16>, dim3(1), dim3(32), 0, nullptr, in.data, out.data);
+  launch(staged_by_twins<20>, dim3(1), dim3(32), 0, nullptr, in.data, out.data);
+  const KernelProfile conflicted = kernel("staged_by_twins<16>"), padded = kernel("staged_by_twins<20>");
+  const AccessSite copy_read = site(padded, MemorySpace::Global, false);
+  EXPECT_EQ(copy_read.sectors, 4u);
+  EXPECT_EQ(copy_read.ideal_sectors, 4u);
+  EXPECT_EQ(copy_read.file, "tests/simt/test_simt_profile.cpp");
+  EXPECT_EQ(copy_read.line, kStageLine);
+  const AccessSite copy_write = site(padded, MemorySpace::Shared, true);
+  EXPECT_EQ(copy_write.wavefronts, 1u);
+  EXPECT_EQ(copy_write.line, kStageLine);
+  // ldmatrix.x4: 512 bytes, four quarter-warp passes at best
+  const AccessSite rows = site(padded, MemorySpace::Shared, false);
+  EXPECT_EQ(rows.line, kStageLine + 5);
+  EXPECT_EQ(rows.bytes_requested, 512u);
+  EXPECT_EQ(rows.ideal_wavefronts, 4u);
+  EXPECT_EQ(rows.wavefronts, 4u);
+  EXPECT_EQ(site(conflicted, MemorySpace::Shared, false).wavefronts, 16u);
 }
 
 TEST_F(SimtProfile, SharedBroadcastAndSixteenByteSharedAccesses) {
