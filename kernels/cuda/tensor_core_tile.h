@@ -20,7 +20,8 @@
 //    puts rows g = 0..3 in banks 0, 24, 16, 8 (+2t): distinct. B's pairs (2t, g), (2t+1, g),
 //    68 floats a row: banks 8t + g and 8t + 4 + g.
 // B's tile is stored k-major so that its copies, a warp along 32 neighbouring columns, write
-// 32 neighbouring words.
+// 32 neighbouring words. The finished tile leaves through shared memory too (MmaShared), so that
+// its stores coalesce as the FP32 tile's do.
 #pragma once
 
 #include <string>
@@ -52,17 +53,32 @@ inline void require_tensor_cores() {
 }
 
 // The two math modes as kernel template arguments (named in profiles and ptxas reports).
+// kCopyRows: the rows of A's tile that a quarter warp's 16-byte copies cover (8 / kCopyRows
+// chunks of each), chosen so that they land in 8 distinct 16-byte bank groups: at 20 floats a
+// row, 8 rows of one chunk (groups 5r mod 8); at 24, 4 rows of 2 chunks (6r + c mod 8).
 struct Tf32 {
-  static constexpr int kAPitch = 20, kBPitch = 72;
+  static constexpr int kAPitch = 20, kBPitch = 72, kCopyRows = 8;
 };
 struct Bf16 {
-  static constexpr int kAPitch = 24, kBPitch = 68;
+  static constexpr int kAPitch = 24, kBPitch = 68, kCopyRows = 4;
 };
 
 template <class Math>
 struct MmaStages {
   alignas(16) float a[kMmaStages][kMmaTile][Math::kAPitch];  // a[s][i][kk] = A(m0 + i, k0 + kk)
   alignas(16) float b[kMmaStages][kMmaStep][Math::kBPitch];  // b[s][kk][j] = B(k0 + kk, n0 + j)
+};
+
+// The finished tile goes through shared memory (the stages' space, no longer needed) so that a
+// warp stores 32 neighbouring columns of a row: stored from the accumulators, a warp's 32 values
+// are 8 rows x 4 columns 2 apart, 8 sectors for 4 sectors' worth. Each lane writes its (c0, c1)
+// and (c2, c3) pairs as float2, half a warp a pass: at 72 floats a row, rows g = 0..3 start in
+// banks 0, 8, 16, 24, and 2t adds 0..6: 32 distinct banks.
+constexpr int kOutPitch = 72;
+template <class Math>
+union MmaShared {
+  MmaStages<Math> stages;
+  float out[kMmaTile][kOutPitch];
 };
 
 // Copies step k0's tiles into stage `s`: A (4 floats a copy when kVectorA: its rows are
@@ -73,9 +89,13 @@ __device__ void copy_stage(MmaStages<Math>& smem, int s, const AMatrix& a, const
                            const typename Gather::Column& column, bool column_valid, int64_t m0, int64_t m, int64_t k0,
                            int64_t k_end) {
   if constexpr (kVectorA) {
-    constexpr int per_row = kMmaStep / 4;
+    // Copy e: 8 rows x 4 chunks a warp (e / 32), each quarter warp (e / 8 % 4) kCopyRows rows x
+    // kChunks chunks: a warp's reads are whole 64-byte row segments, its writes conflict-free.
+    constexpr int per_row = kMmaStep / 4, kChunks = 8 / Math::kCopyRows, kGroups = per_row / kChunks;
     for (int e = threadIdx.x; e < kMmaTile * per_row; e += kMmaThreads) {
-      const int i = e / per_row, kk = e % per_row * 4;
+      const int quarter = e / 8 % 4, p = e % 8;
+      const int i = 8 * (e / 32) + Math::kCopyRows * (quarter / kGroups) + p % Math::kCopyRows;
+      const int kk = 4 * (kChunks * (quarter % kGroups) + p / Math::kCopyRows);
       float* destination = &smem.a[s][i][kk];
       if (m0 + i < m && k0 + kk < k_end)
         cp_async_copy(destination, a.data + a.offset(m0 + i, k0 + kk), 16);
@@ -163,7 +183,8 @@ __device__ void mma_stage(const MmaStages<Math>& smem, int s, int row0, int col0
 template <class Math, bool kVectorA, class AMatrix, class Gather, class Store>
 __device__ void tensor_core_tile(const AMatrix& a, const Gather& b, int64_t m, int64_t n, int64_t m0, int64_t n0,
                                  int64_t k_begin, int64_t k_end, const Store& store) {
-  __shared__ MmaStages<Math> smem;
+  __shared__ MmaShared<Math> shared;
+  MmaStages<Math>& smem = shared.stages;
   const int64_t b_col = n0 + threadIdx.x % kMmaTile;
   const bool column_valid = b_col < n;
   const typename Gather::Column column = b.column(column_valid ? b_col : 0);
@@ -185,17 +206,21 @@ __device__ void tensor_core_tile(const AMatrix& a, const Gather& b, int64_t m, i
     mma_stage(smem, static_cast<int>(step % kMmaStages), row0, col0, acc);
   }
   cp_async_wait(0);
+  __syncthreads();  // every warp is done with the stages: the output tile takes their place
   const int lane = threadIdx.x % 32, g = lane / 4, t = lane % 4;
   GANFORGE_UNROLL
   for (int i = 0; i < kWarpRows; ++i) {
     GANFORGE_UNROLL
-    for (int j = 0; j < kWarpColumns; ++j) {
-      GANFORGE_UNROLL
-      for (int r = 0; r < 4; ++r) {  // c0 (g, 2t), c1 (g, 2t+1), c2 (g+8, 2t), c3 (g+8, 2t+1)
-        const int64_t row = m0 + row0 + 16 * i + g + 8 * (r / 2), col = n0 + col0 + 8 * j + 2 * t + r % 2;
-        if (row < m && col < n) store(row, col, acc[i][j][r]);
-      }
+    for (int j = 0; j < kWarpColumns; ++j) {  // c0 (g, 2t), c1 (g, 2t+1), c2 (g+8, 2t), c3 (g+8, 2t+1)
+      const int row = row0 + 16 * i + g, col = col0 + 8 * j + 2 * t;
+      *reinterpret_cast<float2*>(&shared.out[row][col]) = float2{acc[i][j][0], acc[i][j][1]};
+      *reinterpret_cast<float2*>(&shared.out[row + 8][col]) = float2{acc[i][j][2], acc[i][j][3]};
     }
+  }
+  __syncthreads();
+  for (int e = threadIdx.x; e < kMmaTile * kMmaTile; e += kMmaThreads) {
+    const int r = e / kMmaTile, c = e % kMmaTile;
+    if (m0 + r < m && n0 + c < n) store(m0 + r, n0 + c, shared.out[r][c]);
   }
 }
 
