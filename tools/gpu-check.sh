@@ -4,7 +4,8 @@
 # convolutions and GEMM again in the tf32 and bf16 math modes: the tensor-core kernels), the same
 # tests under compute-sanitizer memcheck where it is installed (cuda only: it checks GANForge's
 # own kernels), then the kernel benchmarks when bench/ has any for cuda or cudnn, once per math
-# mode (fp32, tf32, bf16: per layer ours against cuDNN in the same mode, and the DCGAN-64 step), and prints a
+# mode (fp32, tf32, bf16: per layer ours against cuDNN in the same mode, and the DCGAN-64 step),
+# one epoch of DCGAN-MNIST in each mode with its Fréchet distance (when MNIST is cached), and prints a
 # short table last: one row per step, then per backend one row per primitive (cases passed on the
 # GPU of those run, the first mismatch of a failing one), then the cudnn backend's report: per
 # primitive the calls cuDNN ran and those that fell through to cuda (with the last reason), and
@@ -199,6 +200,29 @@ else
     fi
   done
 fi
+
+# Sample quality per math mode: one epoch of DCGAN-MNIST (937 steps of 64) on cuda in each mode,
+# judged by `ganforge eval` (2,000 images; Fréchet distance in the MNIST classifier's features),
+# when MNIST is in the data cache (GANFORGE_DATA_CACHE; the GPU machine has no network).
+ganforge="$build/tools/ganforge"
+for math in fp32 tf32 bf16; do
+  start=$SECONDS
+  out="$build/gpu-check-runs/dcgan-mnist-$math"
+  rm -rf "$out"
+  if [[ "$(limit 60)" -lt 30 ]]; then
+    row "DCGAN-MNIST epoch ($math)" skip "no time left of the 8 minutes"
+  elif ! timeout 10 "$ganforge" train dcgan --data mnist --steps 1 --out "$out-probe" >"$log/quality-probe.txt" 2>&1; then
+    row "DCGAN-MNIST epoch ($math)" skip "no MNIST here: $(tail -1 "$log/quality-probe.txt" | cut -c1-100)"
+  elif timeout "$(limit 60)" "$ganforge" train dcgan --data mnist --epochs 1 --device cuda --math "$math" --out "$out" \
+         >"$log/quality-$math.txt" 2>&1 &&
+       timeout "$(limit 30)" "$ganforge" eval "$out" --n 2000 --device cuda >"$log/quality-eval-$math.txt" 2>&1; then
+    row "DCGAN-MNIST epoch ($math)" ok "$(awk '$1 == "frechet_distance" { print "Fréchet distance " $2 " (real data " $3 ")" }' \
+      "$log/quality-eval-$math.txt"), $(seconds $start)"
+  else
+    row "DCGAN-MNIST epoch ($math)" FAIL "see $log/quality-$math.txt and quality-eval-$math.txt"
+  fi
+  rm -rf "$out-probe"
+done
 
 for math in fp32 tf32 bf16; do
   [[ -f "$log/results-gpu-$math.md" ]] && { echo "math mode $math:"; cat "$log/results-gpu-$math.md"; }
