@@ -19,6 +19,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <limits>
 #include <map>
 #include <memory>
@@ -77,7 +78,7 @@ struct Thread {
   Site site{"", 0, ""};
   Arrival* arrival = nullptr;
   std::vector<AsyncCopy> uncommitted;               // cp.async since the last commit
-  std::vector<std::vector<AsyncCopy>> committed;    // groups not yet waited for, oldest first
+  std::deque<std::vector<AsyncCopy>> committed;     // groups not yet waited for, oldest first
 };
 
 struct Block {
@@ -373,7 +374,7 @@ float from_bf16(uint32_t half) { return from_bits<float>(half << 16); }
 // part of D.
 void complete_mma(Block& b, unsigned warp_base, WarpOp op) {
   const int k = op == WarpOp::MmaTf32 ? 8 : 16;
-  double A[16][16] = {}, B[16][8] = {}, C[16][8] = {};
+  double A[16][16], B[16][8], C[16][8];  // every element the sums read is written below: no zeroing
   auto lane_fragments = [&](unsigned lane) { return from_bits<const MmaFragments*>(b.threads[warp_base + lane].arrival->value); };
   for (unsigned lane = 0; lane < 32; ++lane) {
     const MmaFragments& f = *lane_fragments(lane);
@@ -665,7 +666,7 @@ void cp_async_wait_group(int pending, Site site) {
   Thread& t = *executor().current_thread;
   while (t.committed.size() > static_cast<size_t>(pending)) {
     for (const AsyncCopy& c : t.committed.front()) std::memcpy(c.destination, c.source, c.bytes);
-    t.committed.erase(t.committed.begin());
+    t.committed.pop_front();
   }
 }
 
