@@ -5,6 +5,7 @@
 #include "core/build_info.h"
 #include "core/dispatch.h"
 #include "core/gradcheck.h"
+#include "core/graph_print.h"
 #include "core/layer_ops.h"
 #include "core/ops.h"
 #include "core/profiler.h"
