@@ -1,0 +1,22 @@
+# Runs a tour program and compares what it prints with the output block of its page: the
+# fenced block right after the line "<!-- output of NAME -->". Usage:
+#   cmake -DPROGRAM=path -DPAGE=docs/tour/page.md -DNAME=program -P check_tour_output.cmake
+execute_process(COMMAND ${PROGRAM} OUTPUT_VARIABLE printed ERROR_VARIABLE errors RESULT_VARIABLE status)
+if(NOT status EQUAL 0)
+  message(FATAL_ERROR "${NAME} exited with ${status}:\n${printed}${errors}")
+endif()
+file(READ ${PAGE} page)
+string(FIND "${page}" "<!-- output of ${NAME} -->" marker)
+if(marker EQUAL -1)
+  message(FATAL_ERROR "${PAGE} has no line '<!-- output of ${NAME} -->' before the output block")
+endif()
+string(SUBSTRING "${page}" ${marker} -1 rest)
+string(FIND "${rest}" "```text\n" open)
+string(SUBSTRING "${rest}" ${open} -1 rest)
+string(LENGTH "```text\n" fence)
+string(SUBSTRING "${rest}" ${fence} -1 rest)
+string(FIND "${rest}" "```" close)
+string(SUBSTRING "${rest}" 0 ${close} expected)
+if(NOT printed STREQUAL expected)
+  message(FATAL_ERROR "${NAME} printed\n${printed}\nbut ${PAGE} shows\n${expected}")
+endif()
