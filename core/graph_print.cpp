@@ -44,8 +44,8 @@ std::string graph_text(const Tensor& root) {
   std::string text = "backward graph of a " + shape_str(root.shape()) + " " + dtype_name(root.dtype()) + " tensor\n";
   // Depth first, children in input order: each entry is a line still to print.
   struct Line {
-    const Node* node;  // null: an input that needs no gradient
-    Shape shape;       // of the gradient along the edge (none for the root)
+    const Node* node;    // null: an input that needs no gradient
+    Shape shape;         // of the gradient along the edge (none for the root)
     std::string lead;    // the tree drawing before this line's label
     std::string indent;  // the drawing under it, for its children
     size_t level;
