@@ -114,14 +114,17 @@ int main() {
     std::cout << "  " << k.name << ": " << k.global_bytes / 1024 << " KiB in " << k.blocks << " blocks of " << k.block.x
               << " threads\n";
     for (const simt::AccessSite& site : k.sites) {
-      if (site.space != simt::MemorySpace::Global || site.store) continue;
       // this file's lines; the library's files only by name, as their lines move with edits
       std::string place = from_repository(site.file);
       if (place == "examples/tour/05_implicit_gemm.cpp") place += ':' + std::to_string(site.line);
-      std::cout << "    load at " << place << ": "
-                << static_cast<double>(site.sectors) / static_cast<double>(site.requests)
-                << " sectors a request (ideal "
-                << static_cast<double>(site.ideal_sectors) / static_cast<double>(site.requests) << ")\n";
+      const double requests = static_cast<double>(site.requests);
+      if (site.space == simt::MemorySpace::Global && !site.store)  // coalescing
+        std::cout << "    global load at " << place << ": " << static_cast<double>(site.sectors) / requests
+                  << " sectors a request (ideal " << static_cast<double>(site.ideal_sectors) / requests << ")\n";
+      if (site.space == simt::MemorySpace::Shared)  // bank conflicts
+        std::cout << "    shared " << (site.store ? "store" : "load") << " at " << place << ": "
+                  << static_cast<double>(site.wavefronts) / requests << " wavefronts a request (ideal "
+                  << static_cast<double>(site.ideal_wavefronts) / requests << ")\n";
     }
   }
 
