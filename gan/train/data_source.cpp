@@ -113,7 +113,7 @@ DataSource open_training_data(const TrainOptions& o) {
       auto folders = std::make_shared<data::ImageFolderDataset>(root, augment);
       source.channels = 3;
       source.classes = static_cast<int64_t>(folders->classes().size());
-      source.description = "class folders from " + root.string();
+      source.description = "images in class folders from " + root.string();
       source.train = folders;
     }
   }
