@@ -68,10 +68,16 @@ __global__ void conv_naive_broken(const float* x, const float* w, float* y, Geom
   if (index < g.outputs()) y[index] = x[index % (g.c * g.h * g.w)] * w[0];
 }
 
-// The emulator names source files by the paths they were compiled from; shown from the repository.
+// The emulator names source files as they were compiled: an absolute path, or one relative to
+// the build folder (ccache's base_dir). Shown from the repository: "examples/tour/...".
 std::string from_repository(std::string text) {
-  const std::string root = GANFORGE_SOURCE_DIR "/";
-  for (size_t at; (at = text.find(root)) != std::string::npos;) text.erase(at, root.size());
+  const std::string inside = "examples/tour/";
+  for (size_t at = text.find(inside); at != std::string::npos; at = text.find(inside, at + inside.size())) {
+    size_t start = at;
+    while (start > 0 && text[start - 1] != ' ') --start;
+    text.erase(start, at - start);
+    at = start;
+  }
   return text;
 }
 
