@@ -16,13 +16,13 @@ constexpr size_t kMaxIndentLevels = 40;
 // Edges into each node of the graph below `root` (a node reached twice gets a #n tag).
 std::unordered_map<const Node*, int> in_degrees(const Node* root) {
   std::unordered_map<const Node*, int> degree{{root, 0}};
-  std::vector<const Node*> todo{root};
-  while (!todo.empty()) {
-    const Node* node = todo.back();
-    todo.pop_back();
+  std::vector<const Node*> pending{root};
+  while (!pending.empty()) {
+    const Node* node = pending.back();
+    pending.pop_back();
     for (const std::shared_ptr<Node>& next : node->next) {
       if (!next) continue;
-      if (degree[next.get()]++ == 0) todo.push_back(next.get());
+      if (degree[next.get()]++ == 0) pending.push_back(next.get());
     }
   }
   return degree;
@@ -50,10 +50,10 @@ std::string graph_text(const Tensor& root) {
     std::string indent;  // the drawing under it, for its children
     size_t level;
   };
-  std::vector<Line> todo{{top, {}, "", "", 0}};
-  while (!todo.empty()) {
-    const Line line = std::move(todo.back());
-    todo.pop_back();
+  std::vector<Line> pending{{top, {}, "", "", 0}};
+  while (!pending.empty()) {
+    const Line line = std::move(pending.back());
+    pending.pop_back();
     text += line.lead;
     text += line.node != nullptr ? line.node->name() : "(no gradient)";
     if (line.node != top) text += "  " + shape_str(line.shape);
@@ -75,8 +75,8 @@ std::string graph_text(const Tensor& root) {
     for (size_t i = next.size(); i-- > 0;) {  // pushed last to first, so printed first to last
       const bool last = i + 1 == next.size();
       const Shape shape = i < line.node->input_shapes.size() ? line.node->input_shapes[i] : Shape{};
-      todo.push_back({next[i].get(), shape, line.indent + (last ? "└─ " : "├─ "),
-                      deeper ? line.indent + (last ? "   " : "│  ") : line.indent, line.level + 1});
+      pending.push_back({next[i].get(), shape, line.indent + (last ? "└─ " : "├─ "),
+                         deeper ? line.indent + (last ? "   " : "│  ") : line.indent, line.level + 1});
     }
   }
   return text;
@@ -96,11 +96,11 @@ std::string graph_dot(const Tensor& root) {
     return it->second;
   };
   int unnamed = 0;  // inputs that need no gradient, one box each
-  std::vector<const Node*> todo{root.grad_fn().get()};
-  id_of(todo.back());
-  while (!todo.empty()) {
-    const Node* node = todo.back();
-    todo.pop_back();
+  std::vector<const Node*> pending{root.grad_fn().get()};
+  id_of(pending.back());
+  while (!pending.empty()) {
+    const Node* node = pending.back();
+    pending.pop_back();
     const int from = ids.at(node);
     for (size_t i = 0; i < node->next.size(); ++i) {
       const Node* next = node->next[i].get();
@@ -112,7 +112,7 @@ std::string graph_dot(const Tensor& root) {
       } else {
         const bool seen = ids.count(next) != 0;
         to += std::to_string(id_of(next));
-        if (!seen) todo.push_back(next);
+        if (!seen) pending.push_back(next);
       }
       edges += "  n" + std::to_string(from) + " -> " + to + " [label=\"" + shape + "\"];\n";
     }
