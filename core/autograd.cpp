@@ -71,6 +71,8 @@ class AccumulateGrad final : public Node {
         grad = add(grad, grad_output);
       else
         grad = owned_by_caller_only(grad_output) ? grad_output : grad_output.clone();
+      const Tensor handle(leaf);
+      for (const auto& hook : leaf->post_accumulate_grad_hooks) hook(handle);
     }
     return {};
   }

@@ -16,13 +16,33 @@ Generator& default_generator() {
 
 void manual_seed(uint64_t seed) { default_generator().set_state(seed, 0); }
 
+void Generator::set_shard(int rank, int world) {
+  if (world < 1 || rank < 0 || rank >= world)
+    throw std::invalid_argument("Generator::set_shard: rank " + std::to_string(rank) + " of world " + std::to_string(world) +
+                                "; expected 0 <= rank < world");
+  rank_ = rank;
+  world_ = world;
+}
+
+uint64_t Generator::take(uint64_t values, uint64_t per_block) {
+  const uint64_t first = offset_;
+  const uint64_t world = static_cast<uint64_t>(world_), rank = static_cast<uint64_t>(rank_);
+  if (values % per_block == 0) {
+    offset_ += world * values / per_block;
+    return first + rank * values / per_block;
+  }
+  const uint64_t blocks = (values + per_block - 1) / per_block;
+  offset_ += world * blocks;
+  return first + rank * blocks;
+}
+
 namespace {
 
 // A fresh Philox range for a fill of n values laid out per block as for `layout`
 // (integers always take two values per block, whatever the output dtype).
 kernels::PhiloxState next_state(DType layout, int64_t n, Generator* gen) {
   Generator& g = gen != nullptr ? *gen : default_generator();
-  return {g.seed(), g.take(philox::blocks_for(layout, n))};
+  return {g.seed(), g.take(static_cast<uint64_t>(n), static_cast<uint64_t>(philox::elements_per_block(layout)))};
 }
 
 Tensor finish(Tensor t, const TensorOptions& options) {

@@ -19,16 +19,21 @@ class Generator {
     seed_ = seed;
     offset_ = offset;
   }
-  // Returns the first counter of a fresh range of `counters` counters.
-  uint64_t take(uint64_t counters) {
-    uint64_t first = offset_;
-    offset_ += counters;
-    return first;
-  }
+  // Data-parallel training (dist/): replica `rank` of `world` takes, of every fill of n values,
+  // the rank-th n-value slice of one fill of world·n values. A batch-major draw ([B, ...] noise)
+  // on `world` replicas of batch B is then the single-process draw of batch world·B, split by
+  // rank, and every replica's offset stays the same. A fill whose slices do not start on a
+  // Philox block still gets a range of its own on each replica.
+  void set_shard(int rank, int world);
+  int shard_rank() const { return rank_; }
+  int shard_world() const { return world_; }
+  // Returns the first counter for a fill of `values` values, `per_block` of them per counter.
+  uint64_t take(uint64_t values, uint64_t per_block);
 
  private:
   uint64_t seed_;
   uint64_t offset_ = 0;
+  int rank_ = 0, world_ = 1;
 };
 
 Generator& default_generator();

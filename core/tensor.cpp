@@ -92,6 +92,12 @@ void Tensor::set_grad(const Tensor& grad) const {
   impl_->grad = grad;
 }
 
+void Tensor::register_post_accumulate_grad_hook(std::function<void(const Tensor&)> hook) const {
+  if (!is_leaf() || !requires_grad())
+    throw std::invalid_argument("register_post_accumulate_grad_hook: only a leaf that requires grad accumulates a gradient");
+  impl_->post_accumulate_grad_hooks.push_back(std::move(hook));
+}
+
 void Tensor::backward(const Tensor& gradient, bool retain_graph) const { run_backward(*this, gradient, retain_graph); }
 
 Tensor Tensor::detach() const {

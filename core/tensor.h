@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <iosfwd>
 #include <memory>
@@ -59,6 +60,10 @@ class Tensor {
   const std::shared_ptr<Node>& grad_fn() const;
   Tensor grad() const;  // undefined until a backward pass reaches this leaf
   void set_grad(const Tensor& grad) const;  // the handle is const; the shared state is not
+  // Calls `hook` with this leaf each time a backward pass has added its gradient to grad() (as
+  // PyTorch's register_post_accumulate_grad_hook): data-parallel training starts reducing a
+  // parameter's gradient there, while the rest of the backward pass still runs.
+  void register_post_accumulate_grad_hook(std::function<void(const Tensor&)> hook) const;
   // Backpropagates from this tensor. With no gradient, the tensor must hold one element.
   void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
   // A tensor sharing this one's storage with no history and no gradient requirement.
@@ -125,6 +130,7 @@ struct TensorImpl {
   Tensor grad;
   std::shared_ptr<Node> grad_fn;            // null for leaves
   std::weak_ptr<Node> grad_accumulator;     // a leaf's AccumulateGrad node, made on demand
+  std::vector<std::function<void(const Tensor&)>> post_accumulate_grad_hooks;
 };
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
