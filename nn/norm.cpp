@@ -5,6 +5,7 @@
 
 #include "core/autograd.h"
 #include "core/layer_ops.h"
+#include "core/ops.h"
 #include "nn/init.h"
 
 namespace ganforge::nn {
@@ -51,20 +52,46 @@ Tensor BatchNorm::forward_with(const Tensor& x, Normalise&& normalise) {
   return y;
 }
 
+Tensor BatchNorm::normalise_across_replicas(const Tensor& x, double momentum) {
+  std::vector<int> dims{0};
+  for (int d = 2; d < x.dim(); ++d) dims.push_back(d);
+  const int64_t count = x.numel() / num_features * cross_replica->replicas;
+  if (count <= 1)
+    throw std::invalid_argument("BatchNorm: Expected more than 1 value per channel when training, got input of shape " +
+                                shape_str(x.shape()) + " on " + std::to_string(cross_replica->replicas) + " replicas");
+  const Tensor mean = cross_replica->sum(x.sum(dims, true)) * (1.0 / static_cast<double>(count));
+  const Tensor centered = x - mean;
+  const Tensor var = cross_replica->sum((centered * centered).sum(dims, true)) * (1.0 / static_cast<double>(count));
+  Tensor y = centered * pow(var + options.eps, -0.5);
+  Shape channel_shape(static_cast<size_t>(x.dim()), 1);
+  channel_shape[1] = num_features;
+  if (options.affine) y = y * weight.reshape(channel_shape) + bias.reshape(channel_shape);
+  if (options.track_running_stats) {
+    NoGradGuard no_grad;
+    const double unbiased = static_cast<double>(count) / static_cast<double>(count - 1);
+    running_mean.mul_(1 - momentum).add_(mean.reshape({num_features}), momentum);
+    running_var.mul_(1 - momentum).add_(var.reshape({num_features}), momentum * unbiased);
+  }
+  return y;
+}
+
 Tensor BatchNorm::forward(const Tensor& x) {
   return forward_with(x, [&](bool batch_stats, double momentum) {
+    if (batch_stats && cross_replica) return normalise_across_replicas(x, momentum);
     return batch_norm(x, weight, bias, running_mean, running_var, batch_stats, momentum, options.eps);
   });
 }
 
 Tensor BatchNorm::forward_relu(const Tensor& x) {
   return forward_with(x, [&](bool batch_stats, double momentum) {
+    if (batch_stats && cross_replica) return relu(normalise_across_replicas(x, momentum));
     return batch_norm_relu(x, weight, bias, running_mean, running_var, batch_stats, momentum, options.eps);
   });
 }
 
 Tensor BatchNorm::forward_leaky_relu(const Tensor& x, double negative_slope) {
   return forward_with(x, [&](bool batch_stats, double momentum) {
+    if (batch_stats && cross_replica) return leaky_relu(normalise_across_replicas(x, momentum), negative_slope);
     return batch_norm_leaky_relu(x, weight, bias, running_mean, running_var, batch_stats, momentum, options.eps,
                                  negative_slope);
   });

@@ -1,6 +1,7 @@
 // BatchNorm1d / BatchNorm2d and InstanceNorm2d.
 #pragma once
 
+#include <functional>
 #include <optional>
 
 #include "nn/module.h"
@@ -14,6 +15,14 @@ struct BatchNormOptions {
   std::optional<double> momentum = 0.1;
   bool affine = true;               // learnable weight (init 1) and bias (init 0)
   bool track_running_stats = true;  // running_mean, running_var, num_batches_tracked buffers
+};
+
+// Synchronised batch norm (as PyTorch's SyncBatchNorm): the statistics of the batch of every
+// replica together. `sum` adds a tensor over the replicas, differentiably (its gradient is the
+// sum of the replicas' gradients); each replica's batch holds the same number of samples.
+struct CrossReplicaStats {
+  std::function<Tensor(const Tensor&)> sum;
+  int64_t replicas = 1;
 };
 
 // Training mode normalises with the batch statistics and updates the running ones; eval mode
@@ -32,6 +41,8 @@ class BatchNorm : public Module {
   const BatchNormOptions options;
   Tensor weight, bias;                                      // [C] when affine
   Tensor running_mean, running_var, num_batches_tracked;  // when tracking (the last is i64, 0-d)
+  // Set (dist/sync_batch_norm.h): training statistics over every replica's batch.
+  std::optional<CrossReplicaStats> cross_replica;
 
  protected:
   BatchNorm(int64_t num_features, BatchNormOptions options, const TensorOptions& tensor_options);
@@ -40,6 +51,11 @@ class BatchNorm : public Module {
   Tensor forward_with(const Tensor& x, Normalise&& normalise);
   // Throws unless x has one of the shapes this layer accepts.
   virtual void check_input(const Tensor& x) const = 0;
+
+ private:
+  // Training with cross_replica: batch norm from the differentiable ops, around two sums over the
+  // replicas (the mean, then the biased variance about it).
+  Tensor normalise_across_replicas(const Tensor& x, double momentum);
 };
 
 // Over [N, C] or [N, C, L].

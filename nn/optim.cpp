@@ -110,6 +110,11 @@ void read_param_lists(StateReader& reader, const std::vector<ParamGroup<Options>
 
 }  // namespace
 
+void Optimizer::step() {
+  for (const auto& hook : pre_hooks_) hook();
+  update();
+}
+
 void Optimizer::zero_grad() {
   for (const Tensor& p : all_parameters()) p.set_grad(Tensor());
 }
@@ -158,7 +163,7 @@ Adam::Adam(std::vector<AdamGroup> groups) : GroupedOptimizer("Adam", std::move(g
   state_.resize(all_parameters().size());
 }
 
-void Adam::step() {
+void Adam::update() {
   NoGradGuard no_grad;
   const std::vector<Tensor> all = all_parameters();
   size_t index = 0;
@@ -247,7 +252,7 @@ SGD::SGD(std::vector<SgdGroup> groups) : GroupedOptimizer("SGD", std::move(group
   momentum_buffers_.resize(all_parameters().size());
 }
 
-void SGD::step() {
+void SGD::update() {
   NoGradGuard no_grad;
   size_t index = 0;
   const std::vector<Tensor> all = all_parameters();

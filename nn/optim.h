@@ -8,6 +8,7 @@
 // with <i> the parameter's position over all groups, as in PyTorch's optimizer state dicts.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "nn/module.h"
@@ -17,9 +18,15 @@ namespace ganforge::nn {
 class Optimizer {
  public:
   virtual ~Optimizer() = default;
-  virtual void step() = 0;
+  // Runs the step pre-hooks, then updates every parameter that has a gradient.
+  void step();
   // Sets every parameter's gradient to none.
   void zero_grad();
+  // Every parameter of every group, in order.
+  std::vector<Tensor> parameters() const { return all_parameters(); }
+  // Called at the start of every step(), in registration order (as PyTorch's
+  // register_step_pre_hook): data-parallel training finishes averaging the gradients there.
+  void register_step_pre_hook(std::function<void()> hook) { pre_hooks_.push_back(std::move(hook)); }
 
   virtual size_t num_groups() const = 0;
   virtual double lr(size_t group) const = 0;
@@ -30,8 +37,11 @@ class Optimizer {
   virtual void load_state_dict(const StateDict& state) = 0;
 
  protected:
-  // Every parameter of every group, in order.
   virtual std::vector<Tensor> all_parameters() const = 0;
+  virtual void update() = 0;
+
+ private:
+  std::vector<std::function<void()>> pre_hooks_;
 };
 
 // A parameter group: parameters and the settings they are updated with.
@@ -67,11 +77,11 @@ class Adam : public GroupedOptimizer<AdamOptions> {
  public:
   Adam(std::vector<Tensor> params, AdamOptions options = {});
   explicit Adam(std::vector<AdamGroup> groups);
-  void step() override;
   StateDict state_dict() const override;
   void load_state_dict(const StateDict& state) override;
 
  private:
+  void update() override;
   struct State {
     int64_t step = 0;
     Tensor exp_avg, exp_avg_sq;  // made at the parameter's first update
@@ -89,11 +99,11 @@ class SGD : public GroupedOptimizer<SgdOptions> {
  public:
   SGD(std::vector<Tensor> params, SgdOptions options = {});
   explicit SGD(std::vector<SgdGroup> groups);
-  void step() override;
   StateDict state_dict() const override;
   void load_state_dict(const StateDict& state) override;
 
  private:
+  void update() override;
   std::vector<Tensor> momentum_buffers_;  // one per parameter; undefined until its first update
 };
 
