@@ -64,7 +64,7 @@ struct DataLoader::Epoch::State {
   std::vector<std::thread> workers;
 
   Batch make(int64_t b) const {
-    const int64_t begin = b * options.batch_size;
+    const int64_t begin = (b * options.world + options.rank) * options.batch_size;
     const int64_t end = std::min<int64_t>(begin + options.batch_size, static_cast<int64_t>(order.size()));
     std::vector<Example> examples;
     std::vector<int64_t> indices;
@@ -118,11 +118,16 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, LoaderOptions opt
   if (options_.batch_size <= 0) throw std::invalid_argument("DataLoader: batch_size must be positive");
   if (options_.workers < 0) throw std::invalid_argument("DataLoader: workers must be >= 0");
   if (options_.queue_size < 1) throw std::invalid_argument("DataLoader: queue_size must be >= 1");
+  if (options_.world < 1 || options_.rank < 0 || options_.rank >= options_.world)
+    throw std::invalid_argument("DataLoader: rank " + std::to_string(options_.rank) + " of world " +
+                                std::to_string(options_.world) + "; expected 0 <= rank < world");
+  if (options_.world > 1 && !options_.drop_last)
+    throw std::invalid_argument("DataLoader: a loader sharded over ranks needs drop_last (every rank takes a full batch)");
 }
 
 int64_t DataLoader::batches_per_epoch() const {
-  const int64_t n = dataset_->size();
-  return options_.drop_last ? n / options_.batch_size : (n + options_.batch_size - 1) / options_.batch_size;
+  const int64_t n = dataset_->size(), global_batch = options_.batch_size * options_.world;
+  return options_.drop_last ? n / global_batch : (n + global_batch - 1) / global_batch;
 }
 
 DataLoader::Epoch DataLoader::epoch(uint64_t epoch) const {

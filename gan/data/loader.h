@@ -21,6 +21,10 @@ struct LoaderOptions {
   uint64_t seed = 0;
   int workers = 0;         // 0: batches are made in the calling thread, on demand
   int queue_size = 4;      // batches made ahead of the consumer, at most (>= 1)
+  // Data-parallel training (as PyTorch's DistributedSampler): each global batch is `world`
+  // batches of batch_size in a row of the epoch's order, and this loader gives the rank-th.
+  // Every rank shuffles alike from the seed, so the ranks' batches are disjoint. Needs drop_last.
+  int rank = 0, world = 1;
 };
 
 struct Batch {
