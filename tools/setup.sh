@@ -15,9 +15,10 @@ export CCACHE_BASEDIR="$root"
 # (tests/tools/test_fetch_data.sh builds a zip and serves the archives with python3 -m http.server).
 # python3-matplotlib: bench/report.py's bar chart (and its test).
 # gdb: the tour's kernel-stepping session (examples/check_tour_gdb.sh; skipped without it).
+# libopenmpi-dev, openmpi-bin: data-parallel training (dist/) and its mpirun tests.
 packages=(g++ cmake ninja-build ccache pkg-config libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev libdnnl-dev ocl-icd-opencl-dev libboost-context-dev
           libstb-dev zlib1g-dev nlohmann-json3-dev libxxhash-dev dataset-fashion-mnist
-          curl ca-certificates unzip zip python3 python3-matplotlib gdb
+          curl ca-certificates unzip zip python3 python3-matplotlib gdb libopenmpi-dev openmpi-bin
           clang-14 libclang-rt-14-dev libomp-14-dev)  # the fuzz targets (tests/gan/fuzz): clang, libFuzzer, clang's OpenMP
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing=()
