@@ -161,6 +161,7 @@ fs::path save_checkpoint(const fs::path& run, Recipe& recipe, const CheckpointSt
   meta["options"] = nlohmann::json::parse(options_to_json(state.options));
   meta["step"] = state.step;
   meta["steps_per_epoch"] = state.steps_per_epoch;
+  meta["world_size"] = state.world_size;
   meta["rng"] = {{"seed", state.rng_seed}, {"offset", state.rng_offset}};
   nn::write_file_atomically((temp / "state.json").string(), meta.dump(2) + "\n");
 
@@ -267,6 +268,7 @@ CheckpointState parse_checkpoint_state(const std::string& text, const fs::path& 
   }
   state.step = integer_field(meta, "step", 0, file);
   state.steps_per_epoch = integer_field(meta, "steps_per_epoch", 1, file);
+  state.world_size = meta.contains("world_size") ? integer_field(meta, "world_size", 1, file) : 1;  // older runs had one process
   if (!meta.contains("rng") || !meta["rng"].is_object()) refuse(file, "\"rng\" must be an object with seed and offset");
   state.rng_seed = unsigned_field(meta["rng"], "seed", file);
   state.rng_offset = unsigned_field(meta["rng"], "offset", file);

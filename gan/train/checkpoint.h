@@ -2,7 +2,8 @@
 //   weights.safetensors         every network's state dict, keys "<network>.<key>" ("G.main.0.weight"),
 //                               loadable by PyTorch's safetensors;
 //   training_state.safetensors  optimizer moments, schedules and other state ("optimizer.G.state.0.exp_avg", ...);
-//   state.json                  the run's options, the step, and the random generator's state.
+//   state.json                  the run's options, the step, the number of ranks (data-parallel runs)
+//                               and the random generator's state.
 // A checkpoint is written into a temporary folder and renamed into place, then
 // <run>/latest_checkpoint (written atomically) names it; so an interrupted write never
 // replaces the last good checkpoint. A checkpoint and the one before it are kept.
@@ -32,6 +33,7 @@ struct CheckpointState {
   TrainOptions options;
   int64_t step = 0;  // optimisation steps done
   int64_t steps_per_epoch = 0;  // of the data the run trains on (a resume must see the same)
+  int64_t world_size = 1;       // data-parallel ranks that trained it (a resume must have as many)
   uint64_t rng_seed = 0, rng_offset = 0;
 };
 

@@ -58,6 +58,7 @@ void for_each_field(TrainOptions& o, F&& f) {
   f("eval_every", o.eval_every);
   f("eval_n", o.eval_n);
   f("workers", o.workers);
+  f("sync_bn", o.sync_bn);
   f("limit", o.limit);
   f("channels", o.channels);
   f("classes", o.classes);

@@ -37,6 +37,7 @@ struct TrainOptions {
   int64_t eval_every = 0;        // steps between evaluations (gan/train/evaluate.h; 0: none)
   int64_t eval_n = 2000;         // images each evaluation generates
   int workers = 2;               // data loader threads
+  bool sync_bn = false;          // data-parallel runs: batch norm over every rank's batch (default: each rank's own)
   int64_t limit = 0;             // use only the first N examples of the data set (0: all)
   int64_t channels = 0;          // image channels, and classes (0: none): found from the data set
   int64_t classes = 0;

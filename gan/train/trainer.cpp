@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/dispatch.h"
+#include "dist/gradient_averager.h"
+#include "dist/replicas.h"
 #include "gan/data/grid.h"
 #include "gan/train/append_file.h"
 #include "gan/train/checkpoint.h"
@@ -223,6 +225,37 @@ void write_samples(Recipe& recipe, const fs::path& run, const std::string& stem)
     data::write_png(run / "samples" / (stem + (grid.name.empty() ? "" : "-" + grid.name) + ".png"), grid.image);
 }
 
+// Data-parallel runs: every rank's step values (its losses on its share of the batch), averaged.
+StepValues mean_over_ranks(dist::ProcessGroup& group, StepValues values) {
+  if (group.world() == 1 || values.empty()) return values;
+  std::vector<float> numbers;
+  for (const auto& [name, v] : values) numbers.push_back(static_cast<float>(v));
+  const Tensor sum = from_vector(numbers, {static_cast<int64_t>(numbers.size())});
+  group.sum(sum);
+  const std::vector<float> total = sum.to_vector<float>();
+  for (size_t i = 0; i < values.size(); ++i) values[i].second = total[i] / group.world();
+  return values;
+}
+
+// What the gradient averaging cost a step, in the line a data-parallel run ends with.
+std::string reduce_summary(const std::vector<std::shared_ptr<dist::GradientAverager>>& averagers, int64_t steps,
+                           double train_seconds, const dist::ProcessGroup& group, DeviceType device) {
+  dist::ReduceTotals sum;
+  int64_t buckets = 0;
+  for (const auto& a : averagers) {
+    sum.bytes += a->totals().bytes;
+    sum.seconds += a->totals().seconds;
+    buckets += a->buckets();
+  }
+  char text[256];
+  std::snprintf(text, sizeof text,
+                "gradient all-reduce over %d ranks (%s): %.2f MB a step in %lld buckets, %.1f ms a step on rank 0 "
+                "(%.1f%% of its training time)",
+                group.world(), group.transport(device).c_str(), static_cast<double>(sum.bytes) / steps / 1e6,
+                static_cast<long long>(buckets), 1e3 * sum.seconds / steps, 100 * sum.seconds / train_seconds);
+  return text;
+}
+
 data::Batch fixed_examples(const data::Dataset& dataset, uint64_t seed, int64_t count) {
   std::vector<data::Example> examples;
   std::vector<int64_t> indices;
@@ -237,16 +270,23 @@ data::Batch fixed_examples(const data::Dataset& dataset, uint64_t seed, int64_t 
 
 }  // namespace
 
-TrainResult train(const TrainOptions& requested, std::ostream& out, const std::optional<fs::path>& resume,
+TrainResult train(const TrainOptions& requested, std::ostream& shown, const std::optional<fs::path>& resume,
                   int64_t profile_steps) {
   TrainOptions options = resume ? requested : resolve_options(requested);
+  dist::ProcessGroup& group = dist::world_group();
+  const int world = group.world();
+  const bool writer = group.rank() == 0;  // rank 0 alone writes the run folder and prints
+  std::ostream silent(nullptr);
+  std::ostream& out = writer ? shown : silent;
   if (!options.kernels.empty()) set_kernels(options.kernels);
   const Device device = parse_device(options.device);
+  if (device.type == DeviceType::CUDA && world > 1) dist::select_local_gpu(group.local_rank());
   const MathMode math = parse_math(options.math);
   backend_for(device).check_math(math);
   set_math(math);
   const fs::path run = options.out;
-  const RunLock lock(run);  // before anything in the folder is read or written
+  std::optional<RunLock> lock;
+  if (writer) lock.emplace(run);  // before anything in the folder is read or written
   if (!resume && fs::exists(run / "latest_checkpoint"))
     throw std::invalid_argument(run.string() + " already holds a training run; continue it with --resume, or train into another --out");
 
@@ -258,14 +298,19 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
   options.channels = source.channels;
   options.classes = source.classes;
   check_memory(options, device, nullptr);  // before building anything: building can be the allocation that fails
-  nn::write_file_atomically((run / "options.json").string(), options_to_json(options) + "\n");
+  if (writer) nn::write_file_atomically((run / "options.json").string(), options_to_json(options) + "\n");
 
   data::DataLoader loader(source.train, {.batch_size = options.batch, .shuffle = true, .drop_last = true,
-                                         .seed = options.seed, .workers = options.workers});
+                                         .seed = options.seed, .workers = options.workers, .rank = group.rank(),
+                                         .world = world});
   const int64_t per_epoch = loader.batches_per_epoch();
   if (per_epoch == 0)
     throw std::invalid_argument("the data set has " + std::to_string(source.train->size()) +
-                                " examples, fewer than one batch of " + std::to_string(options.batch));
+                                " examples, fewer than one batch of " + std::to_string(options.batch * world) +
+                                (world > 1 ? " (" + std::to_string(world) + " ranks of " + std::to_string(options.batch) + ")" : ""));
+  if (group.max(per_epoch) != per_epoch || group.max(source.train->size()) != source.train->size())
+    throw std::invalid_argument("the ranks see different data: " + std::to_string(source.train->size()) +
+                                " examples here, more on another rank (every rank must read the same data set)");
   const int64_t total = options.steps > 0 ? options.steps : options.epochs * per_epoch;
 
   manual_seed(options.seed);
@@ -273,10 +318,23 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
   for (Tensor& t : fixed.images) t = t.to(device);
   std::unique_ptr<Recipe> recipe = make_recipe(options, device, fixed);
   check_memory(options, device, recipe.get());
+  std::vector<std::shared_ptr<dist::GradientAverager>> averagers;
+  if (world > 1) {
+    for (auto& [name, net] : recipe->networks()) {
+      if (options.sync_bn) dist::sync_batch_norm(group, *net);
+      dist::broadcast_from_rank0(group, *net);
+    }
+    for (auto& [name, optimizer] : recipe->optimizers()) averagers.push_back(dist::GradientAverager::attach(group, *optimizer));
+  }
   int64_t step = 0;
   TrainResult result;
   if (resume) {
     const CheckpointState state = read_checkpoint_state(*resume);
+    if (state.world_size != world)
+      throw std::invalid_argument("the run was trained on " + std::to_string(state.world_size) + " rank" +
+                                  (state.world_size == 1 ? "" : "s") + " and this job has " + std::to_string(world) +
+                                  ": resume it on as many (mpirun -np " + std::to_string(state.world_size) +
+                                  "), so that every step sees the same global batch");
     if (state.steps_per_epoch != per_epoch)
       throw std::invalid_argument("the data now gives " + std::to_string(per_epoch) + " steps an epoch, but the run was trained with " +
                                   std::to_string(state.steps_per_epoch) + ": resuming would not continue it exactly");
@@ -285,7 +343,9 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
     default_generator().set_state(state.rng_seed, state.rng_offset);
     result.checkpoint = *resume;
   }
-  RunLog log(run / "log.jsonl", step);
+  default_generator().set_shard(group.rank(), world);  // each rank draws its share of the global batch's noise
+  std::optional<RunLog> log;
+  if (writer) log.emplace(run / "log.jsonl", step);
 
   std::string counts;
   for (auto& [name, net] : recipe->networks())
@@ -295,7 +355,11 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
       << "device " << device_name(device) << " with '" << current_kernels(device.type) << "' kernels, math "
       << math_name(math) << (device.type == DeviceType::CPU && math != MathMode::Fp32 ? " (the cpu kernels compute in fp32)" : "")
       << ", batch "
-      << options.batch << ", " << per_epoch << " steps an epoch, " << total << " steps"
+      << options.batch
+      << (world > 1 ? " on each of " + std::to_string(world) + " ranks (" + group.transport(device.type) + "), global batch " +
+                          std::to_string(options.batch * world) + (options.sync_bn ? ", batch norm synchronised" : "")
+                    : "")
+      << ", " << per_epoch << " steps an epoch, " << total << " steps"
       << (resume ? " (from step " + std::to_string(step) + ")" : "") << " -> " << run.string() << "\n"
       << std::flush;
 
@@ -303,12 +367,12 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
   std::unique_ptr<Evaluator> evaluator;
   std::optional<BestCheckpoint> best;
   const std::string eval_metric = options.eval_every > 0 ? Evaluator::primary_metric(options.arch) : "";
-  if (options.eval_every > 0) {
+  if (options.eval_every > 0 && writer) {
     evaluator = std::make_unique<Evaluator>(options, EvalOptions{.n = options.eval_n, .seed = 0, .device = device}, out);
     if (resume) best = read_best_checkpoint(run);
     if (best && (best->step > step || best->metric != eval_metric)) best.reset();
   }
-  Progress progress(out, total, per_epoch, options.batch);
+  Progress progress(out, total, per_epoch, options.batch * world);  // images/s of the whole job
   const std::string title = std::string(arch_name(options.arch)) + " on " + options.data;
   const std::string resume_command = std::string("ganforge train ") + arch_name(options.arch) + " --resume --out " + run.string();
   // What a run that stops early leaves.
@@ -319,17 +383,20 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
   DivergenceCheck divergence(*recipe);
   auto last_checkpoint = Clock::now();
   auto checkpoint = [&] {
-    log.sync();
-    result.checkpoint = save_checkpoint(run, *recipe,
-                                        {options, step, per_epoch, default_generator().seed(), default_generator().offset()});
-    log.plot(run / "loss_curve.png", title, eval_metric);
     last_checkpoint = Clock::now();
+    if (!writer) return;
+    log->sync();
+    result.checkpoint = save_checkpoint(
+        run, *recipe, {options, step, per_epoch, world, default_generator().seed(), default_generator().offset()});
+    log->plot(run / "loss_curve.png", title, eval_metric);
   };
   const std::chrono::duration<double, std::ratio<60>> checkpoint_interval(options.checkpoint_minutes);
   const int64_t first_step = step;  // the warm-up step, never profiled, is the next one
   Profiler profiler(/*count_emulator=*/device.type == DeviceType::CUDASim);  // for a GPU estimate
   const StopSignals signals;  // from here on, Ctrl-C or SIGTERM stops after the current step
   bool stopping = false;
+  int stop_signal = 0;
+  double train_seconds = 0;
   try {
     while (step < total && !stopping) {
       const int64_t epoch = step / per_epoch;
@@ -346,25 +413,29 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
         StepValues values = recipe->train_step(*batch);
         if (profiled) profiler.stop();
         const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+        train_seconds += seconds;
         ++step;
-        stopping = signals.requested() != 0;
+        stop_signal = static_cast<int>(group.max(signals.requested()));  // every rank stops after the same step
+        stopping = stop_signal != 0;
         const bool log_line = step % options.log_every == 0 || step == total;
         const bool epoch_end = step % per_epoch == 0;
         bool checkpoint_due = (options.checkpoint_every > 0 && step % options.checkpoint_every == 0) || epoch_end ||
                               step == total || stopping ||
                               (options.checkpoint_minutes > 0 && Clock::now() - last_checkpoint >= checkpoint_interval);
+        if (log_line || checkpoint_due) values = mean_over_ranks(group, values);
         if (const auto problem = divergence.after_step(step, values, log_line || checkpoint_due))
           throw TrainingDiverged(stopped(*problem));
         result.last = values;
         progress.update(step, values, seconds, log_line);
-        if (log_line) log.add(step, epoch + 1, values, progress.images_per_second());
+        if (log_line && writer) log->add(step, epoch + 1, values, progress.images_per_second());
         if (epoch_end) recipe->end_epoch();
-        if (options.sample_every > 0 && step % options.sample_every == 0) write_samples(*recipe, run, "step-" + padded(step, 6));
-        if (epoch_end) write_samples(*recipe, run, "epoch-" + padded(epoch + 1, 3));
+        if (writer && options.sample_every > 0 && step % options.sample_every == 0)
+          write_samples(*recipe, run, "step-" + padded(step, 6));
+        if (writer && epoch_end) write_samples(*recipe, run, "epoch-" + padded(epoch + 1, 3));
         std::optional<BestCheckpoint> new_best;
         if (evaluator && !stopping && (step % options.eval_every == 0 || step == total)) {
           const EvalReport report = evaluator->evaluate(*recipe, step);
-          log.add_eval(step, epoch + 1, report);
+          log->add_eval(step, epoch + 1, report);
           const double value = report.find(eval_metric)->value;
           if (!best || value < best->value) {
             new_best = BestCheckpoint{step, eval_metric, value};
@@ -373,17 +444,17 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
           progress.note(eval_summary(report, eval_metric, new_best.has_value()));
         }
         if (checkpoint_due) checkpoint();
-        if (new_best) {
+        if (new_best) {  // only rank 0 evaluates
           write_best_checkpoint(run, *new_best);
           best = new_best;
         }
         if (epoch_end || stopping) break;
       }
     }
-    if (!stopping) {
+    if (!stopping && writer) {
       write_samples(*recipe, run, "final");
-      log.plot(run / "loss_curve.png", title, eval_metric);
-      log.sync();
+      log->plot(run / "loss_curve.png", title, eval_metric);
+      log->sync();
     }
     if (const int64_t profiled_steps = std::min(step - first_step - 1, profile_steps); profiled_steps > 0) {
       const std::string what = "profile of steps " + std::to_string(first_step + 2) + " to " +
@@ -391,9 +462,10 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
                                ", device " + device_name(device) + " with '" + current_kernels(device.type) +
                                "' kernels, math " + math_name(math) + ", batch " + std::to_string(options.batch);
       const ProfileTable table = profiler.table();
-      write_profile_files(run, what, table);
+      if (writer) write_profile_files(run, what, table);
       std::string text = profile_text(what, table);
-      if (profiler.counts_emulator()) text += "\n" + write_gpu_estimate_files(run, what, table, profiled_steps, math);
+      if (profiler.counts_emulator() && writer)
+        text += "\n" + write_gpu_estimate_files(run, what, table, profiled_steps, math);
       text.pop_back();  // note() ends the line
       progress.note(text);
     }
@@ -403,8 +475,9 @@ TrainResult train(const TrainOptions& requested, std::ostream& out, const std::o
     throw std::runtime_error(stopped(e.what()) + (result.checkpoint.empty() ? "" : "; continue with: " + resume_command));
   }
   result.steps = step;
+  if (!averagers.empty() && step > first_step) progress.note(reduce_summary(averagers, step - first_step, train_seconds, group, device.type));
   if (stopping) {
-    const int signal = signals.requested();
+    const int signal = stop_signal;
     progress.note(std::string(signal == SIGTERM ? "SIGTERM" : "SIGINT") + ": stopped at step " + std::to_string(step) +
                   "; checkpoint " + result.checkpoint.string() + "; continue with: " + resume_command);
     result.exit_status = 128 + signal;

@@ -1,7 +1,9 @@
 // `ganforge train ARCH`: the flags map one to one onto gan::TrainOptions.
 #include <filesystem>
+#include <functional>
 #include <iostream>
 
+#include "dist/process_group.h"
 #include "gan/train/checkpoint.h"
 #include "gan/train/run_lock.h"
 #include "gan/train/trainer.h"
@@ -80,6 +82,9 @@ std::vector<Flag> model_flags() {
        format_number(d.instance_noise)},
       {"pool-size", Integer{0, 100000}, "N", "cyclegan: generated images kept to show the discriminators; 0: none",
        std::to_string(d.pool_size)},
+      {"sync-bn", Switch{}, "",
+       "data-parallel runs (mpirun): batch norm over all the ranks' batches together, as one process would over the "
+       "global batch; without it each rank normalises its own batch"},
       {"decay-epochs", Integer{0, kMaxEpochs}, "N",
        "pix2pix and cyclegan: the last epochs, over which the learning rate falls to 0", "half of --epochs"},
   };
@@ -123,6 +128,7 @@ void apply_model_flags(const Args& args, gan::TrainOptions& o) {
   o.instance_noise = args.number("instance-noise", o.instance_noise);
   o.pool_size = args.integer("pool-size", o.pool_size);
   o.decay_epochs = args.integer("decay-epochs", o.decay_epochs);
+  if (args.flag("sync-bn")) o.sync_bn = true;
 }
 
 // --profile=STEPS: the steps to profile after one warm-up step (0 without --profile), which
@@ -168,7 +174,31 @@ void check_resume_total(const Args& args, const gan::TrainOptions& o, const gan:
   throw UsageError(done + ", all it was asked for; give a larger total with --steps or --epochs");
 }
 
+// Under mpirun, one rank's error must end every rank (the others would wait for it in their next
+// all-reduce forever): it is printed naming the rank, and the job is aborted. The run folder keeps
+// its last good checkpoint, since every file in it is replaced atomically.
+int on_every_rank(const std::function<int()>& run) {
+  dist::ProcessGroup& group = dist::world_group();
+  if (group.world() == 1) return run();
+  const std::string rank = "rank " + std::to_string(group.rank()) + " of " + std::to_string(group.world());
+  try {
+    return run();
+  } catch (const UsageError& e) {
+    std::cerr << "ganforge train: " << rank << ": " << e.what() << "\n";
+    group.abort(2);
+  } catch (const std::exception& e) {
+    std::cerr << "ganforge train: " << rank << ": error: " << e.what() << "\n";
+    group.abort(1);
+  }
+}
+
+int train_in_process(const Args& args);
+
 }  // namespace
+
+int train(const Args& args) {
+  return on_every_rank([&] { return train_in_process(args); });
+}
 
 Command train_command() {
   return {.name = "train",
@@ -177,14 +207,18 @@ Command train_command() {
           .summary = "train a GAN with its reference recipe",
           .description = "Trains ARCH with the reference recipe of docs/models.md, showing a live progress line (plain lines "
                          "every --log-every steps when stdout is not a terminal), and leaves options.json, log.jsonl, "
-                         "loss_curve.png, samples/ and checkpoints/ in --out DIR.",
+                         "loss_curve.png, samples/ and checkpoints/ in --out DIR. Started by mpirun (mpirun -np N "
+                         "ganforge train ...), each rank trains a replica on its share of every global batch of N x "
+                         "--batch images, the gradients averaged over the ranks; rank 0 writes the run folder.",
           .min_arguments = 1,
           .max_arguments = 1,
           .sections = {{"the run (these may change on --resume)", run_flags()},
                        {"the model and its recipe (fixed once the run has started)", model_flags()}}};
 }
 
-int train(const Args& args) {
+namespace {
+
+int train_in_process(const Args& args) {
   const gan::Arch arch = as_usage_error([&] { return gan::parse_arch(args.positional()[0]); });
   if (!args.flag("resume")) {
     gan::TrainOptions options;
@@ -195,7 +229,7 @@ int train(const Args& args) {
     if (profile > 0) options.steps = 1 + profile;
     options = as_usage_error([&] { return gan::resolve_options(options); });
     select_device(options.device, options.kernels);
-    check_out_folder(options.out);
+    if (dist::world_group().rank() == 0) check_out_folder(options.out);  // before rank 0 writes into it
     return gan::train(options, std::cout, std::nullopt, profile).exit_status;
   }
   if (!args.has("out")) throw UsageError("--resume needs --out DIR, the folder of the run to continue");
@@ -219,5 +253,7 @@ int train(const Args& args) {
   select_device(options.device, options.kernels);
   return gan::train(options, std::cout, checkpoint, profile).exit_status;
 }
+
+}  // namespace
 
 }  // namespace ganforge::cli

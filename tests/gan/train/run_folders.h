@@ -27,10 +27,9 @@ struct Outcome {
   std::string output;  // stdout and stderr together
 };
 
-#ifdef GANFORGE_CLI
-// Runs `ganforge ARGUMENTS` through the shell.
-inline Outcome run_ganforge(const std::string& arguments) {
-  const std::string command = std::string(GANFORGE_CLI) + " " + arguments + " 2>&1";
+// Runs `PROGRAM ARGUMENTS` through the shell.
+inline Outcome run_ganforge_with(const std::string& program, const std::string& arguments) {
+  const std::string command = program + " " + arguments + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return {-1, "cannot run " + command};
   std::string output;
@@ -39,6 +38,10 @@ inline Outcome run_ganforge(const std::string& arguments) {
   const int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
+
+#ifdef GANFORGE_CLI
+// Runs `ganforge ARGUMENTS` through the shell.
+inline Outcome run_ganforge(const std::string& arguments) { return run_ganforge_with(GANFORGE_CLI, arguments); }
 #endif
 
 }  // namespace ganforge::testing
