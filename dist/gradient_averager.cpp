@@ -21,7 +21,9 @@ std::shared_ptr<GradientAverager> GradientAverager::attach(ProcessGroup& group, 
   for (size_t b = 0; b < averager->buckets_.size(); ++b)
     for (size_t i = 0; i < averager->buckets_[b].params.size(); ++i)
       averager->buckets_[b].params[i].register_post_accumulate_grad_hook(
-          [averager = averager.get(), b, i](const Tensor&) { averager->on_gradient(b, i); });
+          [weak = std::weak_ptr<GradientAverager>(averager), b, i](const Tensor&) {
+            if (const auto averager = weak.lock()) averager->on_gradient(b, i);  // none once the optimizer is gone
+          });
   optimizer.register_step_pre_hook([averager] { averager->finish(); });
   return averager;
 }
@@ -48,6 +50,8 @@ GradientAverager::GradientAverager(ProcessGroup& group, std::vector<Tensor> para
 }
 
 void GradientAverager::on_gradient(size_t b, size_t position) {
+  for (Bucket& started : buckets_)
+    if (started.pending) started.pending->advance();
   Bucket& bucket = buckets_[b];
   if (bucket.started) {  // a second backward pass before the step: this sum is out of date
     bucket.stale = true;

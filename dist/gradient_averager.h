@@ -6,7 +6,7 @@
 // which a backward pass finishes their gradients). A hook on each parameter marks it ready when
 // its gradient is complete; once a bucket's parameters are all ready, its gradients are packed
 // into one flat tensor, scaled by 1/world, and their sum over the ranks starts while the backward
-// pass goes on. The optimizer's step waits for every bucket and unpacks the means into the
+// pass goes on (each later hook lets the started sums advance). The optimizer's step waits for every bucket and unpacks the means into the
 // gradients. A parameter that gets no gradient on a step is left without one on every rank (every
 // rank runs the same graph); one whose gradient grows again after its bucket started (a second
 // backward before the step) has its bucket reduced again before the step.

@@ -23,6 +23,10 @@ class MpiRequest final : public PendingSum {
  public:
   explicit MpiRequest(MPI_Request request) : request_(request) {}
   void wait() override { check(MPI_Wait(&request_, MPI_STATUS_IGNORE), "MPI_Wait"); }
+  void advance() override {
+    int done = 0;
+    check(MPI_Test(&request_, &done, MPI_STATUS_IGNORE), "MPI_Test");
+  }
 
  private:
   MPI_Request request_;
@@ -37,6 +41,7 @@ class StagedSum final : public PendingSum {
     host_sum_->wait();
     device_.copy_(host_);
   }
+  void advance() override { host_sum_->advance(); }
 
  private:
   Tensor device_, host_;

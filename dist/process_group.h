@@ -19,6 +19,9 @@ class PendingSum {
  public:
   virtual ~PendingSum() = default;
   virtual void wait() = 0;
+  // Lets the transfer advance without waiting (MPI moves a nonblocking collective along only
+  // inside MPI calls, when it has no progress thread).
+  virtual void advance() {}
 };
 
 class ProcessGroup {

@@ -5,7 +5,8 @@
 # tests under compute-sanitizer memcheck where it is installed (cuda only: it checks GANForge's
 # own kernels), then the kernel benchmarks when bench/ has any for cuda or cudnn, once per math
 # mode (fp32, tf32, bf16: per layer ours against cuDNN in the same mode, and the DCGAN-64 step),
-# one epoch of DCGAN-MNIST in each mode with its Fréchet distance (when MNIST is cached), and prints a
+# one epoch of DCGAN-MNIST in each mode with its Fréchet distance (when MNIST is cached), NCCL's
+# collectives and a data-parallel DCGAN-MNIST run over every GPU (with mpirun), and prints a
 # short table last: one row per step, then per backend one row per primitive (cases passed on the
 # GPU of those run, the first mismatch of a failing one), then the cudnn backend's report: per
 # primitive the calls cuDNN ran and those that fell through to cuda (with the last reason), and
@@ -78,7 +79,7 @@ rm -f "$log"/*.txt  # no stale results from an earlier run
 configure=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DGANFORGE_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="${arch:-90}")
 [[ -n "$cudnn_root" ]] && configure+=(-DCUDNN_ROOT="$cudnn_root")
 if timeout 30 cmake -S "$root" -B "$build" "${configure[@]}" >"$log/configure.txt" 2>&1 &&
-   timeout "$(limit 180)" cmake --build "$build" -j"$(nproc)" --target test_kernels ganforge_cli >"$log/build.txt" 2>&1; then
+   timeout "$(limit 180)" cmake --build "$build" -j"$(nproc)" --target test_kernels test_dist ganforge_cli >"$log/build.txt" 2>&1; then
   row "build (nvcc, sm_${arch:-90})" ok "$(seconds $start)"
 else
   row "build (nvcc, sm_${arch:-90})" FAIL "$(seconds $start), see $log/configure.txt and build.txt"
@@ -223,6 +224,35 @@ for math in fp32 tf32 bf16; do
   fi
   rm -rf "$out-probe"
 done
+
+# Data-parallel training on NCCL, one rank per GPU (one GPU is enough for the collectives' test):
+# NCCL's sum and broadcast of CUDA tensors, then, with two GPUs or more and MNIST cached, 100
+# steps of DCGAN-MNIST on every GPU with its images/s and the all-reduce's share.
+gpus="$(nvidia-smi --query-gpu=name --format=csv,noheader | wc -l)"
+mpirun=(mpirun --oversubscribe --bind-to none -np "$gpus")
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1  # GPU machines run this as root
+start=$SECONDS
+if ! command -v mpirun >/dev/null; then
+  row "NCCL collectives ($gpus ranks)" skip "no mpirun (apt-get install openmpi-bin libopenmpi-dev)"
+elif timeout "$(limit 60)" "${mpirun[@]}" "$build/tests/dist/test_dist" --gtest_filter='Nccl.*' >"$log/nccl.txt" 2>&1 &&
+     grep -q '^\[  PASSED  \] 1 test' "$log/nccl.txt"; then
+  row "NCCL collectives ($gpus ranks)" ok "$(seconds $start)"
+else
+  row "NCCL collectives ($gpus ranks)" FAIL "see $log/nccl.txt"
+fi
+if ((gpus >= 2)) && [[ "$(limit 60)" -ge 30 ]] && command -v mpirun >/dev/null; then
+  start=$SECONDS
+  rm -rf "$build/gpu-check-runs/dcgan-mnist-ranks"{,-probe}
+  if ! timeout 10 "$ganforge" train dcgan --data mnist --steps 1 --out "$build/gpu-check-runs/dcgan-mnist-ranks-probe" \
+       >/dev/null 2>&1; then
+    row "DCGAN-MNIST on $gpus GPUs (nccl)" skip "no MNIST here"
+  elif timeout "$(limit 60)" "${mpirun[@]}" "$ganforge" train dcgan --data mnist --device cuda --steps 100 --log-every 100 \
+       --out "$build/gpu-check-runs/dcgan-mnist-ranks" >"$log/data-parallel.txt" 2>&1; then
+    row "DCGAN-MNIST on $gpus GPUs (nccl)" ok "$(grep -o '[0-9.]* img/s' "$log/data-parallel.txt" | tail -1); $(grep -o 'all-reduce over .*' "$log/data-parallel.txt" | cut -c1-120)"
+  else
+    row "DCGAN-MNIST on $gpus GPUs (nccl)" FAIL "see $log/data-parallel.txt"
+  fi
+fi
 
 for math in fp32 tf32 bf16; do
   [[ -f "$log/results-gpu-$math.md" ]] && { echo "math mode $math:"; cat "$log/results-gpu-$math.md"; }

@@ -11,6 +11,7 @@
 #include "dist/gradient_averager.h"
 #include "dist/replicas.h"
 #include "gan/data/loader.h"
+#include "kernels/registry.h"
 #include "nn/nn.h"
 
 using namespace ganforge;
@@ -198,6 +199,20 @@ TEST(SyncBatchNorm, TwoRanksNormaliseAsOneProcessOverTheWholeBatch) {
   expect_close(x.grad(), my_rows(x_ref.grad(), world()), "input gradient");
   expect_close(dweight, full_batch.weight.grad(), "weight gradient");
   expect_close(synced.running_var, full_batch.running_var, "running variance");
+}
+
+// On a GPU machine under mpirun (tools/gpu-check.sh, one rank per GPU; one rank is enough):
+// NCCL sums and broadcasts CUDA tensors in place on every rank.
+TEST(Nccl, SumsAndBroadcastsCudaTensors) {
+  if (world().transport(DeviceType::CUDA) != "nccl") GTEST_SKIP() << "needs mpirun and a build with NCCL";
+  if (!kernels::find_backend("cuda").available()) GTEST_SKIP() << "no GPU here";
+  const double rank = world().rank(), ranks = world().world();
+  const Tensor sum = full({1000}, rank + 1, TensorOptions{}.with_device(Device{DeviceType::CUDA}));
+  world().sum(sum);
+  EXPECT_EQ(sum.to(Device{}).to_vector<float>(), std::vector<float>(1000, static_cast<float>(ranks * (ranks + 1) / 2)));
+  const Tensor copy = full({7}, rank, TensorOptions{}.with_device(Device{DeviceType::CUDA}).with_dtype(DType::I64));
+  world().broadcast(copy, 0);
+  EXPECT_EQ(copy.to(Device{}).to_vector<int64_t>(), std::vector<int64_t>(7, 0));
 }
 
 }  // namespace

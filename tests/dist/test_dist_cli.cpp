@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -22,10 +23,19 @@ using ganforge::testing::tiny_mnist;
 
 namespace {
 
+// The mpirun command. OpenMPI refuses to start as root (CI's containers run as root) unless both
+// variables are set; one thread a rank, as on a machine of one core a rank. Set here, for these
+// tests only.
+std::string mpirun() {
+  setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+  setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+  setenv("OMP_NUM_THREADS", "1", 1);
+  return GANFORGE_MPIRUN;
+}
+
 // `ganforge ARGUMENTS` on `ranks` ranks; the output of every rank together.
 Outcome on_ranks(int ranks, const std::string& arguments) {
-  return run_ganforge_with(std::string(GANFORGE_MPIRUN) + " -np " + std::to_string(ranks) + " " + GANFORGE_CLI,
-                           arguments);
+  return run_ganforge_with(mpirun() + " -np " + std::to_string(ranks) + " " + GANFORGE_CLI, arguments);
 }
 
 std::string checkpoint(const fs::path& run, int step) {
@@ -125,7 +135,7 @@ TEST(TwoRanks, MatchOneProcessTrainingOnTheGlobalBatch) {
 TEST(TwoRanks, AFailingRankEndsTheJobNamingIt) {
   const fs::path run = scratch_folder("failing"), missing = scratch_folder("empty") / "no-such-data";
   const std::string flags = " --batch 4 --steps 4 --workers 0 --out " + run.string();
-  const Outcome job = run_ganforge_with(std::string(GANFORGE_MPIRUN) + " -np 1 " + GANFORGE_CLI + " train gan --data " +
+  const Outcome job = run_ganforge_with(mpirun() + " -np 1 " + GANFORGE_CLI + " train gan --data " +
                                             tiny_mnist().string() + flags + " : -np 1 " + GANFORGE_CLI,
                                         "train gan --data " + missing.string() + flags);
   EXPECT_NE(job.status, 0);
