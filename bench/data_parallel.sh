@@ -26,11 +26,15 @@ rate() { tail -n 1 "$1/log.jsonl" | sed -E 's/.*"images_per_s":([0-9.eE+-]+).*/\
 
 echo "| model | processes x threads | batch a rank (global) | images/s | all-reduce a step | share of the step |"
 echo "| --- | --- | --- | ---: | --- | ---: |"
+run=0
 for entry in "${models[@]}"; do
   IFS='|' read -r name flags batch <<<"$entry"
-  run=0
-  # processes, threads each, batch a rank
-  for shape in "1 1 $batch" "1 $cores $batch" "$cores 1 $((batch / cores > 0 ? batch / cores : 1))" "$cores 1 $batch"; do
+  # processes, threads each, batch a rank: one process; ranks sharing its global batch (when it
+  # splits) and ranks of its batch each
+  shapes=("1 1 $batch" "1 $cores $batch")
+  ((batch % cores == 0)) && shapes+=("$cores 1 $((batch / cores))")
+  shapes+=("$cores 1 $batch")
+  for shape in "${shapes[@]}"; do
     read -r ranks threads per_rank <<<"$shape"
     out="$scratch/run$((run++))"
     args=(train $flags --batch "$per_rank" --steps "$steps" --log-every "$steps" --workers 1 --out "$out")
