@@ -374,7 +374,8 @@ TrainResult train(const TrainOptions& requested, std::ostream& shown, const std:
   }
   Progress progress(out, total, per_epoch, options.batch * world);  // images/s of the whole job
   const std::string title = std::string(arch_name(options.arch)) + " on " + options.data;
-  const std::string resume_command = std::string("ganforge train ") + arch_name(options.arch) + " --resume --out " + run.string();
+  const std::string resume_command = (world > 1 ? "mpirun -np " + std::to_string(world) + " " : std::string()) +
+                                     "ganforge train " + arch_name(options.arch) + " --resume --out " + run.string();
   // What a run that stops early leaves.
   auto stopped = [&](const std::string& why) {
     return "step " + std::to_string(step) + ": " + why + "; training stopped" +
