@@ -423,7 +423,7 @@ TrainResult train(const TrainOptions& requested, std::ostream& shown, const std:
         bool checkpoint_due = (options.checkpoint_every > 0 && step % options.checkpoint_every == 0) || epoch_end ||
                               step == total || stopping ||
                               (options.checkpoint_minutes > 0 && Clock::now() - last_checkpoint >= checkpoint_interval);
-        if (log_line || checkpoint_due) values = mean_over_ranks(group, values);
+        values = mean_over_ranks(group, values);  // every step: a collective must not hang on a rank's clock
         if (const auto problem = divergence.after_step(step, values, log_line || checkpoint_due))
           throw TrainingDiverged(stopped(*problem));
         result.last = values;
