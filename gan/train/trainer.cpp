@@ -256,6 +256,20 @@ std::string reduce_summary(const std::vector<std::shared_ptr<dist::GradientAvera
   return text;
 }
 
+// Data-parallel runs: every network takes rank 0's weights (and, with sync_bn, batch norm over
+// every rank's batch), and every optimizer averages its gradients over the ranks before it steps.
+std::vector<std::shared_ptr<dist::GradientAverager>> make_replicas(dist::ProcessGroup& group, Recipe& recipe,
+                                                                   bool sync_bn) {
+  std::vector<std::shared_ptr<dist::GradientAverager>> averagers;
+  if (group.world() == 1) return averagers;
+  for (auto& [name, net] : recipe.networks()) {
+    if (sync_bn) dist::sync_batch_norm(group, *net);
+    dist::broadcast_from_rank0(group, *net);
+  }
+  for (auto& [name, optimizer] : recipe.optimizers()) averagers.push_back(dist::GradientAverager::attach(group, *optimizer));
+  return averagers;
+}
+
 data::Batch fixed_examples(const data::Dataset& dataset, uint64_t seed, int64_t count) {
   std::vector<data::Example> examples;
   std::vector<int64_t> indices;
@@ -318,14 +332,7 @@ TrainResult train(const TrainOptions& requested, std::ostream& shown, const std:
   for (Tensor& t : fixed.images) t = t.to(device);
   std::unique_ptr<Recipe> recipe = make_recipe(options, device, fixed);
   check_memory(options, device, recipe.get());
-  std::vector<std::shared_ptr<dist::GradientAverager>> averagers;
-  if (world > 1) {
-    for (auto& [name, net] : recipe->networks()) {
-      if (options.sync_bn) dist::sync_batch_norm(group, *net);
-      dist::broadcast_from_rank0(group, *net);
-    }
-    for (auto& [name, optimizer] : recipe->optimizers()) averagers.push_back(dist::GradientAverager::attach(group, *optimizer));
-  }
+  const std::vector<std::shared_ptr<dist::GradientAverager>> averagers = make_replicas(group, *recipe, options.sync_bn);
   int64_t step = 0;
   TrainResult result;
   if (resume) {
