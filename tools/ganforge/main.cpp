@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/ganforge.h"
+#include "dist/process_group.h"
 #include "tools/ganforge/commands.h"
 
 namespace {
@@ -14,9 +15,10 @@ using namespace ganforge::cli;
 
 Command info_command() {
   return {.name = "info",
-          .summary = "version, build type, SIMD level, compiled-in backends and visible devices",
+          .summary = "version, build type, SIMD level, compiled-in backends, visible devices, MPI and NCCL",
           .description = "Prints the version, the build type, the SIMD level, which backends are compiled in (reference, "
-                         "cpu, cuda, cuda-sim) and which devices are visible."};
+                         "cpu, cuda, cuda-sim), which devices are visible, and whether data-parallel training "
+                         "(mpirun) has MPI and NCCL."};
 }
 
 int info(const Args&) {
@@ -30,7 +32,10 @@ int info(const Args&) {
               << (s.note.empty() ? "" : "  (" + s.note + ")") << "\n";
   std::cout << "devices:\n";
   for (const std::string& d : visible_devices()) std::cout << "  " << d << "\n";
-  std::cout << "kernels in use on cpu: " << current_kernels(DeviceType::CPU) << "\n";
+  std::cout << "kernels in use on cpu: " << current_kernels(DeviceType::CPU) << "\n"
+            << "data-parallel (mpirun): MPI "
+            << (dist::built_with_mpi() ? "yes" : "no (apt-get install libopenmpi-dev openmpi-bin, then rebuild)") << ", NCCL "
+            << (dist::built_with_nccl() ? "yes" : "no (GPU gradients go through host copies)") << "\n";
   return 0;
 }
 
