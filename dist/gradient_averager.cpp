@@ -40,11 +40,10 @@ GradientAverager::GradientAverager(ProcessGroup& group, std::vector<Tensor> para
     const bool other_device = !buckets_.empty() && !(buckets_.back().params.front().device() == p->device());
     if (buckets_.empty() || filled + bytes > bucket_bytes || other_device) {
       buckets_.emplace_back();
-      ready_.emplace_back();
       filled = 0;
     }
     buckets_.back().params.push_back(*p);
-    ready_.back().push_back(false);
+    buckets_.back().complete.push_back(false);
     filled += bytes;
   }
 }
@@ -57,8 +56,8 @@ void GradientAverager::on_gradient(size_t b, size_t position) {
     bucket.stale = true;
     return;
   }
-  if (!ready_[b][position]) {
-    ready_[b][position] = true;
+  if (!bucket.complete[position]) {
+    bucket.complete[position] = true;
     ++bucket.ready;
   }
   if (bucket.ready == static_cast<int64_t>(bucket.params.size())) start(bucket);
@@ -83,8 +82,7 @@ void GradientAverager::start(Bucket& bucket) {
 }
 
 void GradientAverager::finish() {
-  for (size_t b = 0; b < buckets_.size(); ++b) {
-    Bucket& bucket = buckets_[b];
+  for (Bucket& bucket : buckets_) {
     if (!bucket.started) start(bucket);  // some parameters got no gradient on this step
     const auto waiting = Clock::now();
     if (bucket.pending) bucket.pending->wait();
@@ -109,7 +107,7 @@ void GradientAverager::finish() {
     bucket.packed.clear();
     bucket.started = bucket.stale = false;
     bucket.ready = 0;
-    ready_[b].assign(ready_[b].size(), false);
+    bucket.complete.assign(bucket.complete.size(), false);
   }
   ++totals_.reductions;
 }

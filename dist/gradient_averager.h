@@ -6,8 +6,8 @@
 // which a backward pass finishes their gradients). A hook on each parameter marks it ready when
 // its gradient is complete; once a bucket's parameters are all ready, its gradients are packed
 // into one flat tensor, scaled by 1/world, and their sum over the ranks starts while the backward
-// pass goes on (each later hook lets the started sums advance). The optimizer's step waits for every bucket and unpacks the means into the
-// gradients. A parameter that gets no gradient on a step is left without one on every rank (every
+// pass goes on (each later hook lets the started sums advance). The optimizer's step waits for every bucket and unpacks
+// the means into the gradients. A parameter that gets no gradient on a step is left without one on every rank (every
 // rank runs the same graph); one whose gradient grows again after its bucket started (a second
 // backward before the step) has its bucket reduced again before the step.
 #pragma once
@@ -45,7 +45,8 @@ class GradientAverager {
  private:
   struct Bucket {
     std::vector<Tensor> params;
-    int64_t ready = 0;  // parameters whose gradient is complete in this round
+    std::vector<bool> complete;  // per parameter: its gradient is complete in this round
+    int64_t ready = 0;           // how many are
     bool started = false, stale = false;
     std::vector<Tensor> packed;  // the parameters whose gradients the sum holds, in order
     Tensor flat;
@@ -58,7 +59,6 @@ class GradientAverager {
 
   ProcessGroup& group_;
   std::vector<Bucket> buckets_;
-  std::vector<std::vector<bool>> ready_;  // per bucket, per parameter: counted in this round
   ReduceTotals totals_;
 };
 
