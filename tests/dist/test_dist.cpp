@@ -123,6 +123,8 @@ TEST(ShardedLoader, RanksTakeDisjointSharesOfEachGlobalBatch) {
   }
   EXPECT_THROW(data::DataLoader(numbers, {.batch_size = 3, .rank = 0, .world = 2}),
                std::invalid_argument);  // no drop_last
+  EXPECT_THROW(data::DataLoader(numbers, {.batch_size = 3, .drop_last = true, .rank = 2, .world = 2}),
+               std::invalid_argument);
 }
 
 TEST(GradientAverager, TwoRanksOfBatchFourGiveTheBitsOfOneRankOfBatchEight) {
