@@ -15,7 +15,8 @@ constexpr int kSignals[] = {SIGINT, SIGTERM};
 // Set by the first signal. The handler may run on any thread (the data loader's workers
 // included), so it only touches this lock-free atomic and calls write and _exit.
 std::atomic<int> requested_signal{0};
-static_assert(std::atomic<int>::is_always_lock_free);
+std::atomic<bool> announce_signals{true};
+static_assert(std::atomic<int>::is_always_lock_free && std::atomic<bool>::is_always_lock_free);
 
 // Trainings running at once in one process share the handlers: the first installs them, the
 // last restores what was there before.
@@ -24,6 +25,7 @@ int users = 0;
 struct sigaction previous[std::size(kSignals)];
 
 void say(const char* text, size_t length) {
+  if (!announce_signals.load()) return;
   const ssize_t ignored = ::write(STDERR_FILENO, text, length);
   (void)ignored;
 }
@@ -42,10 +44,11 @@ extern "C" void on_stop_signal(int signal) {
 
 }  // namespace
 
-StopSignals::StopSignals() {
+StopSignals::StopSignals(bool announce) {
   const std::lock_guard<std::mutex> lock(users_mutex);
   if (users++ > 0) return;
   requested_signal = 0;
+  announce_signals = announce;
   struct sigaction action {};
   action.sa_handler = on_stop_signal;
   sigemptyset(&action.sa_mask);  // a second, different signal may interrupt the first's handler

@@ -9,7 +9,8 @@ namespace ganforge::gan {
 
 class StopSignals {
  public:
-  StopSignals();
+  // `announce`: say so on stderr when a signal arrives (only rank 0 of a data-parallel job does).
+  explicit StopSignals(bool announce = true);
   ~StopSignals();
   StopSignals(const StopSignals&) = delete;
   StopSignals& operator=(const StopSignals&) = delete;

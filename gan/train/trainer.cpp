@@ -401,7 +401,7 @@ TrainResult train(const TrainOptions& requested, std::ostream& shown, const std:
   const std::chrono::duration<double, std::ratio<60>> checkpoint_interval(options.checkpoint_minutes);
   const int64_t first_step = step;  // the warm-up step, never profiled, is the next one
   Profiler profiler(/*count_emulator=*/device.type == DeviceType::CUDASim);  // for a GPU estimate
-  const StopSignals signals;  // from here on, Ctrl-C or SIGTERM stops after the current step
+  const StopSignals signals(writer);  // from here on, Ctrl-C or SIGTERM stops after the current step
   bool stopping = false;
   int stop_signal = 0;
   double train_seconds = 0;
