@@ -39,7 +39,7 @@ class StagedSum final : public PendingSum {
       : device_(std::move(device)), host_(std::move(host)), host_sum_(std::move(host_sum)) {}
   void wait() override {
     host_sum_->wait();
-    device_.copy_(host_);
+    device_.copy_(host_.to(device_.device()));
   }
   void advance() override { host_sum_->advance(); }
 
@@ -112,7 +112,7 @@ class MpiWorldGroup final : public ProcessGroup {
     if (t.device().type != DeviceType::CPU) {
       Tensor host = t.to(Device{}), target = t;
       broadcast(host, root);
-      target.copy_(host);
+      target.copy_(host.to(t.device()));
       return;
     }
     const size_t bytes = static_cast<size_t>(t.numel()) * dtype_size(t.dtype());

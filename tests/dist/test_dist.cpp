@@ -203,6 +203,20 @@ TEST(SyncBatchNorm, TwoRanksNormaliseAsOneProcessOverTheWholeBatch) {
   expect_close(synced.running_var, full_batch.running_var, "running variance");
 }
 
+// Tensors of a device without NCCL (here the emulator's) travel through host copies.
+TEST(ProcessGroup, SumsAndBroadcastsEmulatedGpuTensorsThroughTheHost) {
+  NEEDS_TWO_RANKS();
+  const TensorOptions on_sim = TensorOptions{}.with_device(Device{DeviceType::CUDASim});
+  EXPECT_EQ(world().transport(DeviceType::CUDASim), "mpi through host copies");
+  const double rank = world().rank();
+  const Tensor sum = full({100}, rank + 1, on_sim);
+  world().sum(sum);
+  EXPECT_EQ(sum.to(Device{}).to_vector<float>(), std::vector<float>(100, 3.0f));
+  const Tensor copy = full({5}, rank + 7, on_sim);
+  world().broadcast(copy, 0);
+  EXPECT_EQ(copy.to(Device{}).to_vector<float>(), std::vector<float>(5, 7.0f));
+}
+
 // On a GPU machine under mpirun (tools/gpu-check.sh, one rank per GPU; one rank is enough):
 // NCCL sums and broadcasts CUDA tensors in place on every rank.
 TEST(Nccl, SumsAndBroadcastsCudaTensors) {
