@@ -1,6 +1,7 @@
-// The GPU side of ganforge_bench: CUDA-event timing, and the device's roofline from a table
-// keyed by its name. Without the CUDA toolkit (or without a GPU) gpu_peak() is empty and
-// nothing calls gpu_seconds: GPU benchmarks are registered only when a device is visible.
+// The GPU side of ganforge_bench: CUDA-event timing, and the device's roofline from the datasheet
+// table of core/gpu_estimate.h, found by its name. Without the CUDA toolkit (or without a GPU)
+// gpu_peak() is empty and nothing calls gpu_seconds: GPU benchmarks are registered only when a
+// device is visible.
 #pragma once
 
 #include <functional>

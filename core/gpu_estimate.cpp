@@ -35,9 +35,39 @@ std::string number(double value, const char* format) {
 
 }  // namespace
 
+const std::vector<GpuSpec>& gpu_datasheets() {
+  // Dense tensor-core figures are half the datasheets' "with sparsity" ones. The first match
+  // wins, so the NVL and PCIe variants come before the SXM ones their names contain.
+  static const std::vector<GpuSpec> table = {
+      // NVIDIA H200 Tensor Core GPU datasheet: NVL 60 TFLOPS FP32, TF32 835 / BF16 1,671 with
+      // sparsity, 4.8 TB/s; SXM 67 TFLOPS FP32, TF32 989 / BF16 1,979 with sparsity, 4.8 TB/s
+      {"H200 NVL", 60e12, 417.5e12, 835.5e12, 4.8e12, "H200 NVL", "NVIDIA H200 datasheet, H200 NVL column"},
+      {"H200", 67e12, 494.5e12, 989.5e12, 4.8e12, "H200", "NVIDIA H200 datasheet, H200 SXM column"},
+      // NVIDIA H100 Tensor Core GPU datasheet: NVL 60 TFLOPS FP32, TF32 835 / BF16 1,671 with
+      // sparsity, 3.9 TB/s; PCIe 51, 756 / 1,513, 2.0 TB/s; SXM ("NVIDIA H100 80GB HBM3") 67,
+      // 989 / 1,979, 3.35 TB/s
+      {"H100 NVL", 60e12, 417.5e12, 835.5e12, 3.9e12, "H100 NVL", "NVIDIA H100 datasheet, H100 NVL column"},
+      {"H100 PCIe", 51e12, 378e12, 756.5e12, 2.0e12, "H100 PCIe", "NVIDIA H100 datasheet, H100 PCIe column"},
+      {"H100", 67e12, 494.5e12, 989.5e12, 3.35e12, "H100", "NVIDIA H100 datasheet, H100 SXM column"},
+      // NVIDIA A100 Tensor Core GPU datasheet: 19.5 TFLOPS FP32, TF32 156 / BF16 312 dense;
+      // 80GB SXM 2.039 TB/s, 80GB PCIe 1.935 TB/s, 40GB (SXM and PCIe) 1.555 TB/s
+      {"A100 80GB SXM", 19.5e12, 156e12, 312e12, 2.039e12, "A100-SXM4-80GB",
+       "NVIDIA A100 datasheet, A100 80GB SXM column"},
+      {"A100 80GB PCIe", 19.5e12, 156e12, 312e12, 1.935e12, "A100 80GB PCIe",
+       "NVIDIA A100 datasheet, A100 80GB PCIe column"},
+      {"A100", 19.5e12, 156e12, 312e12, 1.555e12, "A100", "NVIDIA A100 datasheet, A100 40GB columns"},
+  };
+  return table;
+}
+
+const GpuSpec* find_gpu(const std::string& device_name) {
+  for (const GpuSpec& gpu : gpu_datasheets())
+    if (device_name.find(gpu.match) != std::string::npos) return &gpu;
+  return nullptr;
+}
+
 const std::vector<GpuSpec>& datacenter_gpus() {
-  static const std::vector<GpuSpec> gpus = {{"H100", 67e12, 494.5e12, 989.5e12, 3.35e12},
-                                            {"H200", 67e12, 494.5e12, 989.5e12, 4.8e12}};
+  static const std::vector<GpuSpec> gpus = {*find_gpu("H100"), *find_gpu("H200")};
   return gpus;
 }
 

@@ -28,12 +28,21 @@ struct GpuSpec {
   double tf32_flops_per_second;  // dense tensor cores (datasheets print twice these, "with sparsity")
   double bf16_flops_per_second;
   double dram_bytes_per_second;
+  std::string match;   // a substring of the CUDA runtime's name of the device
+  std::string source;  // the datasheet and column the figures come from
   // The peak of a primitive's FLOPs in `math`: tensor cores only for those that follow the mode.
   double flops_per_second(const std::string& primitive, MathMode math) const;
 };
 
-// H100 SXM5 and H200 SXM, from NVIDIA's datasheets: FP32 67 TFLOP/s each, dense TF32 494.5 and
-// BF16 989.5 TFLOP/s each, HBM 3.35 and 4.8 TB/s.
+// The GPUs this project is lent and their kin, at their datasheets' boost-clock figures:
+// H200 NVL and SXM, H100 NVL, PCIe and SXM, A100 80GB SXM and PCIe, A100 40GB.
+const std::vector<GpuSpec>& gpu_datasheets();
+// The first of gpu_datasheets() whose `match` the device name contains ("NVIDIA H100 80GB
+// HBM3": the H100 SXM), or null.
+const GpuSpec* find_gpu(const std::string& device_name);
+
+// What the estimate is made for: H100 SXM5 and H200 SXM (named "H100" and "H200"): FP32 67
+// TFLOP/s each, dense TF32 494.5 and BF16 989.5 TFLOP/s each, HBM 3.35 and 4.8 TB/s.
 const std::vector<GpuSpec>& datacenter_gpus();
 
 // Back-to-back launches without CUDA graphs cost about this much each: an assumption, stated in

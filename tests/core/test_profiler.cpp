@@ -168,6 +168,19 @@ TEST(Profiler, OneRunsOnAThreadAtATime) {
   EXPECT_THROW(first.start(), std::logic_error);
 }
 
+// The CUDA runtime's device names find their datasheet column: a variant before the SXM part
+// whose name it contains.
+TEST(GpuEstimate, DeviceNamesFindTheirDatasheetColumn) {
+  EXPECT_EQ(find_gpu("NVIDIA H100 80GB HBM3")->dram_bytes_per_second, 3.35e12);
+  EXPECT_EQ(find_gpu("NVIDIA H100 NVL")->dram_bytes_per_second, 3.9e12);
+  EXPECT_EQ(find_gpu("NVIDIA H100 PCIe")->fp32_flops_per_second, 51e12);
+  EXPECT_EQ(find_gpu("NVIDIA H200")->dram_bytes_per_second, 4.8e12);
+  EXPECT_EQ(find_gpu("NVIDIA A100-SXM4-80GB")->dram_bytes_per_second, 2.039e12);
+  EXPECT_EQ(find_gpu("NVIDIA A100-SXM4-40GB")->dram_bytes_per_second, 1.555e12);
+  EXPECT_EQ(find_gpu("Tesla T4"), nullptr);
+  EXPECT_EQ(datacenter_gpus().at(1).name, "H200");
+}
+
 // The GPU estimate's bound for each row is the largest of compute, DRAM and launches: rows built
 // so that each one takes exactly 1000 us on an H100 by a different limit.
 TEST(GpuEstimate, EachRowIsBoundByComputeMemoryOrLaunches) {
