@@ -176,9 +176,11 @@ class RunLog {
 // The live progress line.
 class Progress {
  public:
-  Progress(std::ostream& out, int64_t total_steps, int64_t steps_per_epoch, int64_t batch)
+  // `may_redraw`: false under mpirun, which gives each rank a terminal of its own whatever its
+  // own output is (a file, a pipe): plain lines then.
+  Progress(std::ostream& out, int64_t total_steps, int64_t steps_per_epoch, int64_t batch, bool may_redraw)
       : out_(out), total_(total_steps), per_epoch_(steps_per_epoch), batch_(batch),
-        terminal_(&out == &std::cout && ::isatty(STDOUT_FILENO)) {}
+        terminal_(may_redraw && &out == &std::cout && ::isatty(STDOUT_FILENO)) {}
 
   double images_per_second() const { return rate_; }
 
@@ -379,7 +381,7 @@ TrainResult train(const TrainOptions& requested, std::ostream& shown, const std:
     if (resume) best = read_best_checkpoint(run);
     if (best && (best->step > step || best->metric != eval_metric)) best.reset();
   }
-  Progress progress(out, total, per_epoch, options.batch * world);  // images/s of the whole job
+  Progress progress(out, total, per_epoch, options.batch * world, world == 1);  // images/s of the whole job
   const std::string title = std::string(arch_name(options.arch)) + " on " + options.data;
   const std::string resume_command = (world > 1 ? "mpirun -np " + std::to_string(world) + " " : std::string()) +
                                      "ganforge train " + arch_name(options.arch) + " --resume --out " + run.string();

@@ -30,7 +30,8 @@ struct TrainResult {
 
 // Trains from scratch, or continues from `resume` (a checkpoint folder: its state, with the
 // given options, which may extend the run). Progress goes to `out`: a line redrawn in place
-// when it is a terminal, plain lines every log_every steps otherwise.
+// when it is a terminal, plain lines every log_every steps otherwise. Under mpirun (dist/), rank
+// 0 alone prints (plain lines) and writes the run folder; every rank trains its replica.
 // While it runs, the run folder is locked (run_lock.h), and SIGINT or SIGTERM stops training
 // after the current step with a checkpoint (stop_signals.h). Any error during training (a
 // failed write, a full disk) stops it with a message naming the step and the last good

@@ -67,6 +67,7 @@ TEST(TwoRanks, LeaveOneValidRunFolderWrittenByRankZero) {
   const Outcome run = on_ranks(2, kMlpGan + "--steps 4 --out " + two.string());
   ASSERT_EQ(run.status, 0) << run.output;
   EXPECT_EQ(count(run.output, "training gan"), 1u) << run.output;  // only rank 0 prints
+  EXPECT_EQ(run.output.find('\r'), std::string::npos) << "plain progress lines under mpirun";
   EXPECT_NE(run.output.find("batch 4 on each of 2 ranks"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("global batch 8"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("gradient all-reduce over 2 ranks"), std::string::npos) << run.output;

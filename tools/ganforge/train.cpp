@@ -206,8 +206,9 @@ Command train_command() {
           .arguments_help = "the model, one of " + alternatives(gan::arch_names()),
           .summary = "train a GAN with its reference recipe",
           .description = "Trains ARCH with the reference recipe of docs/models.md, showing a live progress line (plain lines "
-                         "every --log-every steps when stdout is not a terminal), and leaves options.json, log.jsonl, "
-                         "loss_curve.png, samples/ and checkpoints/ in --out DIR. Started by mpirun (mpirun -np N "
+                         "every --log-every steps when stdout is not a terminal or under mpirun), and leaves "
+                         "options.json, log.jsonl, loss_curve.png, samples/ and checkpoints/ in --out DIR. Started by "
+                         "mpirun (mpirun -np N "
                          "ganforge train ...), each rank trains a replica on its share of every global batch of N x "
                          "--batch images, the gradients averaged over the ranks; rank 0 writes the run folder.",
           .min_arguments = 1,
