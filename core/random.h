@@ -25,8 +25,6 @@ class Generator {
   // rank, and every replica's offset stays the same. A fill whose slices do not start on a
   // Philox block still gets a range of its own on each replica.
   void set_shard(int rank, int world);
-  int shard_rank() const { return rank_; }
-  int shard_world() const { return world_; }
   // Returns the first counter for a fill of `values` values, `per_block` of them per counter.
   uint64_t take(uint64_t values, uint64_t per_block);
 

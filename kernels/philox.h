@@ -62,11 +62,6 @@ GANFORGE_HOST_DEVICE double unit_from_u64(uint32_t lo, uint32_t hi) {
 
 // Elements produced by one Philox block for a given fill.
 GANFORGE_HOST_DEVICE int64_t elements_per_block(DType dtype) { return dtype == DType::F32 ? 4 : 2; }
-// Counters a fill of n elements consumes; the generator advances its offset by this much.
-inline uint64_t blocks_for(DType dtype, int64_t n) {
-  int64_t per = elements_per_block(dtype);
-  return static_cast<uint64_t>((n + per - 1) / per);
-}
 
 GANFORGE_HOST_DEVICE double uniform_at(uint64_t seed, uint64_t offset, int64_t i, DType dtype) {
   if (dtype == DType::F32) {
