@@ -17,7 +17,7 @@ double since(Clock::time_point start) { return std::chrono::duration<double>(Clo
 
 std::shared_ptr<GradientAverager> GradientAverager::attach(ProcessGroup& group, nn::Optimizer& optimizer,
                                                            int64_t bucket_bytes) {
-  std::shared_ptr<GradientAverager> averager(new GradientAverager(group, optimizer.parameters(), bucket_bytes));
+  std::shared_ptr<GradientAverager> averager(new GradientAverager(group, optimizer.all_parameters(), bucket_bytes));
   for (size_t b = 0; b < averager->buckets_.size(); ++b)
     for (size_t i = 0; i < averager->buckets_[b].params.size(); ++i)
       averager->buckets_[b].params[i].register_post_accumulate_grad_hook(
@@ -109,7 +109,6 @@ void GradientAverager::finish() {
     bucket.ready = 0;
     bucket.complete.assign(bucket.complete.size(), false);
   }
-  ++totals_.reductions;
 }
 
 }  // namespace ganforge::dist

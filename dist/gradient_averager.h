@@ -23,9 +23,8 @@ namespace ganforge::dist {
 
 // What the reductions cost so far.
 struct ReduceTotals {
-  int64_t reductions = 0;  // optimizer steps whose gradients were averaged
-  int64_t bytes = 0;       // gradient bytes summed (each rank's share)
-  double seconds = 0;      // host time spent starting and waiting for the sums
+  int64_t bytes = 0;   // gradient bytes summed (each rank's share)
+  double seconds = 0;  // host time spent starting and waiting for the sums
 };
 
 class GradientAverager {

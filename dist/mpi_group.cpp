@@ -3,6 +3,7 @@
 #include <mpi.h>
 
 #include <cstdlib>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -17,6 +18,14 @@ void check(int status, const char* what) {
   int length = 0;
   MPI_Error_string(status, text, &length);
   throw std::runtime_error(std::string(what) + " failed: " + std::string(text, static_cast<size_t>(length)));
+}
+
+// MPI counts are ints: a larger buffer is refused, not cut short.
+int mpi_count(int64_t n, const char* what) {
+  if (n > std::numeric_limits<int>::max())
+    throw std::invalid_argument(std::string(what) + ": " + std::to_string(n) +
+                                " elements, more than an MPI count holds");
+  return static_cast<int>(n);
 }
 
 class MpiRequest final : public PendingSum {
@@ -91,7 +100,7 @@ class MpiWorldGroup final : public ProcessGroup {
     switch (t.device().type) {
       case DeviceType::CPU: {
         MPI_Request request;
-        check(MPI_Iallreduce(MPI_IN_PLACE, t.data_ptr(), static_cast<int>(t.numel()), MPI_FLOAT, MPI_SUM,
+        check(MPI_Iallreduce(MPI_IN_PLACE, t.data_ptr(), mpi_count(t.numel(), "start_sum"), MPI_FLOAT, MPI_SUM,
                              MPI_COMM_WORLD, &request),
               "MPI_Iallreduce");
         return std::make_unique<MpiRequest>(request);
@@ -115,8 +124,8 @@ class MpiWorldGroup final : public ProcessGroup {
       target.copy_(host.to(t.device()));
       return;
     }
-    const size_t bytes = static_cast<size_t>(t.numel()) * dtype_size(t.dtype());
-    check(MPI_Bcast(t.data_ptr(), static_cast<int>(bytes), MPI_BYTE, root, MPI_COMM_WORLD), "MPI_Bcast");
+    const int64_t bytes = t.numel() * static_cast<int64_t>(dtype_size(t.dtype()));
+    check(MPI_Bcast(t.data_ptr(), mpi_count(bytes, "broadcast"), MPI_BYTE, root, MPI_COMM_WORLD), "MPI_Bcast");
   }
 
   int64_t max(int64_t value) override {

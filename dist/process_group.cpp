@@ -60,6 +60,4 @@ ProcessGroup& world_group() {
   return *group;
 }
 
-std::unique_ptr<ProcessGroup> self_group() { return std::make_unique<SingleProcessGroup>(); }
-
 }  // namespace ganforge::dist

@@ -53,8 +53,6 @@ class ProcessGroup {
 
 // The group of this process: MPI's world when a launcher started it, else a group of one.
 ProcessGroup& world_group();
-// A group of this process alone, whether or not MPI runs (a reference run inside an MPI job).
-std::unique_ptr<ProcessGroup> self_group();
 
 // Makes the GPU numbered local_rank (modulo the GPUs this machine has) the current one, before
 // any CUDA work: the ranks on one machine each train on their own GPU.

@@ -41,7 +41,7 @@ class BatchNorm : public Module {
   const BatchNormOptions options;
   Tensor weight, bias;                                      // [C] when affine
   Tensor running_mean, running_var, num_batches_tracked;  // when tracking (the last is i64, 0-d)
-  // Set (dist/sync_batch_norm.h): training statistics over every replica's batch.
+  // Set by dist/replicas.h's sync_batch_norm: training statistics over every replica's batch.
   std::optional<CrossReplicaStats> cross_replica;
 
  protected:

@@ -23,7 +23,7 @@ class Optimizer {
   // Sets every parameter's gradient to none.
   void zero_grad();
   // Every parameter of every group, in order.
-  std::vector<Tensor> parameters() const { return all_parameters(); }
+  virtual std::vector<Tensor> all_parameters() const = 0;
   // Called at the start of every step(), in registration order (as PyTorch's
   // register_step_pre_hook): data-parallel training finishes averaging the gradients there.
   void register_step_pre_hook(std::function<void()> hook) { pre_hooks_.push_back(std::move(hook)); }
@@ -37,7 +37,6 @@ class Optimizer {
   virtual void load_state_dict(const StateDict& state) = 0;
 
  protected:
-  virtual std::vector<Tensor> all_parameters() const = 0;
   virtual void update() = 0;
 
  private:
@@ -59,11 +58,11 @@ class GroupedOptimizer : public Optimizer {
   double lr(size_t group) const override { return groups_.at(group).options.lr; }
   void set_lr(size_t group, double lr) override;
   const Options& options(size_t group) const { return groups_.at(group).options; }
+  std::vector<Tensor> all_parameters() const override;
 
  protected:
   // Throws unless every group holds leaf parameters requiring grad and valid settings.
   GroupedOptimizer(const char* name, std::vector<ParamGroup<Options>> groups);
-  std::vector<Tensor> all_parameters() const override;
   const char* name_;
   std::vector<ParamGroup<Options>> groups_;
 };

@@ -1,6 +1,7 @@
 // Data-parallel training's pieces (dist/), run as one process and under `mpirun -np 2`
 // (tests/dist/CMakeLists.txt): the tests that need two ranks skip in one process. Inside an MPI
-// job, rank 0 also trains a reference alone (self_group) on the whole global batch.
+// job, every rank also trains the one-process reference on the whole global batch, without a
+// group.
 #include <gtest/gtest.h>
 
 #include <cmath>
