@@ -227,16 +227,27 @@ void write_samples(Recipe& recipe, const fs::path& run, const std::string& stem)
     data::write_png(run / "samples" / (stem + (grid.name.empty() ? "" : "-" + grid.name) + ".png"), grid.image);
 }
 
-// Data-parallel runs: every rank's step values (its losses on its share of the batch), averaged.
-StepValues mean_over_ranks(dist::ProcessGroup& group, StepValues values) {
-  if (group.world() == 1 || values.empty()) return values;
+// What the ranks of a data-parallel run agree on after every step, in one all-reduce: the step
+// values (each rank's losses on its share of the batch), averaged, and the signal that stops
+// training if any rank got one (SIGTERM before SIGINT). It runs every step, whatever the step
+// does: a collective called by some ranks only would pair with another's next gradient sum.
+struct AfterStep {
+  StepValues values;
+  int stop_signal = 0;
+};
+
+AfterStep agree_after_step(dist::ProcessGroup& group, StepValues values, int signal) {
+  if (group.world() == 1) return {std::move(values), signal};
   std::vector<float> numbers;
   for (const auto& [name, v] : values) numbers.push_back(static_cast<float>(v));
+  numbers.push_back(signal == SIGINT ? 1 : 0);
+  numbers.push_back(signal == SIGTERM ? 1 : 0);
   const Tensor sum = from_vector(numbers, {static_cast<int64_t>(numbers.size())});
   group.sum(sum);
   const std::vector<float> total = sum.to_vector<float>();
   for (size_t i = 0; i < values.size(); ++i) values[i].second = total[i] / group.world();
-  return values;
+  const float interrupts = total[values.size()], terminations = total[values.size() + 1];
+  return {std::move(values), terminations > 0 ? SIGTERM : interrupts > 0 ? SIGINT : 0};
 }
 
 // What the gradient averaging cost a step, in the line a data-parallel run ends with.
@@ -420,19 +431,20 @@ TrainResult train(const TrainOptions& requested, std::ostream& shown, const std:
         const bool profiled = step > first_step && step <= first_step + profile_steps;
         const auto started = Clock::now();
         if (profiled) profiler.start();
-        StepValues values = recipe->train_step(*batch);
+        const StepValues step_values = recipe->train_step(*batch);
         if (profiled) profiler.stop();
         const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
         train_seconds += seconds;
         ++step;
-        stop_signal = static_cast<int>(group.max(signals.requested()));  // every rank stops after the same step
+        const AfterStep agreed = agree_after_step(group, step_values, signals.requested());  // every rank alike
+        const StepValues& values = agreed.values;
+        stop_signal = agreed.stop_signal;
         stopping = stop_signal != 0;
         const bool log_line = step % options.log_every == 0 || step == total;
         const bool epoch_end = step % per_epoch == 0;
         bool checkpoint_due = (options.checkpoint_every > 0 && step % options.checkpoint_every == 0) || epoch_end ||
                               step == total || stopping ||
                               (options.checkpoint_minutes > 0 && Clock::now() - last_checkpoint >= checkpoint_interval);
-        values = mean_over_ranks(group, values);  // every step: a collective must not hang on a rank's clock
         if (const auto problem = divergence.after_step(step, values, log_line || checkpoint_due))
           throw TrainingDiverged(stopped(*problem));
         result.last = values;
@@ -485,7 +497,8 @@ TrainResult train(const TrainOptions& requested, std::ostream& shown, const std:
     throw std::runtime_error(stopped(e.what()) + (result.checkpoint.empty() ? "" : "; continue with: " + resume_command));
   }
   result.steps = step;
-  if (!averagers.empty() && step > first_step) progress.note(reduce_summary(averagers, step - first_step, train_seconds, group, device.type));
+  if (!averagers.empty() && step > first_step)
+    progress.note(reduce_summary(averagers, step - first_step, train_seconds, group, device.type));
   if (stopping) {
     const int signal = stop_signal;
     progress.note(std::string(signal == SIGTERM ? "SIGTERM" : "SIGINT") + ": stopped at step " + std::to_string(step) +

@@ -177,7 +177,7 @@ void check_resume_total(const Args& args, const gan::TrainOptions& o, const gan:
 // Under mpirun, one rank's error must end every rank (the others would wait for it in their next
 // all-reduce forever): it is printed naming the rank, and the job is aborted. The run folder keeps
 // its last good checkpoint, since every file in it is replaced atomically.
-int on_every_rank(const std::function<int()>& run) {
+int ending_every_rank_on_error(const std::function<int()>& run) {
   dist::ProcessGroup& group = dist::world_group();
   if (group.world() == 1) return run();
   const std::string rank = "rank " + std::to_string(group.rank()) + " of " + std::to_string(group.world());
@@ -191,33 +191,6 @@ int on_every_rank(const std::function<int()>& run) {
     group.abort(1);
   }
 }
-
-int train_in_process(const Args& args);
-
-}  // namespace
-
-int train(const Args& args) {
-  return on_every_rank([&] { return train_in_process(args); });
-}
-
-Command train_command() {
-  return {.name = "train",
-          .arguments = "ARCH",
-          .arguments_help = "the model, one of " + alternatives(gan::arch_names()),
-          .summary = "train a GAN with its reference recipe",
-          .description = "Trains ARCH with the reference recipe of docs/models.md, showing a live progress line (plain lines "
-                         "every --log-every steps when stdout is not a terminal or under mpirun), and leaves "
-                         "options.json, log.jsonl, loss_curve.png, samples/ and checkpoints/ in --out DIR. Started by "
-                         "mpirun (mpirun -np N "
-                         "ganforge train ...), each rank trains a replica on its share of every global batch of N x "
-                         "--batch images, the gradients averaged over the ranks; rank 0 writes the run folder.",
-          .min_arguments = 1,
-          .max_arguments = 1,
-          .sections = {{"the run (these may change on --resume)", run_flags()},
-                       {"the model and its recipe (fixed once the run has started)", model_flags()}}};
-}
-
-namespace {
 
 int train_in_process(const Args& args) {
   const gan::Arch arch = as_usage_error([&] { return gan::parse_arch(args.positional()[0]); });
@@ -256,5 +229,26 @@ int train_in_process(const Args& args) {
 }
 
 }  // namespace
+
+Command train_command() {
+  return {.name = "train",
+          .arguments = "ARCH",
+          .arguments_help = "the model, one of " + alternatives(gan::arch_names()),
+          .summary = "train a GAN with its reference recipe",
+          .description = "Trains ARCH with the reference recipe of docs/models.md, showing a live progress line (plain lines "
+                         "every --log-every steps when stdout is not a terminal or under mpirun), and leaves "
+                         "options.json, log.jsonl, loss_curve.png, samples/ and checkpoints/ in --out DIR. Started by "
+                         "mpirun (mpirun -np N ganforge train ...), each rank trains a replica on its share of every "
+                         "global batch of N x --batch images, the gradients averaged over the ranks; rank 0 writes the "
+                         "run folder.",
+          .min_arguments = 1,
+          .max_arguments = 1,
+          .sections = {{"the run (these may change on --resume)", run_flags()},
+                       {"the model and its recipe (fixed once the run has started)", model_flags()}}};
+}
+
+int train(const Args& args) {
+  return ending_every_rank_on_error([&] { return train_in_process(args); });
+}
 
 }  // namespace ganforge::cli
