@@ -234,7 +234,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1  # GPU machines
 start=$SECONDS
 if ! command -v mpirun >/dev/null; then
   row "NCCL collectives ($gpus ranks)" skip "no mpirun (apt-get install openmpi-bin libopenmpi-dev)"
-elif timeout "$(limit 60)" "${mpirun[@]}" "$build/tests/dist/test_dist" --gtest_filter='Nccl.*' >"$log/nccl.txt" 2>&1 &&
+elif timeout "$(limit 60)" "${mpirun[@]}" "$build/tests/dist/test_dist" --gtest_filter='Nccl.*' --gtest_color=no >"$log/nccl.txt" 2>&1 &&
      grep -q '^\[  PASSED  \] 1 test' "$log/nccl.txt"; then
   row "NCCL collectives ($gpus ranks)" ok "$(seconds $start)"
 else
