@@ -8,7 +8,9 @@
 //    runs for convolutions by default on Ampere and newer GPUs.
 //  - Bf16: tensor cores (m16n8k16) on operands rounded to BF16 (7 bits, unit roundoff 2^-8);
 //    sums in f32. Tensors stay f32 in memory either way.
-// f64 always computes in f64, and the CPU backends compute f32 in FP32 in every mode.
+// f64 always computes in f64. The CPU backends have no tensor cores: in tf32 and bf16 they
+// round the operands the same way and sum in FP32 (kernels/cpu/operand_rounding.h), so a
+// run on the CPU has a GPU run's numerics in that mode, not its speed.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +25,12 @@ MathMode parse_math(const std::string& name);
 const char* math_name(MathMode math);
 // The unit roundoff of an operand in this mode (2^-24, 2^-11, 2^-8).
 double math_unit_roundoff(MathMode math);
+
+// A convolution pass whose GEMM has at most this many rows (the channels of a grey or RGB
+// image, D's single logit) computes in FP32 in every mode: an mma tile would leave most of its
+// rows idle. GEMMs follow the mode at any size.
+constexpr int64_t kFp32ConvRows = 4;
+inline bool conv_follows_math(int64_t gemm_rows) { return gemm_rows > kFp32ConvRows; }
 
 // The mode in force: the last set_math, else GANFORGE_MATH (read on first use; an invalid
 // value throws from here, naming the variable), else fp32.

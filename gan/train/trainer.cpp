@@ -373,7 +373,7 @@ TrainResult train(const TrainOptions& requested, std::ostream& shown, const std:
   out << (resume ? "resuming " : "training ") << arch_name(options.arch) << " (" << counts << " parameters) on "
       << source.description << "\n"
       << "device " << device_name(device) << " with '" << current_kernels(device.type) << "' kernels, math "
-      << math_name(math) << (device.type == DeviceType::CPU && math != MathMode::Fp32 ? " (the cpu kernels compute in fp32)" : "")
+      << math_name(math) << (device.type == DeviceType::CPU && math != MathMode::Fp32 ? " (operands rounded as tensor cores do, FP32 sums)" : "")
       << ", batch "
       << options.batch
       << (world > 1 ? " on each of " + std::to_string(world) + " ranks (" + group.transport(device.type) + "), global batch " +

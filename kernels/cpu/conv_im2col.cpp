@@ -21,6 +21,7 @@
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/gemm_small.h"
+#include "kernels/cpu/operand_rounding.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/workspace.h"
 
@@ -610,28 +611,39 @@ void bias_gradient(const TensorDesc& dy, const TensorDesc& dbias) {
 
 }  // namespace
 
-void CpuBackend::conv2d_fprop(const ConvParams& p, const TensorDesc& x, const TensorDesc& w, const TensorDesc& bias,
+// The GEMM rows of each pass, which decide whether it follows the math mode (math_mode.h), are
+// fprop's and wgrad's output channels and dgrad's input channels.
+void CpuBackend::conv2d_fprop(const ConvParams& p, const TensorDesc& x_in, const TensorDesc& w_in, const TensorDesc& bias,
                               const TensorDesc& y) {
+  const bool follows = conv_follows_math(w_in.shape[0]);
+  const TensorDesc x = cpu::operand_for_math(x_in, cpu::WorkspaceSlot::kRoundedFirst, follows);
+  const TensorDesc w = cpu::operand_for_math(w_in, cpu::WorkspaceSlot::kRoundedSecond, follows);
   dispatch_floating("conv2d_fprop", x.dtype, [&](auto t) {
     using T = decltype(t);
     fprop<T>(geometry(p, x, w, y), typed<const T>(x), typed<const T>(w), bias, typed<T>(y));
   });
 }
 
-void CpuBackend::conv2d_dgrad(const ConvParams& p, const TensorDesc& dy, const TensorDesc& w, const TensorDesc& bias,
+void CpuBackend::conv2d_dgrad(const ConvParams& p, const TensorDesc& dy_in, const TensorDesc& w_in, const TensorDesc& bias,
                               const TensorDesc& dx) {
+  const bool follows = conv_follows_math(w_in.shape[1]);
+  const TensorDesc dy = cpu::operand_for_math(dy_in, cpu::WorkspaceSlot::kRoundedFirst, follows);
+  const TensorDesc w = cpu::operand_for_math(w_in, cpu::WorkspaceSlot::kRoundedSecond, follows);
   dispatch_floating("conv2d_dgrad", dy.dtype, [&](auto t) {
     using T = decltype(t);
     dgrad<T>(geometry(p, dx, w, dy), typed<const T>(dy), typed<const T>(w), bias, typed<T>(dx));
   });
 }
 
-void CpuBackend::conv2d_wgrad(const ConvParams& p, const TensorDesc& x, const TensorDesc& dy, const TensorDesc& dw,
+void CpuBackend::conv2d_wgrad(const ConvParams& p, const TensorDesc& x_in, const TensorDesc& dy_in, const TensorDesc& dw,
                               const TensorDesc& dbias) {
+  const bool follows = conv_follows_math(dw.shape[0]);
+  const TensorDesc x = cpu::operand_for_math(x_in, cpu::WorkspaceSlot::kRoundedFirst, follows);
+  const TensorDesc dy = cpu::operand_for_math(dy_in, cpu::WorkspaceSlot::kRoundedSecond, follows);
   dispatch_floating("conv2d_wgrad", x.dtype, [&](auto t) {
     using T = decltype(t);
     wgrad<T>(geometry(p, x, dw, dy), typed<const T>(x), typed<const T>(dy), typed<T>(dw));
-    bias_gradient<T>(dy, dbias);
+    bias_gradient<T>(dy_in, dbias);
   });
 }
 

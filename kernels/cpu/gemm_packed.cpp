@@ -24,6 +24,7 @@
 #include "kernels/cpu/gemm_dot.h"
 #include "kernels/cpu/gemm_small.h"
 #include "kernels/cpu/map.h"
+#include "kernels/cpu/operand_rounding.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/vector_masked.h"
 #include "kernels/cpu/vector_transpose.h"
@@ -419,7 +420,8 @@ void cpu::gemm_unbatched(const GemmDesc& g) {
   dispatch_dtype(g.dtype, [&](auto zero) { gemm_unbatched_typed<decltype(zero)>(g); });
 }
 
-void CpuBackend::gemm(const GemmDesc& g) {
+void CpuBackend::gemm(const GemmDesc& g_in) {
+  const GemmDesc g = cpu::operands_for_math(g_in);
   dispatch_dtype(g.dtype, [&](auto zero) { gemm_typed<decltype(zero)>(g); });
 }
 

@@ -10,7 +10,9 @@
 namespace ganforge::kernels::cpu {
 
 // One buffer per slot and thread, so a routine that needs two buffers at once uses two slots.
-enum class WorkspaceSlot { kColumns, kPartialSum, kPackedA, kPackedB, kPackedWeight, kCount };
+// kRoundedFirst / kRoundedSecond hold a convolution's or GEMM's operands rounded for the math
+// mode (operand_rounding.h) while the routine runs on them.
+enum class WorkspaceSlot { kColumns, kPartialSum, kPackedA, kPackedB, kPackedWeight, kRoundedFirst, kRoundedSecond, kCount };
 
 // At least `bytes` bytes, 64-byte aligned, contents unspecified; valid until this thread next
 // asks for the same slot.

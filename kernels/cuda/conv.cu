@@ -57,7 +57,7 @@ namespace {
 
 static_assert(kThreadsPerSide * kThreadsPerSide == kThreadsPerBlock, "one 4x4 sub-tile per thread");
 static_assert(kMmaTile == kTile && kMmaStep == kStep, "split K and the grid are the same for both tiled kernels");
-constexpr int kFewRows = 4, kFewColumns = 32, kFewSlices = kThreadsPerBlock / kFewColumns;
+constexpr int kFewRows = static_cast<int>(kFp32ConvRows), kFewColumns = 32, kFewSlices = kThreadsPerBlock / kFewColumns;
 
 // launch_gemm splits K so that the grid has about kTargetBlocks blocks (two waves on a 132-SM
 // H200 or a 108-SM A100), with no slice shorter than kMinSliceK (each slice pays for writing
@@ -502,7 +502,7 @@ PassKernels<WgradGemm<T>> wgrad_kernels() {
   return k;
 }
 
-bool few_rows(int64_t m) { return m <= kFewRows; }
+bool few_rows(int64_t m) { return !conv_follows_math(m); }
 
 // Blocks of one K slice: the few-channel kernel's column strips, or the tiled kernel's tiles.
 int64_t output_blocks(int64_t m, int64_t n) {
