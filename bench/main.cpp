@@ -1,8 +1,9 @@
 // ganforge_bench: Google Benchmark's runner, with the rooflines it measures or looks up
 // printed first and kept in the JSON output's context. Names and counters: bench/measure.h;
 // bench/report.py turns --benchmark_out JSON into the tables of bench/RESULTS.md.
-// --math=fp32|tf32|bf16 (ours; the others are Google Benchmark's) sets the math mode of the GPU
-// convolutions and GEMMs for the whole run (kernels/math_mode.h); the default is fp32.
+// --math=fp32|tf32|bf16 (ours; the others are Google Benchmark's) sets the math mode of the
+// convolutions and GEMMs for the whole run (kernels/math_mode.h; a backend that refuses the mode
+// skips its benchmarks saying why); the default is fp32.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>

@@ -51,7 +51,7 @@ void round_to_math(const float* in, float* out, int64_t n, MathMode math) {
 
 TensorDesc operand_for_math(const TensorDesc& t, WorkspaceSlot slot, bool follows) {
   const MathMode math = current_math();
-  if (!follows || math == MathMode::Fp32 || t.dtype != DType::F32 || !t.present()) return t;
+  if (!follows || math == MathMode::Fp32 || t.dtype != DType::F32 || !t.present() || t.numel() == 0) return t;
   TensorDesc copy = t;
   copy.data = thread_workspace<float>(slot, t.numel());
   for (int64_t d = t.ndim - 1, stride = 1; d >= 0; stride *= t.shape[d], --d) copy.strides[d] = stride;

@@ -21,8 +21,8 @@ namespace ganforge::kernels::cpu {
 void round_to_math(const float* in, float* out, int64_t n, MathMode math);
 
 // The operand as the math mode in force has a convolution or GEMM see it: `t` itself in fp32,
-// for f64 and when `follows` is false; else a contiguous rounded copy in this thread's
-// workspace `slot`, valid until the thread next asks for that slot.
+// for f64, when empty and when `follows` is false; else a contiguous rounded copy in this
+// thread's workspace `slot`, valid until the thread next asks for that slot.
 TensorDesc operand_for_math(const TensorDesc& t, WorkspaceSlot slot, bool follows = true);
 
 // `g` with A and B replaced the same way (C is an output: not rounded).
