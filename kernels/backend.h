@@ -122,6 +122,9 @@ class Backend {
   // Throws std::invalid_argument, saying why, when the backend refuses a math mode
   // (kernels/math_mode.h) that its convolutions and GEMMs would otherwise be asked to follow.
   virtual void check_math(MathMode) const {}
+  // False for a backend whose f32 convolutions and GEMMs compute in FP32 (or finer) in every
+  // mode (reference, onednn); a run in another mode says so.
+  virtual bool follows_math() const { return true; }
 
   // Memory. Host copies are blocking.
   virtual void* allocate(size_t bytes) = 0;  // never null, also for 0 bytes

@@ -50,6 +50,7 @@ class ProfilingBackend final : public Backend {
   DeviceType device_type() const override { return inner_.device_type(); }
   bool available() const override { return inner_.available(); }
   void check_math(MathMode math) const override { inner_.check_math(math); }
+  bool follows_math() const override { return inner_.follows_math(); }
   void* allocate(size_t bytes) override { return inner_.allocate(bytes); }
   void deallocate(void* ptr) override { inner_.deallocate(ptr); }
   void copy_from_host(void* dst, const void* src, size_t bytes) override { inner_.copy_from_host(dst, src, bytes); }

@@ -283,6 +283,13 @@ std::vector<std::shared_ptr<dist::GradientAverager>> make_replicas(dist::Process
   return averagers;
 }
 
+// What the start line adds after a math mode other than fp32: how these kernels honour it.
+std::string math_note(const kernels::Backend& backend, MathMode math) {
+  if (math == MathMode::Fp32 || backend.device_type() != DeviceType::CPU) return "";
+  if (!backend.follows_math()) return std::string(" (the ") + backend.name() + " kernels compute in fp32 in every mode)";
+  return " (operands rounded as tensor cores do, FP32 sums)";
+}
+
 data::Batch fixed_examples(const data::Dataset& dataset, uint64_t seed, int64_t count) {
   std::vector<data::Example> examples;
   std::vector<int64_t> indices;
@@ -373,7 +380,7 @@ TrainResult train(const TrainOptions& requested, std::ostream& shown, const std:
   out << (resume ? "resuming " : "training ") << arch_name(options.arch) << " (" << counts << " parameters) on "
       << source.description << "\n"
       << "device " << device_name(device) << " with '" << current_kernels(device.type) << "' kernels, math "
-      << math_name(math) << (device.type == DeviceType::CPU && math != MathMode::Fp32 ? " (operands rounded as tensor cores do, FP32 sums)" : "")
+      << math_name(math) << math_note(backend_for(device), math)
       << ", batch "
       << options.batch
       << (world > 1 ? " on each of " + std::to_string(world) + " ranks (" + group.transport(device.type) + "), global batch " +

@@ -612,10 +612,11 @@ void bias_gradient(const TensorDesc& dy, const TensorDesc& dbias) {
 }  // namespace
 
 // The GEMM rows of each pass, which decide whether it follows the math mode (math_mode.h), are
-// fprop's and wgrad's output channels and dgrad's input channels.
+// fprop's and wgrad's output channels and dgrad's input channels. onednn's fallbacks to these
+// do not follow it (follows_math).
 void CpuBackend::conv2d_fprop(const ConvParams& p, const TensorDesc& x_in, const TensorDesc& w_in, const TensorDesc& bias,
                               const TensorDesc& y) {
-  const bool follows = conv_follows_math(w_in.shape[0]);
+  const bool follows = follows_math() && conv_follows_math(w_in.shape[0]);
   const TensorDesc x = cpu::operand_for_math(x_in, cpu::WorkspaceSlot::kRoundedFirst, follows);
   const TensorDesc w = cpu::operand_for_math(w_in, cpu::WorkspaceSlot::kRoundedSecond, follows);
   dispatch_floating("conv2d_fprop", x.dtype, [&](auto t) {
@@ -626,7 +627,7 @@ void CpuBackend::conv2d_fprop(const ConvParams& p, const TensorDesc& x_in, const
 
 void CpuBackend::conv2d_dgrad(const ConvParams& p, const TensorDesc& dy_in, const TensorDesc& w_in, const TensorDesc& bias,
                               const TensorDesc& dx) {
-  const bool follows = conv_follows_math(w_in.shape[1]);
+  const bool follows = follows_math() && conv_follows_math(w_in.shape[1]);
   const TensorDesc dy = cpu::operand_for_math(dy_in, cpu::WorkspaceSlot::kRoundedFirst, follows);
   const TensorDesc w = cpu::operand_for_math(w_in, cpu::WorkspaceSlot::kRoundedSecond, follows);
   dispatch_floating("conv2d_dgrad", dy.dtype, [&](auto t) {
@@ -637,7 +638,7 @@ void CpuBackend::conv2d_dgrad(const ConvParams& p, const TensorDesc& dy_in, cons
 
 void CpuBackend::conv2d_wgrad(const ConvParams& p, const TensorDesc& x_in, const TensorDesc& dy_in, const TensorDesc& dw,
                               const TensorDesc& dbias) {
-  const bool follows = conv_follows_math(dw.shape[0]);
+  const bool follows = follows_math() && conv_follows_math(dw.shape[0]);
   const TensorDesc x = cpu::operand_for_math(x_in, cpu::WorkspaceSlot::kRoundedFirst, follows);
   const TensorDesc dy = cpu::operand_for_math(dy_in, cpu::WorkspaceSlot::kRoundedSecond, follows);
   dispatch_floating("conv2d_wgrad", x.dtype, [&](auto t) {

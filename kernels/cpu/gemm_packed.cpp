@@ -421,7 +421,7 @@ void cpu::gemm_unbatched(const GemmDesc& g) {
 }
 
 void CpuBackend::gemm(const GemmDesc& g_in) {
-  const GemmDesc g = cpu::operands_for_math(g_in);
+  const GemmDesc g = follows_math() ? cpu::operands_for_math(g_in) : g_in;
   dispatch_dtype(g.dtype, [&](auto zero) { gemm_typed<decltype(zero)>(g); });
 }
 

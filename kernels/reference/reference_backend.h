@@ -12,6 +12,7 @@ namespace ganforge::kernels {
 class ReferenceBackend final : public HostBackend {
  public:
   const char* name() const override { return "reference"; }
+  bool follows_math() const override { return false; }  // it is the yardstick: f64 sums, unrounded operands
   GANFORGE_PRIMITIVES(GANFORGE_DECLARE_OVERRIDE)
 };
 

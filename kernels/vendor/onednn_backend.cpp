@@ -227,15 +227,7 @@ BlasOperand blas_operand(const MatrixDesc& m, int64_t rows, int64_t cols) {
 
 }  // namespace
 
-void OnednnBackend::check_math(MathMode math) const {
-  if (math != MathMode::Fp32)
-    throw std::invalid_argument(std::string("the onednn backend does not offer math mode ") + math_name(math) +
-                                ": oneDNN computes f32 convolutions and GEMMs in FP32 on CPUs; use fp32, or --kernels cpu, "
-                                "which rounds their operands as the tensor cores do");
-}
-
 void OnednnBackend::gemm(const GemmDesc& g) {
-  if (g.dtype == DType::F32) check_math(current_math());
   const BlasOperand a = blas_operand(g.a, g.m, g.k), b = blas_operand(g.b, g.k, g.n), c = blas_operand(g.c, g.m, g.n);
   if (g.dtype != DType::F32 || g.m == 0 || g.n == 0 || g.k == 0 || !a.representable || !b.representable ||
       !c.representable || c.trans != 'N') {
@@ -256,7 +248,6 @@ void OnednnBackend::gemm(const GemmDesc& g) {
 
 void OnednnBackend::conv2d_fprop(const ConvParams& p, const TensorDesc& x, const TensorDesc& w, const TensorDesc& bias,
                                  const TensorDesc& y) {
-  if (x.dtype == DType::F32) check_math(current_math());
   const ConvGeometry g = conv_geometry(p, x, w, y);
   Fprop* f = g.valid && contiguous_f32({&x, &w, &bias, &y}) && y.numel() > 0 ? cached<Fprop>(g.key("fprop", bias.present()), [&] {
     auto pd = forward_pd(g, bias.present());
@@ -278,7 +269,6 @@ void OnednnBackend::conv2d_fprop(const ConvParams& p, const TensorDesc& x, const
 
 void OnednnBackend::conv2d_dgrad(const ConvParams& p, const TensorDesc& dy, const TensorDesc& w, const TensorDesc& bias,
                                  const TensorDesc& dx) {
-  if (dy.dtype == DType::F32) check_math(current_math());
   const ConvGeometry g = conv_geometry(p, dx, w, dy);
   Dgrad* d = g.valid && contiguous_f32({&dy, &w, &bias, &dx}) && dx.numel() > 0 ? cached<Dgrad>(g.key("dgrad", false), [&] {
     const dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, plain(g.x), any_weights(g), plain(g.y),
@@ -301,7 +291,6 @@ void OnednnBackend::conv2d_dgrad(const ConvParams& p, const TensorDesc& dy, cons
 
 void OnednnBackend::conv2d_wgrad(const ConvParams& p, const TensorDesc& x, const TensorDesc& dy, const TensorDesc& dw,
                                  const TensorDesc& dbias) {
-  if (x.dtype == DType::F32) check_math(current_math());
   const ConvGeometry g = conv_geometry(p, x, dw, dy);
   Wgrad* wg = g.valid && contiguous_f32({&x, &dy, &dw, &dbias}) && dy.numel() > 0
                   ? cached<Wgrad>(g.key("wgrad", dbias.present()), [&] {

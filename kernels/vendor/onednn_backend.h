@@ -5,8 +5,8 @@
 // beside the vendor's in the same training step (`--kernels onednn`).
 //
 // oneDNN offers no TF32 on CPUs, and its bf16 math needs AVX512-BF16 or AMX, so the backend
-// computes in FP32 and refuses the tf32 and bf16 math modes for f32 convolutions and GEMMs
-// rather than compute something else than asked (`cpu` follows them: kernels/math_mode.h).
+// computes in FP32 in every math mode, and a run says so (`cpu` follows the modes:
+// kernels/math_mode.h).
 //
 // Activations stay NCHW, the layout GANForge tensors have; weights are reordered into the
 // layout oneDNN prefers on every call (they change every step), and that reorder counts in
@@ -21,7 +21,7 @@ namespace ganforge::kernels {
 class OnednnBackend final : public CpuBackend {
  public:
   const char* name() const override { return "onednn"; }
-  void check_math(MathMode math) const override;
+  bool follows_math() const override { return false; }
 
   void gemm(const GemmDesc& g) override;
   void conv2d_fprop(const ConvParams& p, const TensorDesc& x, const TensorDesc& w, const TensorDesc& bias,

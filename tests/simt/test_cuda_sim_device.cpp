@@ -3,7 +3,6 @@
 // caching allocator behind the device's memory.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -141,7 +140,7 @@ TEST(CudaSimAllocator, ARepeatedStepIsServedFromTheCache) {
 // The math modes reach the kernels: a convolution (fprop, and dgrad and wgrad through its
 // backward) and a matmul on operands chosen so that each mode gives a different, exact answer,
 // on cuda-sim's tensor-core kernels and on the cpu backend, which rounds the operands the same
-// way (kernels/cpu/operand_rounding.h).
+// way (kernels/cpu/operand_rounding.h); onednn computes in FP32 in every mode.
 // a = 1 + 3·2^-12: tf32 rounds it to nearest (away from zero on a tie) to 1 + 2^-10 (the
 // hardware's plain truncation would give 1), bf16 to 1. b = 1 + 2^-8: exact in tf32; in bf16 a
 // tie between 1 and 1 + 2^-7 that rounds to the even 1. Every product and partial sum below is
@@ -159,45 +158,33 @@ TEST(CudaSimDevice, MathModesRoundTheOperandsOfConvolutionsAndMatmuls) {
       if (v != static_cast<float>(want)) return ::testing::AssertionFailure() << v << " instead of " << want;
     return ::testing::AssertionSuccess();
   };
-  const KernelsGuard cpu_kernels("cpu");
-  for (const Device device : {kSim, Device{}})
+  std::vector<std::string> names = {"cuda-sim", "cpu"};
+  for (const kernels::Backend* backend : kernels::all_backends())
+    if (std::string(backend->name()) == "onednn") names.push_back("onednn");
+  for (const std::string& name : names) {
+    const KernelsGuard selected(name);
+    const Device device = name == "cuda-sim" ? kSim : Device{};
+    const bool follows = backend_for(device).follows_math();
+    EXPECT_EQ(follows, name != "onednn");
     for (const Expected& e : {Expected{MathMode::Fp32, a, b}, Expected{MathMode::Tf32, 1 + 0x1p-10, b}, Expected{MathMode::Bf16, 1, 1}}) {
-      SCOPED_TRACE(std::string(backend_for(device).name()) + " " + math_name(e.math));
+      SCOPED_TRACE(name + " " + math_name(e.math));
       const MathGuard mode(e.math);
+      const double ea = follows ? e.a : a, eb = follows ? e.b : b;
       for (const int64_t out_channels : {8, 3}) {
         SCOPED_TRACE(std::to_string(out_channels) + " output channels");
         const bool rounds = out_channels > kernels::kFp32ConvRows;
         Tensor x = full({2, 8, 4, 4}, a).to(device).requires_grad_(), w = full({out_channels, 8, 1, 1}, b).to(device).requires_grad_();
         Tensor y = conv2d(x, w);
         sum(y).backward();
-        EXPECT_TRUE(all_equal(y, rounds ? 8 * e.a * e.b : 8 * a * b)) << "fprop: 8 input channels";
-        EXPECT_TRUE(all_equal(w.grad(), rounds ? 32 * e.a : 32 * a)) << "wgrad: 2 x 4 x 4 pixels, dy = 1";
-        EXPECT_TRUE(all_equal(x.grad(), out_channels * e.b)) << "dgrad: dy = 1";
+        EXPECT_TRUE(all_equal(y, rounds ? 8 * ea * eb : 8 * a * b)) << "fprop: 8 input channels";
+        EXPECT_TRUE(all_equal(w.grad(), rounds ? 32 * ea : 32 * a)) << "wgrad: 2 x 4 x 4 pixels, dy = 1";
+        EXPECT_TRUE(all_equal(x.grad(), out_channels * eb)) << "dgrad: dy = 1";
       }
-      EXPECT_TRUE(all_equal(matmul(full({5, 12}, a).to(device), full({12, 7}, b).to(device)), 12 * e.a * e.b)) << "gemm";
-      EXPECT_TRUE(all_equal(matmul(full({3, 12}, a).to(device), full({12, 7}, b).to(device)), 12 * e.a * e.b))
+      EXPECT_TRUE(all_equal(matmul(full({5, 12}, a).to(device), full({12, 7}, b).to(device)), 12 * ea * eb)) << "gemm";
+      EXPECT_TRUE(all_equal(matmul(full({3, 12}, a).to(device), full({12, 7}, b).to(device)), 12 * ea * eb))
           << "a GEMM of 3 rows follows the mode too";
     }
-}
-
-// oneDNN has no TF32 on CPUs: the onednn backend refuses the modes it would not honour.
-TEST(CudaSimDevice, OnednnRefusesTheTensorCoreMathModes) {
-  const auto& built = kernels::all_backends();
-  if (std::none_of(built.begin(), built.end(), [](const kernels::Backend* b) { return std::string(b->name()) == "onednn"; }))
-    GTEST_SKIP() << "built without oneDNN";
-  const KernelsGuard onednn("onednn");
-  const MathGuard mode(MathMode::Tf32);
-  try {
-    conv2d(ones({1, 8, 4, 4}), ones({8, 8, 1, 1}));
-    ADD_FAILURE() << "onednn ran a tf32 convolution";
-  } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("onednn backend does not offer math mode tf32"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(conv2d(ones({1, 8, 4, 4}, TensorOptions{}.with_dtype(DType::F64)), ones({8, 8, 1, 1}, TensorOptions{}.with_dtype(DType::F64)))
-                .sum()
-                .item<double>(),
-            8 * 8 * 16)
-      << "f64 computes in f64 in every mode";
 }
 
 }  // namespace

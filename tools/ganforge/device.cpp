@@ -30,7 +30,7 @@ Flag math_flag() {
           .kind = Choice{{"fp32", "tf32", "bf16"}},
           .help = "the arithmetic of f32 convolutions and GEMMs: FP32 FMA, or tensor cores on operands rounded to tf32 or "
                   "bf16 (cudnn refuses bf16); the cpu kernels round the operands the same way and sum in FP32, onednn "
-                  "refuses tf32 and bf16",
+                  "computes in fp32",
           .default_value = "fp32"};
 }
 
