@@ -8,9 +8,10 @@
 //    runs for convolutions by default on Ampere and newer GPUs.
 //  - Bf16: tensor cores (m16n8k16) on operands rounded to BF16 (7 bits, unit roundoff 2^-8);
 //    sums in f32. Tensors stay f32 in memory either way.
-// f64 always computes in f64. The CPU backends have no tensor cores: in tf32 and bf16 they
-// round the operands the same way and sum in FP32 (kernels/cpu/operand_rounding.h), so a
-// run on the CPU has a GPU run's numerics in that mode, not its speed.
+// f64 always computes in f64. The CPU has no tensor cores: in tf32 and bf16 the cpu backend
+// rounds the operands the same way and sums in FP32 (kernels/cpu/operand_rounding.h), so a
+// run on it has a GPU run's numerics in that mode, not its speed; onednn and reference compute
+// in FP32 or finer in every mode (Backend::follows_math).
 #pragma once
 
 #include <cstdint>

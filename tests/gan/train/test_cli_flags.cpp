@@ -247,15 +247,21 @@ TEST(CliFlags, KernelsMustFitTheDevice) {
 
 // The start line says how the CPU kernels honour a math mode other than fp32: cpu rounds the
 // operands as tensor cores do (kernels/cpu/operand_rounding.h), onednn computes in fp32.
-TEST(CliFlags, TheStartLineSaysHowTheKernelsTakeTheMathMode) {
-  const std::string args = " --data " + tiny_mnist().string() + " --batch 8 --steps 1 --workers 0 --out ";
-  Outcome o = run_ganforge("train gan --math tf32" + args + (scratch_folder("math-cpu") / "run").string());
+std::string math_run_args(const std::string& folder) {
+  return " --data " + tiny_mnist().string() + " --batch 8 --steps 1 --workers 0 --out " + (scratch_folder(folder) / "run").string();
+}
+
+TEST(CliFlags, TheStartLineSaysTheCpuKernelsRoundTheOperands) {
+  const Outcome o = run_ganforge("train gan --math tf32" + math_run_args("math-cpu"));
   ASSERT_EQ(o.status, 0) << o.output;
   EXPECT_TRUE(has(o, "'cpu' kernels, math tf32 (operands rounded as tensor cores do, FP32 sums)")) << o.output;
+}
+
+TEST(CliFlags, TheStartLineSaysOnednnComputesInFp32) {
   bool onednn = false;
   for (const BackendStatus& b : backend_statuses()) onednn |= b.name == "onednn" && b.compiled;
-  if (!onednn) GTEST_SKIP() << "no onednn kernels in this build";
-  o = run_ganforge("train gan --math bf16 --kernels onednn" + args + (scratch_folder("math-onednn") / "run").string());
+  if (!onednn) GTEST_SKIP() << "this build has no onednn kernels (`ganforge info` says why)";
+  const Outcome o = run_ganforge("train gan --math bf16 --kernels onednn" + math_run_args("math-onednn"));
   ASSERT_EQ(o.status, 0) << o.output;
   EXPECT_TRUE(has(o, "'onednn' kernels, math bf16 (the onednn kernels compute in fp32 in every mode)")) << o.output;
 }
