@@ -248,7 +248,8 @@ TEST(CliFlags, KernelsMustFitTheDevice) {
 // The start line says how the CPU kernels honour a math mode other than fp32: cpu rounds the
 // operands as tensor cores do (kernels/cpu/operand_rounding.h), onednn computes in fp32.
 std::string math_run_args(const std::string& folder) {
-  return " --data " + tiny_mnist().string() + " --batch 8 --steps 1 --workers 0 --out " + (scratch_folder(folder) / "run").string();
+  return " --data " + tiny_mnist().string() + " --batch 8 --steps 1 --workers 0 --out " +
+         (scratch_folder(folder) / "run").string();
 }
 
 TEST(CliFlags, TheStartLineSaysTheCpuKernelsRoundTheOperands) {
